@@ -1,0 +1,213 @@
+//! The closed catalogue of writes sitrep can make. A request is exactly what
+//! the writer sends: `api_call` renders it as the AWS operation and body.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::model::{ServiceKey, StrategyItem};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action")]
+pub enum ActionRequest {
+    #[serde(rename = "ecs.set_desired_count")]
+    SetDesiredCount { service: ServiceKey, desired: u32 },
+    /// Always forces a new deployment: ECS refuses a strategy change without one.
+    #[serde(rename = "ecs.set_capacity_provider_strategy")]
+    SetCapacityProviderStrategy {
+        service: ServiceKey,
+        strategy: Vec<StrategyItem>,
+    },
+    #[serde(rename = "ecs.force_new_deployment")]
+    ForceNewDeployment { service: ServiceKey },
+    #[serde(rename = "autoscaling.set_bounds")]
+    SetBounds {
+        service: ServiceKey,
+        min: u32,
+        max: u32,
+    },
+    #[serde(rename = "autoscaling.suspend_scale_in")]
+    SuspendScaleIn { service: ServiceKey },
+    #[serde(rename = "autoscaling.resume_scale_in")]
+    ResumeScaleIn { service: ServiceKey },
+    #[serde(rename = "autoscaling.put_scheduled_action")]
+    PutScheduledAction {
+        service: ServiceKey,
+        name: String,
+        schedule: String,
+        min: Option<u32>,
+        max: Option<u32>,
+    },
+    #[serde(rename = "elasticache.set_maxmemory_policy")]
+    SetMaxmemoryPolicy {
+        cache_id: String,
+        parameter_group: String,
+        policy: String,
+    },
+}
+
+/// An AWS operation and its request body, as shown in previews and the audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiCall {
+    pub operation: String,
+    pub body: Value,
+}
+
+impl ActionRequest {
+    /// Catalogue id, e.g. `ecs.set_desired_count`.
+    pub fn id(&self) -> &'static str {
+        match self {
+            Self::SetDesiredCount { .. } => "ecs.set_desired_count",
+            Self::SetCapacityProviderStrategy { .. } => "ecs.set_capacity_provider_strategy",
+            Self::ForceNewDeployment { .. } => "ecs.force_new_deployment",
+            Self::SetBounds { .. } => "autoscaling.set_bounds",
+            Self::SuspendScaleIn { .. } => "autoscaling.suspend_scale_in",
+            Self::ResumeScaleIn { .. } => "autoscaling.resume_scale_in",
+            Self::PutScheduledAction { .. } => "autoscaling.put_scheduled_action",
+            Self::SetMaxmemoryPolicy { .. } => "elasticache.set_maxmemory_policy",
+        }
+    }
+
+    /// The service this request changes, if it targets one.
+    pub fn service(&self) -> Option<&ServiceKey> {
+        match self {
+            Self::SetDesiredCount { service, .. }
+            | Self::SetCapacityProviderStrategy { service, .. }
+            | Self::ForceNewDeployment { service }
+            | Self::SetBounds { service, .. }
+            | Self::SuspendScaleIn { service }
+            | Self::ResumeScaleIn { service }
+            | Self::PutScheduledAction { service, .. } => Some(service),
+            Self::SetMaxmemoryPolicy { .. } => None,
+        }
+    }
+
+    /// The resource name shown to (and typed by) the operator.
+    pub fn target_name(&self) -> String {
+        match self {
+            Self::SetMaxmemoryPolicy { cache_id, .. } => cache_id.clone(),
+            _ => self
+                .service()
+                .map(|s| s.service.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn api_call(&self) -> ApiCall {
+        let (operation, body) = match self {
+            Self::SetDesiredCount { service, desired } => (
+                "ecs:UpdateService",
+                json!({"cluster": service.cluster, "service": service.service, "desiredCount": desired}),
+            ),
+            Self::SetCapacityProviderStrategy { service, strategy } => (
+                "ecs:UpdateService",
+                json!({
+                    "cluster": service.cluster,
+                    "service": service.service,
+                    "capacityProviderStrategy": strategy.iter().map(|i| json!({
+                        "capacityProvider": i.provider, "weight": i.weight, "base": i.base
+                    })).collect::<Vec<_>>(),
+                    "forceNewDeployment": true,
+                }),
+            ),
+            Self::ForceNewDeployment { service } => (
+                "ecs:UpdateService",
+                json!({"cluster": service.cluster, "service": service.service, "forceNewDeployment": true}),
+            ),
+            Self::SetBounds { service, min, max } => (
+                "application-autoscaling:RegisterScalableTarget",
+                json!({
+                    "ServiceNamespace": "ecs",
+                    "ResourceId": service.resource_id(),
+                    "ScalableDimension": "ecs:service:DesiredCount",
+                    "MinCapacity": min,
+                    "MaxCapacity": max,
+                }),
+            ),
+            Self::SuspendScaleIn { service } | Self::ResumeScaleIn { service } => (
+                "application-autoscaling:RegisterScalableTarget",
+                json!({
+                    "ServiceNamespace": "ecs",
+                    "ResourceId": service.resource_id(),
+                    "ScalableDimension": "ecs:service:DesiredCount",
+                    "SuspendedState": {
+                        "DynamicScalingInSuspended": matches!(self, Self::SuspendScaleIn { .. })
+                    },
+                }),
+            ),
+            Self::PutScheduledAction {
+                service,
+                name,
+                schedule,
+                min,
+                max,
+            } => {
+                let mut target = serde_json::Map::new();
+                if let Some(min) = min {
+                    target.insert("MinCapacity".into(), json!(min));
+                }
+                if let Some(max) = max {
+                    target.insert("MaxCapacity".into(), json!(max));
+                }
+                (
+                    "application-autoscaling:PutScheduledAction",
+                    json!({
+                        "ServiceNamespace": "ecs",
+                        "ScheduledActionName": name,
+                        "ResourceId": service.resource_id(),
+                        "ScalableDimension": "ecs:service:DesiredCount",
+                        "Schedule": schedule,
+                        "ScalableTargetAction": target,
+                    }),
+                )
+            }
+            Self::SetMaxmemoryPolicy {
+                parameter_group,
+                policy,
+                ..
+            } => (
+                "elasticache:ModifyCacheParameterGroup",
+                json!({
+                    "CacheParameterGroupName": parameter_group,
+                    "ParameterNameValues": [{"ParameterName": "maxmemory-policy", "ParameterValue": policy}],
+                }),
+            ),
+        };
+        ApiCall {
+            operation: operation.to_string(),
+            body,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strategy_change_always_forces_deployment() {
+        let req = ActionRequest::SetCapacityProviderStrategy {
+            service: ServiceKey::new("manga", "orchestrator"),
+            strategy: vec![StrategyItem::new("FARGATE", 100, 10)],
+        };
+        let call = req.api_call();
+        assert_eq!(call.operation, "ecs:UpdateService");
+        assert_eq!(call.body["forceNewDeployment"], json!(true));
+        assert_eq!(call.body["capacityProviderStrategy"][0]["base"], json!(10));
+    }
+
+    #[test]
+    fn requests_round_trip_through_json() {
+        let req = ActionRequest::SetBounds {
+            service: ServiceKey::new("manga", "orchestrator"),
+            min: 5,
+            max: 200,
+        };
+        let text = serde_json::to_string(&req).unwrap();
+        assert!(text.contains(r#""action":"autoscaling.set_bounds""#));
+        assert_eq!(serde_json::from_str::<ActionRequest>(&text).unwrap(), req);
+        assert_eq!(
+            req.api_call().body["ResourceId"],
+            json!("service/manga/orchestrator")
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! The embedded simulator: a deterministic ECS Fargate fleet modelled on the seeds.
