@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod drill;
 pub mod model;
+pub mod session;
 pub mod runbook;
 pub mod sim;
 pub mod source;
