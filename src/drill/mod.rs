@@ -1,5 +1,8 @@
 //! Drills: a scenario on the simulator, the runbook worked against it, a score.
 
+pub mod report;
+pub mod score;
+
 use std::process::ExitCode;
 
 use color_eyre::Result;
