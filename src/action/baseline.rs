@@ -43,6 +43,31 @@ pub struct BaselineItem {
     pub base: u32,
 }
 
+impl Baseline {
+    /// Whether `request` sets exactly what this baseline declares for its service.
+    pub fn declares(&self, request: &ActionRequest) -> bool {
+        let Some(intended) = request
+            .service()
+            .and_then(|k| self.services.get(&k.to_string()))
+        else {
+            return false;
+        };
+        match request {
+            ActionRequest::SetBounds { min, max, .. } => {
+                intended.min == Some(*min) && intended.max == Some(*max)
+            }
+            ActionRequest::SetCapacityProviderStrategy { strategy, .. } => {
+                intended.strategy.as_ref().is_some_and(|s| {
+                    s.iter()
+                        .map(StrategyItem::from)
+                        .eq(strategy.iter().cloned())
+                })
+            }
+            _ => false,
+        }
+    }
+}
+
 impl From<&StrategyItem> for BaselineItem {
     fn from(i: &StrategyItem) -> Self {
         Self {

@@ -157,17 +157,24 @@ pub fn baseline_capture(cfg: &Config, paths: &Paths, out: Option<PathBuf>) -> Re
     let text = baseline::to_toml(&captured, &snapshot.taken_at.to_rfc3339());
     std::fs::write(&out, text).wrap_err_with(|| format!("writing {}", out.display()))?;
     println!(
-        "baseline of {} services written to {}",
+        "baseline of {} services from {} written to {}",
         captured.services.len(),
+        snapshot.source.label(),
         out.display()
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// One snapshot of the configured fleet.
+/// One snapshot of the configured fleet: the simulator's first one, at its scenario start.
 fn one_snapshot(cfg: &Config) -> Result<FleetSnapshot> {
-    let _ = cfg;
-    bail!("baseline capture needs a snapshot source, and none is available in this build yet")
+    if cfg.aws.enabled {
+        bail!(
+            "baseline capture from AWS needs the AWS source, which this build does not have yet; \
+             without --aws it captures the simulator's fleet"
+        );
+    }
+    let sim = crate::sim::Simulator::from_config(&cfg.sim)?;
+    Ok(sim.snapshot())
 }
 
 #[cfg(test)]

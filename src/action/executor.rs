@@ -14,9 +14,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Duration, Utc};
 
 use super::audit::{AuditEntry, AuditLog, AuditOutcome, AuditRecord};
+use super::baseline::Baseline;
 use super::confirm::ConfirmedAction;
 use super::guards::{self, GuardOptions, GuardResult};
-use super::ledger::{Applied, EntryState, Ledger, LedgerChange};
+use super::ledger::{self, Applied, EntryState, Ledger, LedgerChange};
 use super::preview;
 use super::request::ActionRequest;
 use super::revert::{Revert, revert_of};
@@ -32,6 +33,8 @@ pub struct ApplyContext<'a> {
     pub snapshot: &'a FleetSnapshot,
     /// Data time now, for staleness and the ledger (default: the snapshot's time).
     pub now: DateTime<Utc>,
+    /// The declared baseline: a request that restores it closes overrides instead of adding one.
+    pub baseline: Option<&'a Baseline>,
 }
 
 impl<'a> ApplyContext<'a> {
@@ -41,7 +44,13 @@ impl<'a> ApplyContext<'a> {
             node: None,
             snapshot,
             now: snapshot.taken_at,
+            baseline: None,
         }
+    }
+
+    pub fn with_baseline(mut self, baseline: &'a Baseline) -> Self {
+        self.baseline = Some(baseline);
+        self
     }
 
     pub fn in_runbook(mut self, runbook: &'a str, node: &'a str) -> Self {
@@ -267,6 +276,7 @@ impl Executor {
                         .and_then(|s| s.iac_owner()),
                     operator: &self.operator,
                     runbook: ctx.runbook,
+                    kind: ledger::classify(request, snapshot, ctx.baseline),
                 })
                 .unwrap_or_else(|e| {
                     warnings.push(format!(
