@@ -151,6 +151,11 @@ impl Ledger {
         }
     }
 
+    /// The ledger at its configured place, with the configured revert-by delay.
+    pub fn from_config(paths: &crate::config::Paths, cfg: &crate::config::LedgerConfig) -> Self {
+        Self::new(paths.ledger(), cfg.revert_after_hours)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
