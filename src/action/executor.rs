@@ -89,6 +89,49 @@ impl Outcome {
     }
 }
 
+/// One line for the status bar and the headless runner.
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Applied {
+                summary,
+                revert,
+                ledger,
+                warnings,
+            } => {
+                write!(f, "applied: {summary}")?;
+                match ledger {
+                    LedgerChange::Recorded(entry) => write!(
+                        f,
+                        "; override {} recorded, revert by {}",
+                        entry.id,
+                        entry.revert_by.format("%Y-%m-%d %H:%M UTC")
+                    )?,
+                    LedgerChange::Closed(ids) => write!(f, "; closes {}", ids.join(", "))?,
+                    LedgerChange::Nothing => {}
+                }
+                if let Some(revert) = revert {
+                    write!(f, "; revert: {}", revert.describe())?;
+                }
+                for w in warnings {
+                    write!(f, "; WARNING {w}")?;
+                }
+                Ok(())
+            }
+            Outcome::Refused { guards } => {
+                let reasons: Vec<&str> = guards
+                    .iter()
+                    .filter(|g| !g.ok)
+                    .map(|g| g.message.as_str())
+                    .collect();
+                write!(f, "refused: {}", reasons.join("; "))
+            }
+            Outcome::Failed { error } => write!(f, "failed: {error}"),
+            Outcome::NotSent { reason } => write!(f, "not sent: {reason}"),
+        }
+    }
+}
+
 pub struct Executor {
     writer: Box<dyn FleetWriter>,
     audit: AuditLog,
