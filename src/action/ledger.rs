@@ -225,6 +225,20 @@ impl Ledger {
         )
     }
 
+    /// The operator reverted an entry elsewhere (a manual revert such as
+    /// deleting a scheduled action) and ticks it off.
+    pub fn reverted_by_hand(&self, id: &str, operator: &str, at: DateTime<Utc>) -> io::Result<()> {
+        self.require_active(id)?;
+        jsonl::append(
+            &self.path,
+            &Record::Reverted {
+                id: id.into(),
+                at,
+                operator: operator.into(),
+            },
+        )
+    }
+
     fn require_active(&self, id: &str) -> io::Result<Entry> {
         match self.find(id)? {
             Some(e) if e.state == EntryState::Active => Ok(e),
@@ -433,6 +447,39 @@ mod tests {
     }
 
     #[test]
+    fn manual_revert_is_ticked_off_by_hand() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(dir.path().join("ledger.jsonl"), 24.0);
+        let put = ActionRequest::PutScheduledAction {
+            service: svc_key(),
+            name: "prewarm".into(),
+            schedule: "cron(15 23 * * ? *)".into(),
+            min: Some(100),
+            max: None,
+        };
+        let change = ledger
+            .record(Applied {
+                request: &put,
+                revert: crate::action::revert::revert_of(&put, &fleet()),
+                at: at(0),
+                iac: None,
+                operator: "sre",
+                runbook: None,
+                kind: classify(&put, &fleet(), None),
+            })
+            .unwrap();
+        let LedgerChange::Recorded(e) = change else {
+            panic!("{change:?}")
+        };
+        assert!(e.revert.request().is_none(), "no delete in the catalogue");
+        ledger.reverted_by_hand(&e.id, "sre", at(1)).unwrap();
+        assert!(matches!(
+            ledger.find(&e.id).unwrap().unwrap().state,
+            EntryState::Reverted { .. }
+        ));
+    }
+
+    #[test]
     fn restoring_the_baseline_closes_instead_of_recording() {
         let dir = tempfile::tempdir().unwrap();
         let ledger = Ledger::new(dir.path().join("ledger.jsonl"), 24.0);
@@ -486,6 +533,7 @@ mod tests {
         };
         ledger.keep(&e.id, "sre", at(2)).unwrap();
         assert!(ledger.overdue(at(3)).unwrap().is_empty());
+        assert!(ledger.reverted_by_hand(&e.id, "sre", at(3)).is_err());
         assert!(ledger.keep(&e.id, "sre", at(3)).is_err());
         assert!(
             ledger
