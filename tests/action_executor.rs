@@ -43,6 +43,20 @@ async fn apply_audits_intent_before_the_call_and_result_after() {
     };
     assert_eq!(summary, "RegisterScalableTarget ok");
     assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        Outcome::Applied {
+            summary: summary.clone(),
+            revert: revert.clone(),
+            ledger: LedgerChange::Recorded(entry.clone()),
+            warnings: vec![],
+        }
+        .to_string(),
+        format!(
+            "applied: RegisterScalableTarget ok; override {} recorded, revert by 2026-11-22 14:00 UTC; \
+             revert: autoscaling.set_bounds min 10 max 50",
+            entry.id
+        )
+    );
 
     // The writer ran once, and at that moment the intent was already on disk.
     let calls = rig.calls();
@@ -162,6 +176,12 @@ async fn guard_failure_never_reaches_the_writer() {
         .executor
         .apply(confirm(request), ApplyContext::new(&snap))
         .await;
+    assert!(
+        outcome
+            .to_string()
+            .starts_with("refused: desired 120 > max 50"),
+        "{outcome}"
+    );
     let Outcome::Refused { guards } = outcome else {
         panic!("{outcome:?}")
     };

@@ -141,6 +141,11 @@ impl AuditLog {
         Self { path: path.into() }
     }
 
+    /// The audit log at its configured place in the data dir.
+    pub fn for_paths(paths: &crate::config::Paths) -> Self {
+        Self::new(paths.audit_log())
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

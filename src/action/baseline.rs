@@ -43,6 +43,31 @@ pub struct BaselineItem {
     pub base: u32,
 }
 
+impl Baseline {
+    /// Whether `request` sets exactly what this baseline declares for its service.
+    pub fn declares(&self, request: &ActionRequest) -> bool {
+        let Some(intended) = request
+            .service()
+            .and_then(|k| self.services.get(&k.to_string()))
+        else {
+            return false;
+        };
+        match request {
+            ActionRequest::SetBounds { min, max, .. } => {
+                intended.min == Some(*min) && intended.max == Some(*max)
+            }
+            ActionRequest::SetCapacityProviderStrategy { strategy, .. } => {
+                intended.strategy.as_ref().is_some_and(|s| {
+                    s.iter()
+                        .map(StrategyItem::from)
+                        .eq(strategy.iter().cloned())
+                })
+            }
+            _ => false,
+        }
+    }
+}
+
 impl From<&StrategyItem> for BaselineItem {
     fn from(i: &StrategyItem) -> Self {
         Self {
@@ -155,8 +180,22 @@ fn service_key(key: &str) -> Option<ServiceKey> {
     }
 }
 
+/// The configured baseline: `cfg.baseline`, else `<config dir>/baseline.toml`.
+/// `None` when the default file does not exist; a configured file that is
+/// missing or invalid is an error naming file and line.
+pub fn load_configured(
+    cfg: &crate::config::Config,
+    paths: &crate::config::Paths,
+) -> Result<Option<Baseline>, String> {
+    match &cfg.baseline {
+        Some(path) => load(path).map(Some),
+        None if paths.baseline().exists() => load(&paths.baseline()).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// A live setting that differs from the baseline, with the request that restores it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Drift {
     pub service: ServiceKey,
     /// `bounds`, `strategy` or `service`.
@@ -312,6 +351,29 @@ mod tests {
             assert_eq!(got_line, line, "{text:?}: {msg}");
             assert!(msg.contains(want), "{text:?}: {msg}");
         }
+    }
+
+    #[test]
+    fn configured_baseline_must_exist_but_the_default_may_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = crate::config::Paths {
+            config_dir: dir.path().to_path_buf(),
+            data_dir: dir.path().to_path_buf(),
+        };
+        let mut cfg = crate::config::Config::default();
+        assert_eq!(load_configured(&cfg, &paths), Ok(None));
+        std::fs::write(paths.baseline(), "[services.\"a/b\"]\nmin = 1\n").unwrap();
+        assert_eq!(
+            load_configured(&cfg, &paths)
+                .unwrap()
+                .unwrap()
+                .services
+                .len(),
+            1
+        );
+        cfg.baseline = Some(dir.path().join("other.toml"));
+        let err = load_configured(&cfg, &paths).unwrap_err();
+        assert!(err.contains("other.toml: cannot read baseline"), "{err}");
     }
 
     #[test]

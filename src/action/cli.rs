@@ -67,6 +67,7 @@ pub fn audit_table(records: &[AuditRecord]) -> String {
                 apply_id,
                 request,
                 revert,
+                reverts_entry,
                 ..
             } => {
                 let outcome = match answered.get(apply_id.as_str()) {
@@ -79,7 +80,10 @@ pub fn audit_table(records: &[AuditRecord]) -> String {
                     }
                     None => "NO RESULT: the call's outcome is unknown, check the fleet".into(),
                 };
-                let revert = revert.as_ref().map_or("-".into(), Revert::describe);
+                let revert = match reverts_entry {
+                    Some(id) => format!("(reverts {id})"),
+                    None => revert.as_ref().map_or("-".into(), Revert::describe),
+                };
                 (request.id().to_string(), target(request), outcome, revert)
             }
             AuditEntry::Refused { request, reasons } => (
@@ -157,17 +161,24 @@ pub fn baseline_capture(cfg: &Config, paths: &Paths, out: Option<PathBuf>) -> Re
     let text = baseline::to_toml(&captured, &snapshot.taken_at.to_rfc3339());
     std::fs::write(&out, text).wrap_err_with(|| format!("writing {}", out.display()))?;
     println!(
-        "baseline of {} services written to {}",
+        "baseline of {} services from {} written to {}",
         captured.services.len(),
+        snapshot.source.label(),
         out.display()
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// One snapshot of the configured fleet.
+/// One snapshot of the configured fleet: the simulator's first one, at its scenario start.
 fn one_snapshot(cfg: &Config) -> Result<FleetSnapshot> {
-    let _ = cfg;
-    bail!("baseline capture needs a snapshot source, and none is available in this build yet")
+    if cfg.aws.enabled {
+        bail!(
+            "baseline capture from AWS needs the AWS source, which this build does not have yet; \
+             without --aws it captures the simulator's fleet"
+        );
+    }
+    let sim = crate::sim::Simulator::from_config(&cfg.sim)?;
+    Ok(sim.snapshot())
 }
 
 #[cfg(test)]
@@ -209,5 +220,38 @@ mod tests {
         })]);
         assert!(table.contains("NO RESULT"), "{table}");
         assert!(table.starts_with("TIME (UTC)"), "{table}");
+    }
+
+    #[test]
+    fn a_revert_names_the_ledger_entry_it_closes() {
+        let req = ActionRequest::SetBounds {
+            service: svc_key(),
+            min: 10,
+            max: 50,
+        };
+        let records = [
+            rec(AuditEntry::Intent {
+                apply_id: "a2".into(),
+                request: req.clone(),
+                api_call: req.api_call(),
+                changes: vec![],
+                confirmed_by: ConfirmedBy::Yes,
+                revert: None,
+                reverts_entry: Some("20261121T140000Z-1".into()),
+            }),
+            rec(AuditEntry::Result {
+                apply_id: "a2".into(),
+                request: req,
+                outcome: AuditOutcome::Ok {
+                    summary: "ok".into(),
+                },
+                ledger_id: None,
+            }),
+        ];
+        let table = audit_table(&records);
+        let row = table.lines().nth(1).unwrap();
+        assert!(row.contains("  ok: ok  "), "{row}");
+        assert!(row.ends_with("(reverts 20261121T140000Z-1)"), "{row}");
+        assert_eq!(table.lines().count(), 2, "the result joins its intent");
     }
 }

@@ -14,9 +14,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Duration, Utc};
 
 use super::audit::{AuditEntry, AuditLog, AuditOutcome, AuditRecord};
+use super::baseline::Baseline;
 use super::confirm::ConfirmedAction;
 use super::guards::{self, GuardOptions, GuardResult};
-use super::ledger::{Applied, EntryState, Ledger, LedgerChange};
+use super::ledger::{self, Applied, EntryState, Ledger, LedgerChange};
 use super::preview;
 use super::request::ActionRequest;
 use super::revert::{Revert, revert_of};
@@ -32,6 +33,8 @@ pub struct ApplyContext<'a> {
     pub snapshot: &'a FleetSnapshot,
     /// Data time now, for staleness and the ledger (default: the snapshot's time).
     pub now: DateTime<Utc>,
+    /// The declared baseline: a request that restores it closes overrides instead of adding one.
+    pub baseline: Option<&'a Baseline>,
 }
 
 impl<'a> ApplyContext<'a> {
@@ -41,7 +44,13 @@ impl<'a> ApplyContext<'a> {
             node: None,
             snapshot,
             now: snapshot.taken_at,
+            baseline: None,
         }
+    }
+
+    pub fn with_baseline(mut self, baseline: &'a Baseline) -> Self {
+        self.baseline = Some(baseline);
+        self
     }
 
     pub fn in_runbook(mut self, runbook: &'a str, node: &'a str) -> Self {
@@ -77,6 +86,49 @@ pub enum Outcome {
 impl Outcome {
     pub fn is_applied(&self) -> bool {
         matches!(self, Outcome::Applied { .. })
+    }
+}
+
+/// One line for the status bar and the headless runner.
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Applied {
+                summary,
+                revert,
+                ledger,
+                warnings,
+            } => {
+                write!(f, "applied: {summary}")?;
+                match ledger {
+                    LedgerChange::Recorded(entry) => write!(
+                        f,
+                        "; override {} recorded, revert by {}",
+                        entry.id,
+                        entry.revert_by.format("%Y-%m-%d %H:%M UTC")
+                    )?,
+                    LedgerChange::Closed(ids) => write!(f, "; closes {}", ids.join(", "))?,
+                    LedgerChange::Nothing => {}
+                }
+                if let Some(revert) = revert {
+                    write!(f, "; revert: {}", revert.describe())?;
+                }
+                for w in warnings {
+                    write!(f, "; WARNING {w}")?;
+                }
+                Ok(())
+            }
+            Outcome::Refused { guards } => {
+                let reasons: Vec<&str> = guards
+                    .iter()
+                    .filter(|g| !g.ok)
+                    .map(|g| g.message.as_str())
+                    .collect();
+                write!(f, "refused: {}", reasons.join("; "))
+            }
+            Outcome::Failed { error } => write!(f, "failed: {error}"),
+            Outcome::NotSent { reason } => write!(f, "not sent: {reason}"),
+        }
     }
 }
 
@@ -267,6 +319,7 @@ impl Executor {
                         .and_then(|s| s.iac_owner()),
                     operator: &self.operator,
                     runbook: ctx.runbook,
+                    kind: ledger::classify(request, snapshot, ctx.baseline),
                 })
                 .unwrap_or_else(|e| {
                     warnings.push(format!(

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::request::ActionRequest;
-use crate::model::{FARGATE, FARGATE_SPOT, FleetSnapshot, Part};
+use crate::model::{DeploymentState, FARGATE, FARGATE_SPOT, FleetSnapshot, Part};
 
 /// Eviction policies Redis accepts for `maxmemory-policy`.
 pub const KNOWN_POLICIES: &[&str] = &[
@@ -121,8 +121,12 @@ pub fn check(
                 out.push(min_max(*min, *max));
             }
         }
-        ActionRequest::SetCapacityProviderStrategy { strategy, .. } => {
+        ActionRequest::SetCapacityProviderStrategy { strategy, service } => {
             out.extend(strategy_guards(strategy));
+            out.extend(snapshot.service(service).and_then(deployment_warning));
+        }
+        ActionRequest::ForceNewDeployment { service } => {
+            out.extend(snapshot.service(service).and_then(deployment_warning));
         }
         ActionRequest::SetMaxmemoryPolicy {
             cache_id, policy, ..
@@ -140,9 +144,7 @@ pub fn check(
                 )));
             }
         }
-        ActionRequest::ForceNewDeployment { .. }
-        | ActionRequest::SuspendScaleIn { .. }
-        | ActionRequest::ResumeScaleIn { .. } => {}
+        ActionRequest::SuspendScaleIn { .. } | ActionRequest::ResumeScaleIn { .. } => {}
     }
     out
 }
@@ -275,6 +277,39 @@ fn strategy_guards(strategy: &[crate::model::StrategyItem]) -> Vec<GuardResult> 
     }
     if out.is_empty() {
         out.push(GuardResult::pass("strategy is valid"));
+    }
+    out
+}
+
+/// A new deployment on top of a rolling or failed one deserves a second look.
+fn deployment_warning(svc: &crate::model::Service) -> Option<GuardResult> {
+    match &svc.deployment {
+        DeploymentState::Stable => None,
+        DeploymentState::InProgress { updated, total } => Some(GuardResult::warn(format!(
+            "a deployment is already rolling ({updated}/{total}): a new one replaces it and starts over"
+        ))),
+        DeploymentState::Failed { reason } => Some(GuardResult::warn(format!(
+            "the last deployment failed ({reason}): the same task definition may fail the same way"
+        ))),
+    }
+}
+
+/// Guard results as text lines: `ok`, `WARN` or `FAIL`, with the offered fix.
+pub fn to_text(results: &[GuardResult]) -> String {
+    let mut out = String::new();
+    for g in results {
+        let mark = match (g.ok, g.warning) {
+            (false, _) => "FAIL",
+            (true, true) => "WARN",
+            (true, false) => "ok  ",
+        };
+        out.push_str(&format!("  {mark}  {}\n", g.message));
+        if let Some(fix) = &g.fix {
+            out.push_str(&format!(
+                "        fix: {}\n",
+                super::revert::describe_request(fix)
+            ));
+        }
     }
     out
 }
@@ -485,6 +520,40 @@ mod tests {
             results
                 .iter()
                 .any(|g| !g.ok && g.message.contains("the last read failed (Throttling)"))
+        );
+    }
+
+    #[test]
+    fn text_marks_failures_and_names_the_fix() {
+        let text = to_text(&run(ActionRequest::SetDesiredCount {
+            service: svc_key(),
+            desired: 120,
+        }));
+        assert!(
+            text.contains("  FAIL  desired 120 > max 50: raise max first"),
+            "{text}"
+        );
+        assert!(
+            text.contains("        fix: autoscaling.set_bounds min 10 max 120\n"),
+            "{text}"
+        );
+        assert!(text.starts_with("  ok    session may write\n"), "{text}");
+    }
+
+    #[test]
+    fn deploying_over_a_rolling_deployment_warns() {
+        let mut snap = fleet();
+        snap.services[0].deployment = DeploymentState::InProgress {
+            updated: 12,
+            total: 30,
+        };
+        let req = ActionRequest::ForceNewDeployment { service: svc_key() };
+        let results = check(&req, &snap, &GuardOptions::new(true, snap.taken_at));
+        assert!(!blocked(&results));
+        assert!(
+            results
+                .iter()
+                .any(|g| g.warning && g.message.contains("already rolling (12/30)"))
         );
     }
 

@@ -13,15 +13,25 @@ use serde::de::DeserializeOwned;
 /// Append one record as a line and `sync_all` before returning, so that a
 /// record reported written survives a crash or power loss.
 pub fn append<T: Serialize>(path: &Path, record: &T) -> io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir {
         fs::create_dir_all(dir)?;
     }
     let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
     line.push(b'\n');
+    let created = !path.exists();
     let mut file = OpenOptions::new().create(true).append(true).open(path)?;
     // One write call per record: O_APPEND keeps concurrent appenders from interleaving.
     file.write_all(&line)?;
-    file.sync_all()
+    file.sync_all()?;
+    if created && let Some(dir) = dir {
+        // A new file's directory entry must be durable too. Directories cannot be
+        // opened for syncing on every platform; the record itself is already synced.
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
 }
 
 /// What a JSONL file held: the records that parsed, and what did not.

@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::baseline::Baseline;
 use super::jsonl;
 use super::request::ActionRequest;
 use super::revert::Revert;
-use crate::model::ServiceKey;
+use crate::model::{FleetSnapshot, ServiceKey};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -83,6 +84,46 @@ pub struct Applied<'a> {
     pub iac: Option<String>,
     pub operator: &'a str,
     pub runbook: Option<&'a str>,
+    pub kind: Kind,
+}
+
+/// What an applied request means for the ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Moves a setting away from what autoscaling or the baseline manages: record it.
+    Override,
+    /// Returns a setting to its declared state: closes the setting's open entries.
+    Restore,
+    /// Nothing lasting to revert: a forced deployment, or a desired count that
+    /// target tracking manages anyway.
+    Transient,
+}
+
+/// Classify `request` against the fleet before it and the declared baseline.
+pub fn classify(
+    request: &ActionRequest,
+    before: &FleetSnapshot,
+    baseline: Option<&Baseline>,
+) -> Kind {
+    if baseline.is_some_and(|b| b.declares(request)) {
+        return Kind::Restore;
+    }
+    match request {
+        ActionRequest::ForceNewDeployment { .. } => Kind::Transient,
+        ActionRequest::ResumeScaleIn { .. } => Kind::Restore,
+        ActionRequest::SetDesiredCount { service, .. } => {
+            let scaler_manages = before
+                .service(service)
+                .and_then(|s| s.scaling.as_ref())
+                .is_some_and(|t| !t.policies.is_empty() && !t.suspended.scale_in);
+            if scaler_manages {
+                Kind::Transient
+            } else {
+                Kind::Override
+            }
+        }
+        _ => Kind::Override,
+    }
 }
 
 /// What recording an apply did to the ledger.
@@ -108,6 +149,11 @@ impl Ledger {
             path: path.into(),
             revert_after: Duration::milliseconds((revert_after_hours * 3_600_000.0) as i64),
         }
+    }
+
+    /// The ledger at its configured place, with the configured revert-by delay.
+    pub fn from_config(paths: &crate::config::Paths, cfg: &crate::config::LedgerConfig) -> Self {
+        Self::new(paths.ledger(), cfg.revert_after_hours)
     }
 
     pub fn path(&self) -> &Path {
@@ -179,6 +225,20 @@ impl Ledger {
         )
     }
 
+    /// The operator reverted an entry elsewhere (a manual revert such as
+    /// deleting a scheduled action) and ticks it off.
+    pub fn reverted_by_hand(&self, id: &str, operator: &str, at: DateTime<Utc>) -> io::Result<()> {
+        self.require_active(id)?;
+        jsonl::append(
+            &self.path,
+            &Record::Reverted {
+                id: id.into(),
+                at,
+                operator: operator.into(),
+            },
+        )
+    }
+
     fn require_active(&self, id: &str) -> io::Result<Entry> {
         match self.find(id)? {
             Some(e) if e.state == EntryState::Active => Ok(e),
@@ -194,9 +254,10 @@ impl Ledger {
     }
 
     /// Record a successful apply. A request that restores what active entries
-    /// overrode closes them; a new override of a setting that is already
-    /// overridden supersedes the older entry and inherits its revert, so the
-    /// revert always returns to the state before the first override.
+    /// overrode (their revert, or the baseline) closes them; a new override of
+    /// a setting that is already overridden supersedes the older entry and
+    /// inherits its revert, so the revert always returns to the state before
+    /// the first override.
     pub fn record(&self, applied: Applied<'_>) -> io::Result<LedgerChange> {
         let Some(slot) = slot(applied.request) else {
             return Ok(LedgerChange::Nothing);
@@ -206,11 +267,15 @@ impl Ledger {
             .iter()
             .filter(|e| e.state == EntryState::Active && slot_of(e) == Some(slot.clone()))
             .collect();
-        let restores = same
-            .iter()
-            .any(|e| e.revert.request() == Some(applied.request));
+        let restores = applied.kind == Kind::Restore
+            || same
+                .iter()
+                .any(|e| e.revert.request() == Some(applied.request));
         if restores {
             let ids: Vec<String> = same.iter().map(|e| e.id.clone()).collect();
+            if ids.is_empty() {
+                return Ok(LedgerChange::Nothing);
+            }
             for id in &ids {
                 jsonl::append(
                     &self.path,
@@ -225,7 +290,7 @@ impl Ledger {
         }
         let revert = match (same.first(), applied.revert) {
             (Some(first), _) => first.revert.clone(),
-            (None, Some(revert)) if is_override(applied.request) => revert,
+            (None, Some(revert)) if applied.kind == Kind::Override => revert,
             _ => return Ok(LedgerChange::Nothing),
         };
         let applied_count = entries.len();
@@ -262,15 +327,6 @@ impl Ledger {
     }
 }
 
-/// Overrides move a setting away from what autoscaling or the baseline manages.
-/// Resuming scale-in returns to normal and a forced deployment has no revert.
-fn is_override(request: &ActionRequest) -> bool {
-    !matches!(
-        request,
-        ActionRequest::ResumeScaleIn { .. } | ActionRequest::ForceNewDeployment { .. }
-    )
-}
-
 /// The setting a request writes: (target, setting). Two requests with the same
 /// slot override each other.
 fn slot(request: &ActionRequest) -> Option<(String, String)> {
@@ -298,7 +354,7 @@ fn slot_of(entry: &Entry) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::testing::svc_key;
+    use crate::action::testing::{fleet, svc_key};
 
     fn at(h: i64) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-21T14:00:00Z")
@@ -329,6 +385,7 @@ mod tests {
                 iac: None,
                 operator: "sre",
                 runbook: None,
+                kind: classify(req, &fleet(), None),
             })
             .unwrap()
     }
@@ -390,6 +447,83 @@ mod tests {
     }
 
     #[test]
+    fn manual_revert_is_ticked_off_by_hand() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(dir.path().join("ledger.jsonl"), 24.0);
+        let put = ActionRequest::PutScheduledAction {
+            service: svc_key(),
+            name: "prewarm".into(),
+            schedule: "cron(15 23 * * ? *)".into(),
+            min: Some(100),
+            max: None,
+        };
+        let change = ledger
+            .record(Applied {
+                request: &put,
+                revert: crate::action::revert::revert_of(&put, &fleet()),
+                at: at(0),
+                iac: None,
+                operator: "sre",
+                runbook: None,
+                kind: classify(&put, &fleet(), None),
+            })
+            .unwrap();
+        let LedgerChange::Recorded(e) = change else {
+            panic!("{change:?}")
+        };
+        assert!(e.revert.request().is_none(), "no delete in the catalogue");
+        ledger.reverted_by_hand(&e.id, "sre", at(1)).unwrap();
+        assert!(matches!(
+            ledger.find(&e.id).unwrap().unwrap().state,
+            EntryState::Reverted { .. }
+        ));
+    }
+
+    #[test]
+    fn restoring_the_baseline_closes_instead_of_recording() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(dir.path().join("ledger.jsonl"), 24.0);
+        let snap = fleet();
+        let baseline = crate::action::baseline::capture(&snap);
+        // An override recorded with a revert that is not the baseline (10/50).
+        apply(&ledger, &bounds(100, 200), Some(bounds(20, 60)), 0);
+        let back = bounds(10, 50);
+        assert_eq!(classify(&back, &snap, Some(&baseline)), Kind::Restore);
+        let change = ledger
+            .record(Applied {
+                request: &back,
+                revert: Some(Revert::Request {
+                    request: bounds(100, 200),
+                }),
+                at: at(1),
+                iac: None,
+                operator: "sre",
+                runbook: None,
+                kind: Kind::Restore,
+            })
+            .unwrap();
+        assert!(matches!(change, LedgerChange::Closed(ref ids) if ids.len() == 1));
+        assert!(ledger.active().unwrap().is_empty());
+    }
+
+    #[test]
+    fn desired_count_under_target_tracking_is_transient() {
+        let mut snap = fleet();
+        let desired = ActionRequest::SetDesiredCount {
+            service: svc_key(),
+            desired: 45,
+        };
+        assert_eq!(classify(&desired, &snap, None), Kind::Transient);
+        snap.services[0]
+            .scaling
+            .as_mut()
+            .unwrap()
+            .suspended
+            .scale_in = true;
+        assert_eq!(classify(&desired, &snap, None), Kind::Override);
+    }
+
+    #[test]
     fn kept_entries_stop_being_flagged() {
         let dir = tempfile::tempdir().unwrap();
         let ledger = Ledger::new(dir.path().join("ledger.jsonl"), 1.0);
@@ -399,6 +533,7 @@ mod tests {
         };
         ledger.keep(&e.id, "sre", at(2)).unwrap();
         assert!(ledger.overdue(at(3)).unwrap().is_empty());
+        assert!(ledger.reverted_by_hand(&e.id, "sre", at(3)).is_err());
         assert!(ledger.keep(&e.id, "sre", at(3)).is_err());
         assert!(
             ledger
