@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod panes;
 pub mod run;
 pub mod screenshots;
+pub mod svg;
 pub mod terminal;
 pub mod theme;
 pub mod trouble;

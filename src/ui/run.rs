@@ -54,15 +54,17 @@ pub fn clock() -> impl Stream<Item = DateTime<Utc>> + Unpin {
 pub async fn drive<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
-    mut input: impl Stream<Item = Event> + Unpin,
+    input: impl Stream<Item = Event> + Unpin,
     mut feed: Feed,
-    mut ticks: impl Stream<Item = DateTime<Utc>> + Unpin,
+    ticks: impl Stream<Item = DateTime<Utc>> + Unpin,
     config_dir: Option<&Path>,
     started: Instant,
 ) -> Result<LoopStats>
 where
     B::Error: Send + Sync + 'static,
 {
+    // Fused, so an ended stream is never polled again.
+    let (mut input, mut ticks) = (input.fuse(), ticks.fuse());
     let mut stats = LoopStats::default();
     let mut feed_open = true;
     loop {

@@ -1,10 +1,126 @@
-//! Deterministic renders of the main views to SVG, for the README.
+//! Deterministic renders of the main views to SVG (and PNG when `rsvg-convert`
+//! is on PATH), for the README. Same data, same clock, same pictures.
 
 use std::path::Path;
+use std::process::Command;
 
 use color_eyre::Result;
+use color_eyre::eyre::{WrapErr, eyre};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{App, Event};
+use super::fixtures;
+use super::svg::buffer_to_svg;
+use super::view;
+use crate::config::Config;
+
+/// Minutes into the release when the saturated shot is taken.
+const SATURATED_MINUTES: f64 = 14.0;
 
 pub fn write_all(out: &Path) -> Result<()> {
-    let _ = out;
-    color_eyre::eyre::bail!("screenshots are not built yet")
+    std::fs::create_dir_all(out).wrap_err_with(|| format!("{}: cannot create", out.display()))?;
+    let cfg = Config::default();
+    let mut help = fixtures::app(1.0, &cfg);
+    help.handle(Event::Key(KeyEvent::new(
+        KeyCode::Char('?'),
+        KeyModifiers::NONE,
+    )));
+    let wall_cfg = Config {
+        wall: true,
+        read_only: true,
+        ..Config::default()
+    };
+    let light = Config {
+        theme: "light".into(),
+        ..Config::default()
+    };
+    let shots: Vec<(&str, App, u16, u16)> = vec![
+        ("cockpit-calm", fixtures::app(0.5, &cfg), 160, 48),
+        (
+            "manga-release-saturated",
+            fixtures::app(SATURATED_MINUTES, &cfg),
+            160,
+            48,
+        ),
+        (
+            "cockpit-80x24",
+            fixtures::app(SATURATED_MINUTES, &cfg),
+            80,
+            24,
+        ),
+        ("help", help, 160, 48),
+        (
+            "wall-read-only",
+            fixtures::app(SATURATED_MINUTES, &wall_cfg),
+            160,
+            48,
+        ),
+        (
+            "light-theme",
+            fixtures::app(SATURATED_MINUTES, &light),
+            160,
+            48,
+        ),
+    ];
+    let rsvg = which("rsvg-convert");
+    for (name, app, w, h) in &shots {
+        let buf = fixtures::render(app, *w, *h, view::draw);
+        write_svg(out, name, &buf, app, rsvg)?;
+    }
+    // The cache pane alone, at a readable size.
+    let app = fixtures::app(SATURATED_MINUTES, &cfg);
+    let buf = fixtures::render(&app, 72, 8, |f, app| {
+        super::panes::cache::render(f, f.area(), app)
+    });
+    write_svg(out, "cache-pane", &buf, &app, rsvg)?;
+    Ok(())
+}
+
+fn write_svg(
+    out: &Path,
+    name: &str,
+    buf: &ratatui::buffer::Buffer,
+    app: &App,
+    rsvg: bool,
+) -> Result<()> {
+    let svg_path = out.join(format!("{name}.svg"));
+    std::fs::write(&svg_path, buffer_to_svg(buf, app.theme.fg, app.theme.bg))
+        .wrap_err_with(|| format!("{}: cannot write", svg_path.display()))?;
+    if rsvg {
+        let png = out.join(format!("{name}.png"));
+        let status = Command::new("rsvg-convert")
+            .arg("-o")
+            .arg(&png)
+            .arg(&svg_path)
+            .status()
+            .wrap_err("running rsvg-convert")?;
+        if !status.success() {
+            return Err(eyre!("rsvg-convert failed on {}", svg_path.display()));
+        }
+    }
+    Ok(())
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn writes_every_view() {
+        let dir = tempfile::tempdir().unwrap();
+        super::write_all(dir.path()).unwrap();
+        for name in [
+            "cockpit-calm",
+            "manga-release-saturated",
+            "help",
+            "cache-pane",
+            "cockpit-80x24",
+        ] {
+            let svg = std::fs::read_to_string(dir.path().join(format!("{name}.svg"))).unwrap();
+            assert!(svg.starts_with("<svg"), "{name}");
+        }
+    }
 }

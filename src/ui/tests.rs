@@ -241,3 +241,119 @@ fn stale_when_a_part_fails_or_data_stops() {
     assert!(app.stale_reason().unwrap().contains("Throttling"));
     assert!(cockpit(&app, 160, 48).contains("STALE"));
 }
+
+mod event_loop {
+    use std::time::Instant;
+
+    use chrono::{DateTime, Utc};
+    use futures_util::Stream;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::ui::run::{LoopStats, drive};
+
+    fn stream<T: Send + 'static>(rx: mpsc::UnboundedReceiver<T>) -> impl Stream<Item = T> + Unpin {
+        Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|v| (v, rx))
+        }))
+    }
+
+    /// Queue everything, close every input, and run the loop to its end.
+    async fn run_with(
+        keys: Vec<KeyEvent>,
+        snapshots: usize,
+        ticks: Vec<DateTime<Utc>>,
+    ) -> (LoopStats, App) {
+        let mut app = App::new(
+            &Config::default(),
+            super::super::keymap::Keymap::default_map(),
+            super::super::theme::Theme::dark(),
+            fixtures::start(),
+        );
+        let (key_tx, key_rx) = mpsc::unbounded_channel();
+        let (tick_tx, tick_rx) = mpsc::unbounded_channel();
+        let (feed_tx, feed) = mpsc::channel(16);
+        for k in keys {
+            key_tx.send(Event::Key(k)).unwrap();
+        }
+        for i in 0..snapshots {
+            feed_tx
+                .send(Box::new(fixtures::manga_release(i as f64)))
+                .await
+                .unwrap();
+        }
+        for t in ticks {
+            tick_tx.send(t).unwrap();
+        }
+        drop((key_tx, tick_tx, feed_tx));
+        let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+        let stats = drive(
+            &mut terminal,
+            &mut app,
+            stream(key_rx),
+            feed,
+            stream(tick_rx),
+            None,
+            Instant::now(),
+        )
+        .await
+        .unwrap();
+        (stats, app)
+    }
+
+    #[tokio::test]
+    async fn idle_cockpit_draws_only_its_first_frame() {
+        let (stats, _) = run_with(Vec::new(), 0, Vec::new()).await;
+        assert_eq!(stats.draws, 1);
+    }
+
+    #[tokio::test]
+    async fn key_releases_do_not_redraw() {
+        let mut release = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        release.kind = KeyEventKind::Release;
+        let (stats, _) = run_with(vec![release; 5], 0, Vec::new()).await;
+        assert_eq!(stats.draws, 1);
+    }
+
+    #[tokio::test]
+    async fn pending_events_are_drained_into_one_draw() {
+        let down = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        let (stats, app) = run_with(vec![down; 3], 4, Vec::new()).await;
+        assert_eq!(stats.draws, 2, "first frame, then one for the whole batch");
+        assert_eq!(
+            app.history.last_recorded(),
+            Some(fixtures::start() + chrono::Duration::minutes(3))
+        );
+    }
+
+    #[tokio::test]
+    async fn each_clock_tick_redraws_once() {
+        let t0 = fixtures::start();
+        let ticks = vec![
+            t0 + chrono::Duration::seconds(1),
+            t0 + chrono::Duration::seconds(2),
+        ];
+        let (stats, app) = run_with(Vec::new(), 0, ticks).await;
+        assert_eq!(stats.draws, 3);
+        assert_eq!(app.now, t0 + chrono::Duration::seconds(2));
+    }
+
+    #[tokio::test]
+    async fn quit_ends_the_loop() {
+        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        let down = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        let (_, app) = run_with(vec![q, down], 0, Vec::new()).await;
+        assert_eq!(app.selected_row(), None, "nothing after q is handled");
+    }
+
+    #[test]
+    fn first_frame_is_fast() {
+        let started = Instant::now();
+        let app = fixtures::app(0.0, &Config::default());
+        let _ = render(&app, 160, 48, view::draw);
+        let ms = started.elapsed().as_millis();
+        assert!(ms < 200, "{ms} ms to the first frame");
+    }
+}

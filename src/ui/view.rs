@@ -47,8 +47,10 @@ fn cache_height(app: &App, per: u16, cap: u16) -> u16 {
 fn wide(f: &mut Frame, body: Rect, app: &App) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
+    // A short fleet leaves its spare rows to the detail pane.
+    let table_h = (app.rows.len() as u16 + 3).clamp(8, left.height.saturating_sub(13).max(8));
     let [table, detail_area] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(13)]).areas(left);
+        Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(left);
     fleet::render(f, table, app);
     detail::render(f, detail_area, app);
     let services = app.rows.len() as u16;

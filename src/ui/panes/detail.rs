@@ -83,6 +83,23 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         },
     ));
     lines.extend(scaling_lines(app, s));
+    let room = (inner.height as usize).saturating_sub(lines.len() + 1);
+    if room > 0
+        && let Some(snap) = &app.snapshot
+    {
+        let recent: Vec<_> = snap
+            .events_for(&s.key, snap.taken_at - chrono::Duration::hours(1))
+            .collect();
+        if !recent.is_empty() {
+            lines.push(Line::from(Span::styled("Recent", t.style(t.muted))));
+            for e in recent.iter().rev().take(room) {
+                lines.push(Line::from(vec![
+                    Span::styled(e.at.format("  %H:%M:%S ").to_string(), t.style(t.muted)),
+                    Span::styled(e.message.clone(), t.style(t.fg)),
+                ]));
+            }
+        }
+    }
     f.render_widget(Paragraph::new(lines), inner);
 }
 
