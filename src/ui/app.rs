@@ -228,6 +228,11 @@ impl App {
     }
 
     fn on_snapshot(&mut self, snap: Box<FleetSnapshot>) {
+        self.received_at = Some(self.now);
+        // The source may resend unchanged data; only the age moves, and the tick shows that.
+        if self.snapshot.as_deref() == Some(&*snap) {
+            return;
+        }
         self.history.record(&snap);
         self.snapshot = Some(Arc::from(snap));
         self.received_at = Some(self.now);

@@ -434,6 +434,37 @@ pub fn app(minutes: f64, cfg: &crate::config::Config) -> crate::ui::app::App {
     app
 }
 
+/// A cockpit on the embedded simulator (seed 7) after `minutes` of simulated
+/// time, every 5 s step recorded in its history, the wall clock at the data time.
+pub fn sim_app(
+    scenario: &str,
+    minutes: u32,
+    cfg: &crate::config::Config,
+) -> Result<crate::ui::app::App, String> {
+    use crate::sim::{STEP_S, Simulator};
+    use crate::ui::{app::App, app::Event, keymap::Keymap, theme::Theme};
+    let sim_cfg = crate::config::SimConfig {
+        scenario: scenario.to_string(),
+        seed: 7,
+        speed: 1.0,
+    };
+    let mut sim = Simulator::from_config(&sim_cfg).map_err(|e| e.to_string())?;
+    let theme = Theme::load(&cfg.theme, None)?;
+    let mut app = App::new(cfg, Keymap::default_map(), theme, sim.now());
+    for _ in 0..(minutes * 60 / STEP_S) {
+        sim.advance(STEP_S);
+        app.now = sim.now();
+        app.handle(Event::Snapshot(Box::new(sim.snapshot())));
+    }
+    app.handle(Event::Snapshot(Box::new(sim.snapshot())));
+    // Select the service in the most trouble, as an operator would first.
+    app.run(
+        crate::ui::keymap::Layer::Cockpit,
+        crate::ui::command::Command::Top,
+    );
+    Ok(app)
+}
+
 /// Render the cockpit (or one pane) into a `w` x `h` test buffer.
 pub fn render(
     app: &crate::ui::app::App,

@@ -21,6 +21,7 @@ pub mod widgets;
 mod tests;
 
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -40,8 +41,16 @@ pub fn run_cockpit(cfg: Config, paths: Paths) -> Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    if cfg.aws.enabled {
+        color_eyre::eyre::bail!(
+            "the AWS source is not wired into the cockpit yet; run without --aws"
+        );
+    }
+    let sim = crate::sim::Simulator::from_config(&cfg.sim).map_err(|e| eyre!("{e}"))?;
+    let sim = Arc::new(Mutex::new(sim));
     runtime.block_on(async {
-        let (_tx, feed) = tokio::sync::mpsc::channel(16);
+        let (tx, feed) = tokio::sync::mpsc::channel(16);
+        let source = crate::sim::source::spawn(Arc::clone(&sim), cfg.sim.speed, tx);
         let mut guard = terminal::TerminalGuard::enter()?;
         let stats = run::drive(
             &mut guard.terminal,
@@ -52,7 +61,9 @@ pub fn run_cockpit(cfg: Config, paths: Paths) -> Result<ExitCode> {
             Some(&paths.config_dir),
             started,
         )
-        .await?;
+        .await;
+        source.abort();
+        let stats = stats?;
         tracing::info!(draws = stats.draws, "cockpit closed");
         Ok(ExitCode::SUCCESS)
     })

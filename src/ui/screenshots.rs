@@ -14,17 +14,32 @@ use super::svg::buffer_to_svg;
 use super::view;
 use crate::config::Config;
 
-/// Minutes into the release when the saturated shot is taken.
-const SATURATED_MINUTES: f64 = 14.0;
+/// Simulated minutes into the manga release when the saturated shot is taken:
+/// traffic starts rising at 2 min and reaches 8x at 17 min.
+const SATURATED_MINUTES: u32 = 20;
 
 pub fn write_all(out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).wrap_err_with(|| format!("{}: cannot create", out.display()))?;
     let cfg = Config::default();
-    let mut help = fixtures::app(1.0, &cfg);
+    let sim = |scenario: &str, minutes: u32, cfg: &Config| {
+        fixtures::sim_app(scenario, minutes, cfg).map_err(|e| eyre!(e))
+    };
+    let mut help = sim("calm", 10, &cfg)?;
     help.handle(Event::Key(KeyEvent::new(
         KeyCode::Char('?'),
         KeyModifiers::NONE,
     )));
+    let mut palette = sim("calm", 10, &cfg)?;
+    palette.handle(Event::Key(KeyEvent::new(
+        KeyCode::Char(':'),
+        KeyModifiers::NONE,
+    )));
+    for c in "theme".chars() {
+        palette.handle(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
     let wall_cfg = Config {
         wall: true,
         read_only: true,
@@ -35,29 +50,30 @@ pub fn write_all(out: &Path) -> Result<()> {
         ..Config::default()
     };
     let shots: Vec<(&str, App, u16, u16)> = vec![
-        ("cockpit-calm", fixtures::app(0.5, &cfg), 160, 48),
+        ("cockpit-calm", sim("calm", 30, &cfg)?, 160, 48),
         (
             "manga-release-saturated",
-            fixtures::app(SATURATED_MINUTES, &cfg),
+            sim("manga-release", SATURATED_MINUTES, &cfg)?,
             160,
             48,
         ),
         (
             "cockpit-80x24",
-            fixtures::app(SATURATED_MINUTES, &cfg),
+            sim("manga-release", SATURATED_MINUTES, &cfg)?,
             80,
             24,
         ),
         ("help", help, 160, 48),
+        ("palette", palette, 160, 48),
         (
             "wall-read-only",
-            fixtures::app(SATURATED_MINUTES, &wall_cfg),
+            sim("manga-release", SATURATED_MINUTES, &wall_cfg)?,
             160,
             48,
         ),
         (
             "light-theme",
-            fixtures::app(SATURATED_MINUTES, &light),
+            sim("manga-release", SATURATED_MINUTES, &light)?,
             160,
             48,
         ),
@@ -67,9 +83,9 @@ pub fn write_all(out: &Path) -> Result<()> {
         let buf = fixtures::render(app, *w, *h, view::draw);
         write_svg(out, name, &buf, app, rsvg)?;
     }
-    // The cache pane alone, at a readable size.
-    let app = fixtures::app(SATURATED_MINUTES, &cfg);
-    let buf = fixtures::render(&app, 72, 8, |f, app| {
+    // The cache pane alone, on the cache scenario after an hour of growth.
+    let app = sim("cache-noeviction", 40, &cfg)?;
+    let buf = fixtures::render(&app, 72, 10, |f, app| {
         super::panes::cache::render(f, f.area(), app)
     });
     write_svg(out, "cache-pane", &buf, &app, rsvg)?;

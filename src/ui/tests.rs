@@ -55,6 +55,28 @@ fn cockpit_read_only_wall_160x48() {
 }
 
 #[test]
+fn simulator_calm_160x48() {
+    let app = fixtures::sim_app("calm", 30, &Config::default()).unwrap();
+    insta::assert_snapshot!(cockpit(&app, 160, 48));
+}
+
+#[test]
+fn simulator_manga_release_saturated_80x24() {
+    let app = fixtures::sim_app("manga-release", 20, &Config::default()).unwrap();
+    insta::assert_snapshot!(cockpit(&app, 80, 24));
+}
+
+#[test]
+fn unchanged_snapshot_does_not_redraw() {
+    let mut app = release(1.0);
+    app.take_dirty();
+    app.handle(Event::Snapshot(Box::new(fixtures::manga_release(1.0))));
+    assert!(!app.take_dirty());
+    app.handle(Event::Snapshot(Box::new(fixtures::manga_release(1.1))));
+    assert!(app.take_dirty());
+}
+
+#[test]
 fn too_small_is_said_plainly() {
     let text = cockpit(&release(1.0), 79, 24);
     assert!(text.contains("terminal too small (need 80x24)"), "{text}");

@@ -1,7 +1,7 @@
 //! Small rendering helpers shared by the panes: text sparklines, bars, blocks, formats.
 
 use chrono::{DateTime, Utc};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Borders};
 
@@ -125,10 +125,6 @@ pub fn fit(name: &str, width: usize) -> String {
         s.push('…');
         s
     }
-}
-
-pub fn bold() -> Style {
-    Style::default().add_modifier(Modifier::BOLD)
 }
 
 #[cfg(test)]

@@ -225,10 +225,13 @@ fn table_cells(
         vec![
             name_cell,
             tasks_cell(t, s),
-            Cell::from(Line::from(vec![
-                Span::styled(format!("{min}-"), t.style(t.muted)),
-                Span::styled(max, max_style),
-            ])),
+            Cell::from(match s.bounds() {
+                Some(_) => Line::from(vec![
+                    Span::styled(format!("{min}-"), t.style(t.muted)),
+                    Span::styled(max, max_style),
+                ]),
+                None => Line::from(Span::styled("-", t.style(t.muted))),
+            }),
             Cell::from(Span::styled(pct(m.cpu_pct), t.style(cpu_c))),
             trend(app, s, Metric::Cpu, trend_w, cpu_c),
             Cell::from(Span::styled(pct(m.memory_pct), t.style(mem_c))),
