@@ -23,7 +23,9 @@ fn cockpit_500(c: &mut Criterion) {
     }
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test backend");
     c.bench_function("cockpit 160x48, 500 services", |b| {
-        b.iter(|| terminal.draw(|f| view::draw(f, &app)).expect("draw"))
+        b.iter(|| {
+            terminal.draw(|f| view::draw(f, &app)).expect("draw");
+        })
     });
 }
 

@@ -134,6 +134,8 @@ pub struct App {
     /// Indices into `snapshot.services`: filtered and sorted, as the table shows them.
     pub rows: Vec<usize>,
     pub selected: Option<ServiceKey>,
+    /// Until the operator moves the selection, it follows the top row (the worst trouble).
+    user_selected: bool,
     pub focus: Focus,
     pub filter: String,
     /// The filter in force before the input opened; `Some` while typing a filter.
@@ -164,6 +166,7 @@ impl App {
             now,
             rows: Vec::new(),
             selected: None,
+            user_selected: false,
             focus: Focus::Fleet,
             filter: String::new(),
             filter_before: None,
@@ -248,6 +251,8 @@ impl App {
         let layer = self.layer();
         let key = Key::from_event(&ev);
         self.dirty = true;
+        // A message stays until the next key.
+        self.message = None;
         if let Some(cmd) = self.keymap.resolve(layer, key).cloned() {
             return self.run(layer, cmd);
         }
@@ -448,6 +453,7 @@ impl App {
         }
         let current = self.selected_row().unwrap_or(0);
         let next = add(current, by, self.rows.len() - 1);
+        self.user_selected = true;
         self.selected = Some(snap.services[self.rows[next]].key.clone());
     }
 
@@ -497,7 +503,7 @@ impl App {
             primary.then_with(|| sa.key.cmp(&sb.key))
         });
         self.rows = rows.into_iter().map(|(i, _)| i).collect();
-        if self.selected_row().is_none() {
+        if !self.user_selected || self.selected_row().is_none() {
             self.selected = self.rows.first().map(|&i| snap.services[i].key.clone());
         }
     }

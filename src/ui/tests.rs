@@ -175,7 +175,14 @@ fn navigation_moves_selection_and_focus() {
 }
 
 #[test]
-fn selection_follows_the_service_across_snapshots() {
+fn selection_follows_the_top_until_the_operator_moves_it() {
+    let mut app = release(0.0);
+    let top = |app: &App| {
+        let snap = app.snapshot.as_ref().unwrap();
+        snap.services[app.rows[0]].key.clone()
+    };
+    app.handle(Event::Snapshot(Box::new(fixtures::manga_release(14.0))));
+    assert_eq!(app.selected, Some(top(&app)));
     let mut app = release(1.0);
     key(&mut app, KeyCode::Char('G'));
     let chosen = app.selected.clone();

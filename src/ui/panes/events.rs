@@ -54,7 +54,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             t.style(t.ok),
         )));
     }
-    for e in snap.events.iter().rev().skip(app.events_scroll) {
+    // Task starts are routine and would crowd out the rest; the detail pane lists them.
+    let notable = snap
+        .events
+        .iter()
+        .rev()
+        .filter(|e| e.kind != EventKind::TaskStarted);
+    for e in notable.skip(app.events_scroll) {
         let (tag, color) = match e.kind {
             EventKind::ScalingActivity => ("SCALE", t.accent),
             EventKind::SpotInterruption => ("SPOT!", t.alert),
