@@ -1,7 +1,7 @@
 //! Configuration: defaults < config file < environment < flags.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -185,13 +185,125 @@ impl Paths {
     }
 }
 
-/// Merge the layers: defaults < config file < environment < flags.
+/// Merge the layers: defaults < config file < profile pin < environment < flags.
 pub fn load(flags: &crate::cli::GlobalArgs, paths: &Paths) -> color_eyre::Result<Config> {
-    // Placeholder layering (flags only); the config-file and env layers land with the cockpit.
-    let _ = paths;
-    let mut cfg = Config::default();
+    load_with(flags, paths, &|var| std::env::var(var).ok())
+}
+
+/// `load` with the environment passed in, so tests need not touch the process env.
+pub fn load_with(
+    flags: &crate::cli::GlobalArgs,
+    paths: &Paths,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> color_eyre::Result<Config> {
+    let mut cfg = match &flags.config {
+        Some(file) => read_file(file)?,
+        None => {
+            let file = paths.config_file();
+            if file.exists() {
+                read_file(&file)?
+            } else {
+                Config::default()
+            }
+        }
+    };
+    apply_profile_pin(&mut cfg, flags);
+    apply_env(&mut cfg, env)?;
     apply_flags(&mut cfg, flags);
     Ok(cfg)
+}
+
+/// Read and parse one config file; errors name the file, line, column and field.
+pub fn read_file(file: &Path) -> color_eyre::Result<Config> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| color_eyre::eyre::eyre!("{}: cannot read config: {e}", file.display()))?;
+    parse_file(file, &text)
+}
+
+fn parse_file(file: &Path, text: &str) -> color_eyre::Result<Config> {
+    toml::from_str(text).map_err(|e| color_eyre::eyre::eyre!(toml_error(file, text, &e)))
+}
+
+/// `file:line:column: message (field `a.b`)` for a TOML error, located by its span.
+pub fn toml_error(file: &Path, text: &str, err: &toml::de::Error) -> String {
+    let message = err.message().trim();
+    let Some(span) = err.span() else {
+        return format!("{}: {message}", file.display());
+    };
+    let (line, col) = line_col(text, span.start);
+    let field = field_at(text, line)
+        .filter(|f| !message.contains(&format!("`{}`", f.rsplit('.').next().unwrap_or(f))))
+        .map(|f| format!(" (field `{f}`)"))
+        .unwrap_or_default();
+    format!("{}:{line}:{col}: {message}{field}", file.display())
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// The dotted key assigned on a 1-based line, prefixed by the table it sits in.
+fn field_at(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(line.checked_sub(1)?)?;
+    let (key, _) = here.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    let table = lines[..line - 1]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .map(|l| l.trim_matches(['[', ']']).trim().to_string());
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
+    })
+}
+
+/// A profile may pin a theme (so prod looks different) and force read-only.
+fn apply_profile_pin(cfg: &mut Config, flags: &crate::cli::GlobalArgs) {
+    let profile = flags.profile.as_ref().or(cfg.aws.profile.as_ref());
+    let Some(pin) = profile.and_then(|p| cfg.profiles.get(p)).cloned() else {
+        return;
+    };
+    if let Some(theme) = pin.theme {
+        cfg.theme = theme;
+    }
+    if pin.read_only == Some(true) {
+        cfg.read_only = true;
+    }
+}
+
+fn apply_env(cfg: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> color_eyre::Result<()> {
+    if let Some(t) = env("SITREP_THEME").filter(|t| !t.is_empty()) {
+        cfg.theme = t;
+    }
+    if let Some(v) = env("SITREP_READ_ONLY").filter(|v| !v.is_empty()) {
+        cfg.read_only = match v.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => color_eyre::eyre::bail!(
+                "SITREP_READ_ONLY={v:?}: expected 1/true/yes/on or 0/false/no/off"
+            ),
+        };
+    }
+    if let Some(s) = env("SITREP_SCENARIO").filter(|s| !s.is_empty()) {
+        cfg.sim.scenario = s;
+    }
+    if let Some(v) = env("SITREP_SPEED").filter(|v| !v.is_empty()) {
+        cfg.sim.speed = v
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .ok_or_else(|| {
+                color_eyre::eyre::eyre!("SITREP_SPEED={v:?}: expected a positive number")
+            })?;
+    }
+    Ok(())
 }
 
 fn apply_flags(cfg: &mut Config, flags: &crate::cli::GlobalArgs) {
@@ -224,7 +336,180 @@ fn apply_flags(cfg: &mut Config, flags: &crate::cli::GlobalArgs) {
     }
 }
 
-/// The text of `sitrep config --print-default`.
+/// The text of `sitrep config --print-default`: every setting at its default, commented.
 pub fn default_file_text() -> String {
-    toml::to_string_pretty(&Config::default()).unwrap_or_default()
+    DEFAULT_FILE.to_string()
+}
+
+const DEFAULT_FILE: &str = r#"# sitrep configuration. Every value below is the default.
+# Layers, lowest first: these defaults < this file < a profile's pin
+# < environment (SITREP_THEME, SITREP_READ_ONLY, SITREP_SCENARIO, SITREP_SPEED) < flags.
+
+# dark, light, high-contrast, colour-blind-safe, or NAME for <config dir>/themes/NAME.toml
+theme = "dark"
+# No write path exists in the process: actions preview but cannot be applied.
+read_only = false
+# Large, calm panes for a spare screen.
+wall = false
+# Declared baseline (intended min/max/strategy per service); default <config dir>/baseline.toml.
+# baseline = "/path/to/baseline.toml"
+
+[sim]
+# Scenario from runbooks/drills/.
+scenario = "calm"
+# Same seed, same fleet.
+seed = 7
+# Simulated seconds per real second.
+speed = 1.0
+
+[aws]
+# Read a real AWS account instead of the simulator.
+enabled = false
+# profile = "prod-admin"
+# region = "ap-northeast-1"
+# Clusters to watch; empty means all.
+clusters = []
+# endpoint_url = "http://localhost:5000"
+# Seconds between metric polls, and between slow-changing config polls.
+metrics_interval_s = 15
+config_interval_s = 60
+# Per-call timeout.
+call_timeout_s = 10
+# Extra CloudWatch metrics mapped onto service fields (p95_ms, error_rate_pct, requests_per_min):
+# [[aws.metrics]]
+# field = "p95_ms"
+# namespace = "AWS/ApplicationELB"
+# metric = "TargetResponseTime"
+# stat = "p95"
+# dimensions = { TargetGroup = "{service}" }
+metrics = []
+
+[runbooks]
+# Extra directories of runbook files, loaded after the shipped ones.
+dirs = []
+
+[ledger]
+# How long a manual override may stay before override-revert flags it.
+revert_after_hours = 24.0
+
+# Per-AWS-profile pins, e.g. make prod look different and never writable:
+# [profiles.prod-admin]
+# theme = "high-contrast"
+# read_only = true
+[profiles]
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::GlobalArgs;
+
+    fn paths(dir: &Path) -> Paths {
+        Paths {
+            config_dir: dir.to_path_buf(),
+            data_dir: dir.join("data"),
+        }
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn default_file_parses_back_to_defaults() {
+        let cfg: Config = toml::from_str(&default_file_text()).unwrap();
+        assert_eq!(cfg, Config::default());
+    }
+
+    #[test]
+    fn missing_default_file_means_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = load_with(&GlobalArgs::default(), &paths(dir.path()), &no_env).unwrap();
+        assert_eq!(cfg, Config::default());
+    }
+
+    #[test]
+    fn layers_override_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "theme = \"light\"\n[sim]\nscenario = \"from-file\"\nspeed = 2.0\nseed = 3\n",
+        )
+        .unwrap();
+        let env = |v: &str| match v {
+            "SITREP_SCENARIO" => Some("from-env".to_string()),
+            "SITREP_SPEED" => Some("4".to_string()),
+            "SITREP_READ_ONLY" => Some("yes".to_string()),
+            _ => None,
+        };
+        let flags = GlobalArgs {
+            speed: Some(8.0),
+            ..GlobalArgs::default()
+        };
+        let cfg = load_with(&flags, &paths(dir.path()), &env).unwrap();
+        assert_eq!(cfg.theme, "light"); // file
+        assert_eq!(cfg.sim.seed, 3); // file
+        assert_eq!(cfg.sim.scenario, "from-env"); // env over file
+        assert_eq!(cfg.sim.speed, 8.0); // flag over env
+        assert!(cfg.read_only);
+    }
+
+    #[test]
+    fn explicit_config_flag_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let flags = GlobalArgs {
+            config: Some(dir.path().join("nope.toml")),
+            ..GlobalArgs::default()
+        };
+        let err = load_with(&flags, &paths(dir.path()), &no_env).unwrap_err();
+        assert!(err.to_string().contains("nope.toml"), "{err}");
+    }
+
+    #[test]
+    fn bad_value_names_file_line_column_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "theme = \"dark\"\n\n[sim]\nspeed = \"fast\"\n").unwrap();
+        let err = read_file(&file).unwrap_err().to_string();
+        assert!(err.contains("config.toml:4:9:"), "{err}");
+        assert!(err.contains("field `sim.speed`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_field_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "[aws]\nregon = \"x\"\n").unwrap();
+        let err = read_file(&file).unwrap_err().to_string();
+        assert!(err.contains("config.toml:2:1:"), "{err}");
+        assert!(err.contains("`regon`"), "{err}");
+    }
+
+    #[test]
+    fn bad_env_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |v: &str| (v == "SITREP_SPEED").then(|| "quick".to_string());
+        let err = load_with(&GlobalArgs::default(), &paths(dir.path()), &env).unwrap_err();
+        assert!(err.to_string().contains("SITREP_SPEED"), "{err}");
+    }
+
+    #[test]
+    fn profile_pins_theme_and_read_only_but_flags_win() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[profiles.prod]\ntheme = \"high-contrast\"\nread_only = true\n",
+        )
+        .unwrap();
+        let mut flags = GlobalArgs {
+            profile: Some("prod".into()),
+            ..GlobalArgs::default()
+        };
+        let cfg = load_with(&flags, &paths(dir.path()), &no_env).unwrap();
+        assert_eq!(cfg.theme, "high-contrast");
+        assert!(cfg.read_only);
+        flags.theme = Some("light".into());
+        let cfg = load_with(&flags, &paths(dir.path()), &no_env).unwrap();
+        assert_eq!(cfg.theme, "light");
+    }
 }

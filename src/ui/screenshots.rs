@@ -1,10 +1,142 @@
-//! Deterministic renders of the main views to SVG, for the README.
+//! Deterministic renders of the main views to SVG (and PNG when `rsvg-convert`
+//! is on PATH), for the README. Same data, same clock, same pictures.
 
 use std::path::Path;
+use std::process::Command;
 
 use color_eyre::Result;
+use color_eyre::eyre::{WrapErr, eyre};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{App, Event};
+use super::fixtures;
+use super::svg::buffer_to_svg;
+use super::view;
+use crate::config::Config;
+
+/// Simulated minutes into the manga release when the saturated shot is taken:
+/// traffic starts rising at 2 min and reaches 8x at 17 min.
+const SATURATED_MINUTES: u32 = 20;
 
 pub fn write_all(out: &Path) -> Result<()> {
-    let _ = out;
-    color_eyre::eyre::bail!("screenshots are not built yet")
+    std::fs::create_dir_all(out).wrap_err_with(|| format!("{}: cannot create", out.display()))?;
+    let cfg = Config::default();
+    let sim = |scenario: &str, minutes: u32, cfg: &Config| {
+        fixtures::sim_app(scenario, minutes, cfg).map_err(|e| eyre!(e))
+    };
+    let mut help = sim("calm", 10, &cfg)?;
+    help.handle(Event::Key(KeyEvent::new(
+        KeyCode::Char('?'),
+        KeyModifiers::NONE,
+    )));
+    let mut palette = sim("calm", 10, &cfg)?;
+    palette.handle(Event::Key(KeyEvent::new(
+        KeyCode::Char(':'),
+        KeyModifiers::NONE,
+    )));
+    for c in "theme".chars() {
+        palette.handle(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    let wall_cfg = Config {
+        wall: true,
+        read_only: true,
+        ..Config::default()
+    };
+    let light = Config {
+        theme: "light".into(),
+        ..Config::default()
+    };
+    let shots: Vec<(&str, App, u16, u16)> = vec![
+        ("cockpit-calm", sim("calm", 30, &cfg)?, 160, 48),
+        (
+            "manga-release-saturated",
+            sim("manga-release", SATURATED_MINUTES, &cfg)?,
+            160,
+            48,
+        ),
+        (
+            "cockpit-80x24",
+            sim("manga-release", SATURATED_MINUTES, &cfg)?,
+            80,
+            24,
+        ),
+        ("help", help, 160, 48),
+        ("palette", palette, 160, 48),
+        (
+            "wall-read-only",
+            sim("manga-release", SATURATED_MINUTES, &wall_cfg)?,
+            160,
+            48,
+        ),
+        (
+            "light-theme",
+            sim("manga-release", SATURATED_MINUTES, &light)?,
+            160,
+            48,
+        ),
+    ];
+    let rsvg = which("rsvg-convert");
+    for (name, app, w, h) in &shots {
+        let buf = fixtures::render(app, *w, *h, view::draw);
+        write_svg(out, name, &buf, app, rsvg)?;
+    }
+    // The cache pane alone, on the cache scenario after an hour of growth.
+    let app = sim("cache-noeviction", 40, &cfg)?;
+    let buf = fixtures::render(&app, 72, 10, |f, app| {
+        super::panes::cache::render(f, f.area(), app)
+    });
+    write_svg(out, "cache-pane", &buf, &app, rsvg)?;
+    Ok(())
+}
+
+fn write_svg(
+    out: &Path,
+    name: &str,
+    buf: &ratatui::buffer::Buffer,
+    app: &App,
+    rsvg: bool,
+) -> Result<()> {
+    let svg_path = out.join(format!("{name}.svg"));
+    std::fs::write(&svg_path, buffer_to_svg(buf, app.theme.fg, app.theme.bg))
+        .wrap_err_with(|| format!("{}: cannot write", svg_path.display()))?;
+    if rsvg {
+        let png = out.join(format!("{name}.png"));
+        let status = Command::new("rsvg-convert")
+            .arg("-o")
+            .arg(&png)
+            .arg(&svg_path)
+            .status()
+            .wrap_err("running rsvg-convert")?;
+        if !status.success() {
+            return Err(eyre!("rsvg-convert failed on {}", svg_path.display()));
+        }
+    }
+    Ok(())
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn writes_every_view() {
+        let dir = tempfile::tempdir().unwrap();
+        super::write_all(dir.path()).unwrap();
+        for name in [
+            "cockpit-calm",
+            "manga-release-saturated",
+            "help",
+            "cache-pane",
+            "cockpit-80x24",
+        ] {
+            let svg = std::fs::read_to_string(dir.path().join(format!("{name}.svg"))).unwrap();
+            assert!(svg.starts_with("<svg"), "{name}");
+        }
+    }
 }

@@ -1,0 +1,601 @@
+//! Cockpit state and the pure event handler: `App::handle(event) -> Vec<Effect>`.
+//!
+//! Nothing here does IO. The loop in `run` feeds events in, performs the
+//! effects that come out, and draws when `take_dirty` says something changed.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::command::{Command, SortKey};
+use super::keymap::{Key, Keymap, Layer};
+use super::theme::Theme;
+use super::trouble;
+use crate::config::Config;
+use crate::model::history::FleetHistory;
+use crate::model::{FleetSnapshot, Part, ServiceKey, SourceInfo, cost};
+
+/// Rows moved by page-up / page-down.
+const PAGE: usize = 10;
+
+#[derive(Debug)]
+pub enum Event {
+    Key(KeyEvent),
+    /// The terminal changed size: everything must be laid out again.
+    Resize,
+    Snapshot(Box<FleetSnapshot>),
+    /// The once-a-second clock, with the wall time.
+    Tick(DateTime<Utc>),
+}
+
+/// What the loop must do after an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    /// Load a theme by name (reads the config dir), then `App::set_theme`.
+    LoadTheme(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Fleet,
+    Detail,
+    Capacity,
+    Cache,
+    Events,
+    Cost,
+}
+
+impl Focus {
+    const ORDER: [Focus; 6] = [
+        Focus::Fleet,
+        Focus::Detail,
+        Focus::Capacity,
+        Focus::Cache,
+        Focus::Events,
+        Focus::Cost,
+    ];
+
+    fn step(self, by: isize) -> Focus {
+        let n = Self::ORDER.len() as isize;
+        let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0) as isize;
+        Self::ORDER[(i + by).rem_euclid(n) as usize]
+    }
+}
+
+/// How often each part is expected to refresh; older than 3x is stale.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RefreshPlan {
+    /// Metrics, tasks, alarms, events.
+    pub fast: Duration,
+    /// Services, scaling targets, caches: slow-changing configuration.
+    pub slow: Duration,
+}
+
+impl RefreshPlan {
+    pub fn from_config(cfg: &Config) -> RefreshPlan {
+        if cfg.aws.enabled {
+            RefreshPlan {
+                fast: Duration::seconds(cfg.aws.metrics_interval_s.max(1) as i64),
+                slow: Duration::seconds(cfg.aws.config_interval_s.max(1) as i64),
+            }
+        } else {
+            // The simulator publishes every step, about once a second of real time.
+            RefreshPlan {
+                fast: Duration::seconds(2),
+                slow: Duration::seconds(2),
+            }
+        }
+    }
+
+    pub fn interval(&self, part: Part) -> Duration {
+        match part {
+            Part::Services | Part::Scaling | Part::Caches => self.slow,
+            Part::Tasks | Part::Metrics | Part::Alarms | Part::Events => self.fast,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HelpState {
+    pub filter: String,
+    pub scroll: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PaletteState {
+    pub input: String,
+    pub selected: usize,
+}
+
+/// One entry of the command palette.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaletteItem {
+    pub command: Command,
+    pub desc: String,
+    pub keys: String,
+}
+
+/// A line for the status bar: information or an error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct App {
+    pub snapshot: Option<Arc<FleetSnapshot>>,
+    pub history: FleetHistory,
+    /// Wall time the latest snapshot arrived (data age is measured from it).
+    pub received_at: Option<DateTime<Utc>>,
+    /// Wall time, advanced by the clock tick.
+    pub now: DateTime<Utc>,
+    /// Indices into `snapshot.services`: filtered and sorted, as the table shows them.
+    pub rows: Vec<usize>,
+    pub selected: Option<ServiceKey>,
+    /// Until the operator moves the selection, it follows the top row (the worst trouble).
+    user_selected: bool,
+    pub focus: Focus,
+    pub filter: String,
+    /// The filter in force before the input opened; `Some` while typing a filter.
+    filter_before: Option<String>,
+    pub help: Option<HelpState>,
+    pub palette: Option<PaletteState>,
+    pub sort: SortKey,
+    pub wall: bool,
+    pub read_only: bool,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    /// Theme names the palette offers.
+    pub themes: Vec<String>,
+    pub plan: RefreshPlan,
+    pub message: Option<Message>,
+    /// Scroll of the events pane and the cache pane.
+    pub events_scroll: usize,
+    pub cache_scroll: usize,
+    dirty: bool,
+}
+
+impl App {
+    pub fn new(cfg: &Config, keymap: Keymap, theme: Theme, now: DateTime<Utc>) -> App {
+        App {
+            snapshot: None,
+            history: FleetHistory::default(),
+            received_at: None,
+            now,
+            rows: Vec::new(),
+            selected: None,
+            user_selected: false,
+            focus: Focus::Fleet,
+            filter: String::new(),
+            filter_before: None,
+            help: None,
+            palette: None,
+            sort: SortKey::Trouble,
+            wall: cfg.wall,
+            read_only: cfg.read_only,
+            keymap,
+            theme,
+            themes: super::theme::SHIPPED
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .collect(),
+            plan: RefreshPlan::from_config(cfg),
+            message: None,
+            events_scroll: 0,
+            cache_scroll: 0,
+            dirty: true,
+        }
+    }
+
+    /// The layer that receives keys, derived from what is open (topmost first).
+    pub fn layer(&self) -> Layer {
+        if self.help.is_some() {
+            Layer::Help
+        } else if self.palette.is_some() {
+            Layer::Palette
+        } else if self.filter_before.is_some() {
+            Layer::Filter
+        } else {
+            Layer::Cockpit
+        }
+    }
+
+    pub fn filter_input_open(&self) -> bool {
+        self.filter_before.is_some()
+    }
+
+    /// True once since the last call if anything visible changed.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    pub fn handle(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Key(key) => self.on_key(key),
+            Event::Resize => {
+                self.dirty = true;
+                Vec::new()
+            }
+            Event::Snapshot(snap) => {
+                self.on_snapshot(snap);
+                Vec::new()
+            }
+            Event::Tick(now) => {
+                self.now = now;
+                self.dirty = true;
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_snapshot(&mut self, snap: Box<FleetSnapshot>) {
+        self.received_at = Some(self.now);
+        // The source may resend unchanged data; only the age moves, and the tick shows that.
+        if self.snapshot.as_deref() == Some(&*snap) {
+            return;
+        }
+        self.history.record(&snap);
+        self.snapshot = Some(Arc::from(snap));
+        self.received_at = Some(self.now);
+        self.refresh_rows();
+        self.dirty = true;
+    }
+
+    fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        // Terminals that report release and repeat would otherwise act twice.
+        if ev.kind != KeyEventKind::Press {
+            return Vec::new();
+        }
+        let layer = self.layer();
+        let key = Key::from_event(&ev);
+        self.dirty = true;
+        // A message stays until the next key.
+        self.message = None;
+        if let Some(cmd) = self.keymap.resolve(layer, key).cloned() {
+            return self.run(layer, cmd);
+        }
+        if layer.takes_text()
+            && let KeyCode::Char(c) = ev.code
+            && !ev
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            self.type_char(layer, c);
+            return Vec::new();
+        }
+        self.dirty = false;
+        Vec::new()
+    }
+
+    fn type_char(&mut self, layer: Layer, c: char) {
+        match layer {
+            Layer::Help => {
+                if let Some(h) = &mut self.help {
+                    h.filter.push(c);
+                    h.scroll = 0;
+                }
+            }
+            Layer::Palette => {
+                if let Some(p) = &mut self.palette {
+                    p.input.push(c);
+                    p.selected = 0;
+                }
+            }
+            Layer::Filter => {
+                self.filter.push(c);
+                self.refresh_rows();
+            }
+            Layer::Cockpit => {}
+        }
+    }
+
+    /// Carry out a command in the layer it was given in.
+    pub fn run(&mut self, layer: Layer, cmd: Command) -> Vec<Effect> {
+        self.dirty = true;
+        match layer {
+            Layer::Help => self.run_help(cmd),
+            Layer::Palette => self.run_palette(cmd),
+            Layer::Filter => self.run_filter(cmd),
+            Layer::Cockpit => self.run_cockpit(cmd),
+        }
+    }
+
+    fn run_help(&mut self, cmd: Command) -> Vec<Effect> {
+        let Some(h) = &mut self.help else {
+            return Vec::new();
+        };
+        match cmd {
+            Command::Close => self.help = None,
+            Command::Down => h.scroll += 1,
+            Command::Up => h.scroll = h.scroll.saturating_sub(1),
+            Command::Backspace => {
+                h.filter.pop();
+            }
+            Command::Quit => return vec![Effect::Quit],
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn run_palette(&mut self, cmd: Command) -> Vec<Effect> {
+        let Some(p) = &mut self.palette else {
+            return Vec::new();
+        };
+        match cmd {
+            Command::Close => self.palette = None,
+            Command::Down => p.selected += 1,
+            Command::Up => p.selected = p.selected.saturating_sub(1),
+            Command::Backspace => {
+                p.input.pop();
+                p.selected = 0;
+            }
+            Command::Accept => {
+                let (selected, input) = (p.selected, p.input.clone());
+                let items = self.palette_matches();
+                let chosen = match items.get(selected.min(items.len().saturating_sub(1))) {
+                    Some(item) => Ok(item.command.clone()),
+                    None => Command::parse(&input),
+                };
+                self.palette = None;
+                return match chosen {
+                    Ok(cmd) => self.run_cockpit(cmd),
+                    Err(e) => {
+                        self.message = Some(Message {
+                            text: e,
+                            error: true,
+                        });
+                        Vec::new()
+                    }
+                };
+            }
+            Command::Quit => return vec![Effect::Quit],
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn run_filter(&mut self, cmd: Command) -> Vec<Effect> {
+        match cmd {
+            Command::Close => {
+                self.filter = self.filter_before.take().unwrap_or_default();
+                self.refresh_rows();
+            }
+            Command::Accept => self.filter_before = None,
+            Command::Backspace => {
+                self.filter.pop();
+                self.refresh_rows();
+            }
+            Command::Down | Command::Up => return self.run_cockpit(cmd),
+            Command::Quit => return vec![Effect::Quit],
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn run_cockpit(&mut self, cmd: Command) -> Vec<Effect> {
+        match cmd {
+            Command::Quit => return vec![Effect::Quit],
+            Command::Down => self.scroll(1),
+            Command::Up => self.scroll(-1),
+            Command::PageDown => self.scroll(PAGE as isize),
+            Command::PageUp => self.scroll(-(PAGE as isize)),
+            Command::Top => self.scroll(isize::MIN / 2),
+            Command::Bottom => self.scroll(isize::MAX / 2),
+            Command::FocusNext => self.focus = self.focus.step(1),
+            Command::FocusPrev => self.focus = self.focus.step(-1),
+            Command::Filter(None) => {
+                self.filter_before = Some(self.filter.clone());
+                self.focus = Focus::Fleet;
+            }
+            Command::Filter(Some(text)) => {
+                self.filter = text;
+                self.refresh_rows();
+            }
+            Command::ClearFilter => {
+                self.filter.clear();
+                self.message = None;
+                self.refresh_rows();
+            }
+            Command::Sort(k) => {
+                self.sort = k;
+                self.refresh_rows();
+            }
+            Command::SortNext => {
+                self.sort = self.sort.next();
+                self.refresh_rows();
+            }
+            Command::Theme(name) => return vec![Effect::LoadTheme(name)],
+            Command::Wall => self.wall = !self.wall,
+            Command::Help => self.help = Some(HelpState::default()),
+            Command::Palette => self.palette = Some(PaletteState::default()),
+            Command::Close | Command::Accept | Command::Backspace => {}
+        }
+        Vec::new()
+    }
+
+    /// Apply the result of `Effect::LoadTheme`.
+    pub fn set_theme(&mut self, theme: Result<Theme, String>) {
+        match theme {
+            Ok(t) => {
+                self.message = Some(Message {
+                    text: format!("theme {}", t.name),
+                    error: false,
+                });
+                self.theme = t;
+            }
+            Err(e) => {
+                self.message = Some(Message {
+                    text: e,
+                    error: true,
+                })
+            }
+        }
+        self.dirty = true;
+    }
+
+    fn scroll(&mut self, by: isize) {
+        match self.focus {
+            Focus::Events => self.events_scroll = add(self.events_scroll, by, usize::MAX / 4),
+            Focus::Cache => {
+                let n = self.snapshot.as_ref().map_or(0, |s| s.caches.len());
+                self.cache_scroll = add(self.cache_scroll, by, n.saturating_sub(1));
+            }
+            _ => self.move_selection(by),
+        }
+    }
+
+    fn move_selection(&mut self, by: isize) {
+        let Some(snap) = &self.snapshot else { return };
+        if self.rows.is_empty() {
+            return;
+        }
+        let current = self.selected_row().unwrap_or(0);
+        let next = add(current, by, self.rows.len() - 1);
+        self.user_selected = true;
+        self.selected = Some(snap.services[self.rows[next]].key.clone());
+    }
+
+    /// Position of the selected service among the visible rows.
+    pub fn selected_row(&self) -> Option<usize> {
+        let snap = self.snapshot.as_ref()?;
+        let key = self.selected.as_ref()?;
+        self.rows.iter().position(|&i| &snap.services[i].key == key)
+    }
+
+    pub fn selected_service(&self) -> Option<&crate::model::Service> {
+        let snap = self.snapshot.as_ref()?;
+        self.selected_row().map(|r| &snap.services[self.rows[r]])
+    }
+
+    /// Recompute the visible rows after a new snapshot, filter or sort; keep the
+    /// selection on the same service when it is still visible.
+    fn refresh_rows(&mut self) {
+        let Some(snap) = &self.snapshot else { return };
+        let needle = self.filter.to_lowercase();
+        let mut rows: Vec<(usize, u32)> = snap
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                needle.is_empty() || s.key.to_string().to_lowercase().contains(&needle)
+            })
+            .map(|(i, s)| (i, trouble::assess(s, &snap.alarms).score))
+            .collect();
+        let services = &snap.services;
+        let by_f64 = |a: Option<f64>, b: Option<f64>| {
+            b.unwrap_or(f64::MIN).total_cmp(&a.unwrap_or(f64::MIN))
+        };
+        rows.sort_by(|&(a, ta), &(b, tb)| {
+            let (sa, sb) = (&services[a], &services[b]);
+            let primary = match self.sort {
+                SortKey::Trouble => tb.cmp(&ta),
+                SortKey::Name => std::cmp::Ordering::Equal,
+                SortKey::Cpu => by_f64(sa.metrics.cpu_pct, sb.metrics.cpu_pct),
+                SortKey::Memory => by_f64(sa.metrics.memory_pct, sb.metrics.memory_pct),
+                SortKey::P95 => by_f64(sa.metrics.p95_ms, sb.metrics.p95_ms),
+                SortKey::Cost => by_f64(
+                    Some(cost::service_burn(sa).usd_per_hour),
+                    Some(cost::service_burn(sb).usd_per_hour),
+                ),
+            };
+            primary.then_with(|| sa.key.cmp(&sb.key))
+        });
+        self.rows = rows.into_iter().map(|(i, _)| i).collect();
+        if !self.user_selected || self.selected_row().is_none() {
+            self.selected = self.rows.first().map(|&i| snap.services[i].key.clone());
+        }
+    }
+
+    /// Palette entries: the cockpit keymap's commands, then themes and sort orders.
+    pub fn palette_items(&self) -> Vec<PaletteItem> {
+        let mut items: Vec<PaletteItem> = Vec::new();
+        for b in &self.keymap.cockpit {
+            if let Some(existing) = items.iter_mut().find(|i| i.command == b.command) {
+                existing.keys = format!("{} {}", existing.keys, b.keys_label());
+                continue;
+            }
+            items.push(PaletteItem {
+                command: b.command.clone(),
+                desc: b.desc.clone(),
+                keys: b.keys_label(),
+            });
+        }
+        for t in &self.themes {
+            items.push(PaletteItem {
+                command: Command::Theme(t.clone()),
+                desc: format!("Switch to the {t} theme"),
+                keys: String::new(),
+            });
+        }
+        for k in SortKey::ALL {
+            items.push(PaletteItem {
+                command: Command::Sort(k),
+                desc: format!("Sort services by {}", k.label()),
+                keys: String::new(),
+            });
+        }
+        items
+    }
+
+    /// Palette entries matching the typed text (in the command or its description).
+    pub fn palette_matches(&self) -> Vec<PaletteItem> {
+        let input = self
+            .palette
+            .as_ref()
+            .map(|p| p.input.to_lowercase())
+            .unwrap_or_default();
+        self.palette_items()
+            .into_iter()
+            .filter(|i| {
+                input.is_empty()
+                    || i.command.to_string().contains(&input)
+                    || i.desc.to_lowercase().contains(&input)
+            })
+            .collect()
+    }
+
+    /// Wall time since the latest snapshot arrived.
+    pub fn data_age(&self) -> Option<Duration> {
+        self.received_at.map(|t| self.now - t)
+    }
+
+    /// Why the data is stale, if it is: a part failed, a part is older than 3x its
+    /// refresh interval, or no snapshot arrived for 3x the fast interval.
+    pub fn stale_reason(&self) -> Option<String> {
+        let snap = self.snapshot.as_ref()?;
+        if let Some((part, err)) = snap.part_errors().next() {
+            return Some(format!("{part:?}: {err}"));
+        }
+        for part in Part::ALL {
+            if let Some(age) = snap.part_age(part, snap.taken_at)
+                && age > self.plan.interval(part) * 3
+            {
+                return Some(format!("{part:?} {}s old", age.num_seconds()));
+            }
+        }
+        match self.data_age() {
+            Some(age) if age > self.plan.fast * 3 => {
+                Some(format!("no data for {}s", age.num_seconds()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The time shown in the header: data time on the simulator, wall time on AWS.
+    pub fn clock(&self) -> DateTime<Utc> {
+        match self.snapshot.as_deref() {
+            Some(FleetSnapshot {
+                source: SourceInfo::Sim { .. },
+                taken_at,
+                ..
+            }) => *taken_at,
+            _ => self.now,
+        }
+    }
+}
+
+fn add(v: usize, by: isize, max: usize) -> usize {
+    v.saturating_add_signed(by).min(max)
+}

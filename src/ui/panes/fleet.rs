@@ -1,0 +1,291 @@
+//! Fleet table: one row per service, worst trouble first, with trend sparklines.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use crate::model::history::Metric;
+use crate::model::{DeploymentState, Service, configured_spot_share};
+use crate::ui::app::{App, Focus};
+use crate::ui::theme::Theme;
+use crate::ui::trouble::{self, Severity};
+use crate::ui::widgets::{self, buckets, fit, ms, pct, sparkline};
+
+/// Sparklines in the table cover the last 10 minutes.
+const TREND_WINDOW_S: i64 = 600;
+
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let focused = app.focus == Focus::Fleet;
+    let mut title = format!("Fleet · {} by {}", app.rows.len(), app.sort.label());
+    if !app.filter.is_empty() || app.filter_input_open() {
+        title.push_str(&format!(" · /{}", app.filter));
+        if app.filter_input_open() {
+            title.push('▏');
+        }
+    }
+    let block = widgets::pane(t, title, focused);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(snap) = &app.snapshot else {
+        f.render_widget(
+            Paragraph::new("waiting for the first snapshot…").style(t.style(t.muted)),
+            inner,
+        );
+        return;
+    };
+    if app.rows.is_empty() {
+        f.render_widget(
+            Paragraph::new(format!("no service matches /{}", app.filter)).style(t.style(t.muted)),
+            inner,
+        );
+        return;
+    }
+    let wide = inner.width >= 96;
+    let wall = app.wall;
+    let name_w: u16 = if wide { 20 } else { 16 };
+    let trend_w: usize = if wide { 8 } else { 6 };
+    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wall {
+        (
+            vec!["SERVICE", "TASKS", "CPU", "", "P95", "DEPLOY"],
+            vec![
+                Constraint::Length(name_w),
+                Constraint::Length(7),
+                Constraint::Length(4),
+                Constraint::Fill(1),
+                Constraint::Length(6),
+                Constraint::Length(8),
+            ],
+        )
+    } else if wide {
+        (
+            vec![
+                "SERVICE", "RUN/DES", "MIN-MAX", "CPU", "", "MEM", "", "P95", "SPOT r/c", "ARCH",
+                "DEPLOY",
+            ],
+            vec![
+                Constraint::Length(name_w),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(4),
+                Constraint::Length(trend_w as u16),
+                Constraint::Length(4),
+                Constraint::Length(trend_w as u16),
+                Constraint::Length(6),
+                Constraint::Length(8),
+                Constraint::Length(5),
+                Constraint::Fill(1),
+            ],
+        )
+    } else {
+        (
+            vec![
+                "SERVICE", "RUN/DES", "MAX", "CPU", "", "MEM", "P95", "SPOT", "DEPLOY",
+            ],
+            vec![
+                Constraint::Length(name_w),
+                Constraint::Length(7),
+                Constraint::Length(3),
+                Constraint::Length(4),
+                Constraint::Length(trend_w as u16),
+                Constraint::Length(4),
+                Constraint::Length(5),
+                Constraint::Length(7),
+                Constraint::Fill(1),
+            ],
+        )
+    };
+    // Only the visible window of rows is built: the table stays cheap at 500 services.
+    let visible = inner.height.saturating_sub(1) as usize;
+    let selected = app.selected_row().unwrap_or(0);
+    let offset = selected.saturating_sub(visible.saturating_sub(1));
+    // Wall rows: name, tasks, CPU %, the bar, P95, deploy, and the spaces between.
+    let bar_w = (inner.width as usize).saturating_sub(name_w as usize + 7 + 4 + 6 + 8 + 5);
+    let multi_cluster = snap.clusters.len() > 1;
+    let rows = app
+        .rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(visible)
+        .map(|(row, &i)| {
+            let s = &snap.services[i];
+            let name = if multi_cluster {
+                s.key.to_string()
+            } else {
+                s.key.service.clone()
+            };
+            let trouble = trouble::assess(s, &snap.alarms);
+            let name_style = match trouble.severity {
+                Severity::Alert => t.bold(t.alert),
+                Severity::Warn => t.style(t.warn),
+                Severity::Ok => t.style(t.fg),
+            };
+            let marker = match trouble.severity {
+                Severity::Alert => "! ",
+                Severity::Warn => "~ ",
+                Severity::Ok => "  ",
+            };
+            let name_cell = Cell::from(Line::from(vec![
+                Span::styled(marker, name_style),
+                Span::styled(fit(&name, name_w as usize - 2), name_style),
+            ]));
+            let cells = if wall {
+                wall_cells(app, s, name_cell, bar_w)
+            } else {
+                table_cells(app, s, name_cell, trend_w, wide)
+            };
+            let row_style = if row == selected {
+                t.selection()
+            } else {
+                Style::default()
+            };
+            Row::new(cells).style(row_style)
+        });
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(t.bold(t.muted)))
+        .column_spacing(1);
+    f.render_widget(table, inner);
+}
+
+fn trend(app: &App, s: &Service, metric: Metric, width: usize, color: Color) -> Cell<'static> {
+    let values = buckets(
+        app.history.service(&s.key, metric),
+        app.clock(),
+        TREND_WINDOW_S,
+        width,
+    );
+    Cell::from(Span::styled(
+        sparkline(&values, 0.0, 100.0),
+        Style::default().fg(color),
+    ))
+}
+
+fn tasks_cell(t: &Theme, s: &Service) -> Cell<'static> {
+    let style = if s.running < s.desired {
+        t.style(t.warn)
+    } else {
+        t.style(t.fg)
+    };
+    Cell::from(Span::styled(format!("{}/{}", s.running, s.desired), style))
+}
+
+fn deploy_cell(t: &Theme, s: &Service) -> Cell<'static> {
+    let style = match s.deployment {
+        DeploymentState::Stable => t.style(t.muted),
+        DeploymentState::InProgress { .. } => t.style(t.accent),
+        DeploymentState::Failed { .. } => t.bold(t.alert),
+    };
+    Cell::from(Span::styled(s.deployment.label(), style))
+}
+
+fn cpu_color(t: &Theme, v: Option<f64>) -> Color {
+    v.map_or(t.muted, |v| {
+        t.level(v, trouble::CPU_WARN, trouble::CPU_SATURATED)
+    })
+}
+
+fn table_cells(
+    app: &App,
+    s: &Service,
+    name_cell: Cell<'static>,
+    trend_w: usize,
+    wide: bool,
+) -> Vec<Cell<'static>> {
+    let t = &app.theme;
+    let m = &s.metrics;
+    let cpu_c = cpu_color(t, m.cpu_pct);
+    let mem_c = m.memory_pct.map_or(t.muted, |v| {
+        t.level(v, trouble::MEM_WARN, trouble::MEM_SATURATED)
+    });
+    let p95_c = m.p95_ms.map_or(t.muted, |v| {
+        t.level(v, trouble::P95_WARN_MS, trouble::P95_BREACH_MS)
+    });
+    let at_max = trouble::pinned_at_max(s);
+    let (min, max) = s
+        .bounds()
+        .map_or(("-".to_string(), "-".to_string()), |(a, b)| {
+            (a.to_string(), b.to_string())
+        });
+    let max_style = if at_max {
+        t.bold(t.warn)
+    } else {
+        t.style(t.fg)
+    };
+    let run_spot = s.running_mix.spot_share() * 100.0;
+    let cfg_spot = configured_spot_share(&s.strategy) * 100.0;
+    let spot_style = if cfg_spot - run_spot > 15.0 {
+        t.style(t.warn)
+    } else {
+        t.style(t.spot)
+    };
+    if wide {
+        vec![
+            name_cell,
+            tasks_cell(t, s),
+            Cell::from(match s.bounds() {
+                Some(_) => Line::from(vec![
+                    Span::styled(format!("{min}-"), t.style(t.muted)),
+                    Span::styled(max, max_style),
+                ]),
+                None => Line::from(Span::styled("-", t.style(t.muted))),
+            }),
+            Cell::from(Span::styled(pct(m.cpu_pct), t.style(cpu_c))),
+            trend(app, s, Metric::Cpu, trend_w, cpu_c),
+            Cell::from(Span::styled(pct(m.memory_pct), t.style(mem_c))),
+            trend(app, s, Metric::Memory, trend_w, mem_c),
+            Cell::from(Span::styled(ms(m.p95_ms), t.style(p95_c))),
+            Cell::from(Span::styled(
+                format!("{run_spot:>3.0}/{cfg_spot:.0}%"),
+                spot_style,
+            )),
+            Cell::from(Span::styled(s.arch.label(), t.style(t.muted))),
+            deploy_cell(t, s),
+        ]
+    } else {
+        vec![
+            name_cell,
+            tasks_cell(t, s),
+            Cell::from(Span::styled(max, max_style)),
+            Cell::from(Span::styled(pct(m.cpu_pct), t.style(cpu_c))),
+            trend(app, s, Metric::Cpu, trend_w, cpu_c),
+            Cell::from(Span::styled(pct(m.memory_pct), t.style(mem_c))),
+            Cell::from(Span::styled(ms(m.p95_ms), t.style(p95_c))),
+            Cell::from(Span::styled(
+                format!("{run_spot:.0}/{cfg_spot:.0}"),
+                spot_style,
+            )),
+            deploy_cell(t, s),
+        ]
+    }
+}
+
+fn wall_cells(
+    app: &App,
+    s: &Service,
+    name_cell: Cell<'static>,
+    bar_w: usize,
+) -> Vec<Cell<'static>> {
+    let t = &app.theme;
+    let m = &s.metrics;
+    let cpu_c = cpu_color(t, m.cpu_pct);
+    let p95_c = m.p95_ms.map_or(t.muted, |v| {
+        t.level(v, trouble::P95_WARN_MS, trouble::P95_BREACH_MS)
+    });
+    vec![
+        name_cell,
+        tasks_cell(t, s),
+        Cell::from(Span::styled(pct(m.cpu_pct), t.style(cpu_c))),
+        Cell::from(Line::from(widgets::bar(
+            m.cpu_pct.unwrap_or(0.0),
+            bar_w,
+            cpu_c,
+            t,
+            &[trouble::CPU_WARN, trouble::CPU_SATURATED],
+        ))),
+        Cell::from(Span::styled(ms(m.p95_ms), t.style(p95_c))),
+        deploy_cell(t, s),
+    ]
+}

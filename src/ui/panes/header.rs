@@ -1,0 +1,85 @@
+//! Header: source, READ-ONLY badge, data age and staleness, refresh cost, UTC and JST clock.
+
+use chrono::FixedOffset;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::ui::app::App;
+
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let bar = Style::default().fg(t.header_fg).bg(t.header_bg);
+    let sep = || Span::styled(" │ ", Style::default().fg(t.muted).bg(t.header_bg));
+    let mut left = vec![Span::styled(
+        " sitrep",
+        bar.add_modifier(Modifier::BOLD).fg(t.accent),
+    )];
+    left.push(sep());
+    match &app.snapshot {
+        Some(s) => left.push(Span::styled(
+            s.source.label(),
+            bar.add_modifier(Modifier::BOLD),
+        )),
+        None => left.push(Span::styled("waiting for data…", bar.fg(t.muted))),
+    }
+    if app.read_only {
+        left.push(Span::raw(" "));
+        left.push(Span::styled(
+            " READ-ONLY ",
+            Style::default()
+                .fg(t.badge_fg)
+                .bg(t.badge_bg)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    if let Some(age) = app.data_age() {
+        left.push(sep());
+        left.push(Span::styled(
+            format!("data {}s", age.num_seconds().max(0)),
+            bar,
+        ));
+    }
+    if let Some(reason) = app.stale_reason() {
+        left.push(Span::raw(" "));
+        left.push(Span::styled(
+            " STALE ",
+            Style::default()
+                .fg(t.bg)
+                .bg(t.alert)
+                .add_modifier(Modifier::BOLD),
+        ));
+        if area.width >= 120 {
+            left.push(Span::styled(format!(" {reason}"), bar.fg(t.alert)));
+        }
+    }
+    if let Some(s) = &app.snapshot
+        && s.stats.api_calls > 0
+    {
+        left.push(sep());
+        left.push(Span::styled(
+            format!("{} calls {} ms", s.stats.api_calls, s.stats.latency_ms),
+            bar.fg(t.muted),
+        ));
+    }
+    let clock = app.clock();
+    let jst =
+        clock.with_timezone(&FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset"));
+    let right = Line::from(vec![
+        Span::styled("UTC ", bar.fg(t.muted)),
+        Span::styled(
+            clock.format("%H:%M:%S").to_string(),
+            bar.add_modifier(Modifier::BOLD),
+        ),
+        Span::styled("  JST ", bar.fg(t.muted)),
+        Span::styled(
+            jst.format("%H:%M:%S").to_string(),
+            bar.add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(" ", bar),
+    ]);
+    f.render_widget(Paragraph::new(Line::from(left)).style(bar), area);
+    f.render_widget(Paragraph::new(right).alignment(Alignment::Right), area);
+}

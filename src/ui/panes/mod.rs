@@ -1,0 +1,12 @@
+//! One module per pane: each renders from `App` and its theme, with no IO.
+
+pub mod cache;
+pub mod capacity;
+pub mod cost;
+pub mod detail;
+pub mod events;
+pub mod fleet;
+pub mod header;
+pub mod help;
+pub mod palette;
+pub mod status;

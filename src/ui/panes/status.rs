@@ -1,0 +1,57 @@
+//! Status line: a message if there is one, else hints generated from the active
+//! layer's keymap, so the hints can never disagree with the keys.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::ui::app::App;
+use crate::ui::command::Command;
+use crate::ui::keymap::Layer;
+
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let bar = Style::default().fg(t.header_fg).bg(t.header_bg);
+    let layer = app.layer();
+    let mut spans = vec![Span::styled(
+        format!(" {} ", layer.label().to_uppercase()),
+        Style::default().fg(t.bg).bg(t.accent),
+    )];
+    if let Some(m) = &app.message {
+        let color = if m.error { t.alert } else { t.ok };
+        spans.push(Span::styled(format!(" {}", m.text), bar.fg(color)));
+    } else {
+        let mut seen = Vec::new();
+        // Help and the palette first: from them every other key can be found.
+        let bindings = app.keymap.layer(layer);
+        let (first, rest): (Vec<_>, Vec<_>) = bindings
+            .iter()
+            .partition(|b| matches!(b.command, Command::Help | Command::Palette | Command::Quit));
+        for b in first.into_iter().chain(rest) {
+            // One hint per command; the help lists every key.
+            if seen.contains(&&b.command) || b.keys.is_empty() {
+                continue;
+            }
+            seen.push(&b.command);
+            spans.push(Span::styled(format!(" {}", b.keys[0]), bar.fg(t.accent)));
+            spans.push(Span::styled(
+                format!(" {}", short(&b.desc)),
+                bar.fg(t.muted),
+            ));
+        }
+        if layer.takes_text() && layer != Layer::Help {
+            spans.push(Span::styled("  type to edit", bar.fg(t.muted)));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+}
+
+/// The first word of a description, for the one-line hints.
+fn short(desc: &str) -> String {
+    desc.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+}

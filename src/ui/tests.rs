@@ -1,0 +1,388 @@
+//! What a user sees: insta snapshots of each pane and the whole cockpit, and
+//! key handling driven through the pure handler.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::app::{App, Effect, Event, Focus};
+use super::command::SortKey;
+use super::fixtures::{self, buffer_text, render};
+use super::keymap::Layer;
+use super::panes;
+use super::view;
+use crate::config::Config;
+
+fn release(minutes: f64) -> App {
+    fixtures::app(minutes, &Config::default())
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn chars(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn cockpit(app: &App, w: u16, h: u16) -> String {
+    buffer_text(&render(app, w, h, view::draw))
+}
+
+#[test]
+fn cockpit_calm_160x48() {
+    insta::assert_snapshot!(cockpit(&release(0.5), 160, 48));
+}
+
+#[test]
+fn cockpit_saturated_160x48() {
+    insta::assert_snapshot!(cockpit(&release(14.0), 160, 48));
+}
+
+#[test]
+fn cockpit_saturated_80x24() {
+    insta::assert_snapshot!(cockpit(&release(14.0), 80, 24));
+}
+
+#[test]
+fn cockpit_read_only_wall_160x48() {
+    let cfg = Config {
+        read_only: true,
+        wall: true,
+        ..Config::default()
+    };
+    insta::assert_snapshot!(cockpit(&fixtures::app(14.0, &cfg), 160, 48));
+}
+
+#[test]
+fn simulator_calm_160x48() {
+    let app = fixtures::sim_app("calm", 30, &Config::default()).unwrap();
+    insta::assert_snapshot!(cockpit(&app, 160, 48));
+}
+
+#[test]
+fn simulator_manga_release_saturated_80x24() {
+    let app = fixtures::sim_app("manga-release", 20, &Config::default()).unwrap();
+    insta::assert_snapshot!(cockpit(&app, 80, 24));
+}
+
+#[test]
+fn unchanged_snapshot_does_not_redraw() {
+    let mut app = release(1.0);
+    app.take_dirty();
+    app.handle(Event::Snapshot(Box::new(fixtures::manga_release(1.0))));
+    assert!(!app.take_dirty());
+    app.handle(Event::Snapshot(Box::new(fixtures::manga_release(1.1))));
+    assert!(app.take_dirty());
+}
+
+#[test]
+fn too_small_is_said_plainly() {
+    let text = cockpit(&release(1.0), 79, 24);
+    assert!(text.contains("terminal too small (need 80x24)"), "{text}");
+    let text = cockpit(&release(1.0), 100, 20);
+    assert!(text.contains("now 100x20"), "{text}");
+}
+
+#[test]
+fn panes_one_by_one() {
+    let app = release(14.0);
+    let pane = |w, h, draw: fn(&mut ratatui::Frame, ratatui::layout::Rect, &App)| {
+        buffer_text(&render(&app, w, h, |f, app| draw(f, f.area(), app)))
+    };
+    insta::assert_snapshot!("pane_header", pane(120, 1, panes::header::render));
+    insta::assert_snapshot!("pane_fleet", pane(100, 10, panes::fleet::render));
+    insta::assert_snapshot!("pane_detail", pane(70, 13, panes::detail::render));
+    insta::assert_snapshot!("pane_capacity", pane(60, 9, panes::capacity::render));
+    insta::assert_snapshot!("pane_cache", pane(60, 8, panes::cache::render));
+    insta::assert_snapshot!("pane_events", pane(70, 12, panes::events::render));
+    insta::assert_snapshot!("pane_cost", pane(60, 5, panes::cost::render));
+    insta::assert_snapshot!("pane_status", pane(120, 1, panes::status::render));
+}
+
+#[test]
+fn help_lists_the_keymap_and_filters() {
+    let mut app = release(1.0);
+    key(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.layer(), Layer::Help);
+    insta::assert_snapshot!("help_open", cockpit(&app, 100, 30));
+    chars(&mut app, "pane");
+    let text = cockpit(&app, 100, 30);
+    assert!(text.contains("Next pane"), "{text}");
+    assert!(!text.contains("Quit"), "{text}");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.layer(), Layer::Cockpit);
+}
+
+#[test]
+fn q_quits_but_is_typed_in_inputs() {
+    let mut app = release(1.0);
+    key(&mut app, KeyCode::Char('/'));
+    assert!(key(&mut app, KeyCode::Char('q')).is_empty());
+    assert_eq!(app.filter, "q");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(key(&mut app, KeyCode::Char('q')), vec![Effect::Quit]);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(app.handle(Event::Key(ctrl_c)), vec![Effect::Quit]);
+}
+
+#[test]
+fn filter_narrows_live_and_esc_restores() {
+    let mut app = release(14.0);
+    let all = app.rows.len();
+    key(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.layer(), Layer::Filter);
+    chars(&mut app, "re");
+    assert_eq!(app.rows.len(), 2); // manga-reader, image-resizer
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.layer(), Layer::Cockpit);
+    assert_eq!(app.filter, "re");
+    assert!(app.selected.as_ref().unwrap().service.contains("re"));
+    key(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "zzz");
+    assert!(app.rows.is_empty());
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.filter, "re");
+    key(&mut app, KeyCode::Esc); // cockpit esc clears
+    assert_eq!(app.rows.len(), all);
+}
+
+#[test]
+fn navigation_moves_selection_and_focus() {
+    let mut app = release(14.0);
+    assert_eq!(app.selected_row(), Some(0));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.selected_row(), Some(2));
+    key(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.selected_row(), Some(1));
+    key(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.selected_row(), Some(app.rows.len() - 1));
+    key(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.selected_row(), Some(0));
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.selected_row(), Some(0));
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Focus::Detail);
+    app.handle(Event::Key(KeyEvent::new(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+    )));
+    key(&mut app, KeyCode::Char('h'));
+    assert_eq!(app.focus, Focus::Cost);
+    key(&mut app, KeyCode::Char('l'));
+    assert_eq!(app.focus, Focus::Fleet);
+}
+
+#[test]
+fn selection_follows_the_top_until_the_operator_moves_it() {
+    let mut app = release(0.0);
+    let top = |app: &App| {
+        let snap = app.snapshot.as_ref().unwrap();
+        snap.services[app.rows[0]].key.clone()
+    };
+    app.handle(Event::Snapshot(Box::new(fixtures::manga_release(14.0))));
+    assert_eq!(app.selected, Some(top(&app)));
+    let mut app = release(1.0);
+    key(&mut app, KeyCode::Char('G'));
+    let chosen = app.selected.clone();
+    app.handle(Event::Snapshot(Box::new(fixtures::manga_release(14.0))));
+    assert_eq!(app.selected, chosen);
+}
+
+#[test]
+fn release_and_repeat_events_are_ignored() {
+    let mut app = release(1.0);
+    app.take_dirty();
+    let mut ev = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+    ev.kind = KeyEventKind::Release;
+    app.handle(Event::Key(ev));
+    ev.kind = KeyEventKind::Repeat;
+    app.handle(Event::Key(ev));
+    assert_eq!(app.selected_row(), Some(0));
+    assert!(!app.take_dirty());
+}
+
+#[test]
+fn trouble_sort_puts_saturation_and_failures_first() {
+    let app = release(14.0);
+    let snap = app.snapshot.as_ref().unwrap();
+    let order: Vec<&str> = app
+        .rows
+        .iter()
+        .map(|&i| snap.services[i].key.service.as_str())
+        .collect();
+    assert_eq!(order[0], "manga-api", "{order:?}");
+    let calm_last = order.iter().position(|s| *s == "notifier").unwrap();
+    let failing = order.iter().position(|s| *s == "burst-worker").unwrap();
+    assert!(failing < calm_last, "{order:?}");
+}
+
+#[test]
+fn palette_runs_commands_and_reports_errors() {
+    let mut app = release(1.0);
+    key(&mut app, KeyCode::Char(':'));
+    assert_eq!(app.layer(), Layer::Palette);
+    chars(&mut app, "theme light");
+    insta::assert_snapshot!("palette_theme", cockpit(&app, 100, 30));
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::LoadTheme("light".into())]
+    );
+    assert_eq!(app.layer(), Layer::Cockpit);
+    key(&mut app, KeyCode::Char(':'));
+    chars(&mut app, "sort name");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.sort, SortKey::Name);
+    key(&mut app, KeyCode::Char(':'));
+    chars(&mut app, "filter reader");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.filter, "reader");
+    key(&mut app, KeyCode::Char(':'));
+    chars(&mut app, "launch rockets");
+    key(&mut app, KeyCode::Enter);
+    let msg = app.message.as_ref().unwrap();
+    assert!(msg.error && msg.text.contains("launch"), "{msg:?}");
+}
+
+#[test]
+fn set_theme_switches_or_reports() {
+    let mut app = release(1.0);
+    app.set_theme(super::theme::Theme::load("light", None));
+    assert_eq!(app.theme.name, "light");
+    app.set_theme(super::theme::Theme::load("nope", None));
+    assert_eq!(app.theme.name, "light");
+    assert!(app.message.as_ref().unwrap().error);
+}
+
+#[test]
+fn stale_when_a_part_fails_or_data_stops() {
+    let mut app = release(1.0);
+    assert_eq!(app.stale_reason(), None);
+    app.handle(Event::Tick(app.now + chrono::Duration::seconds(30)));
+    assert!(app.stale_reason().unwrap().contains("no data"));
+    let mut snap = fixtures::manga_release(2.0);
+    snap.parts
+        .get_mut(&crate::model::Part::Alarms)
+        .unwrap()
+        .error = Some("ThrottlingException".into());
+    app.handle(Event::Snapshot(Box::new(snap)));
+    assert!(app.stale_reason().unwrap().contains("Throttling"));
+    assert!(cockpit(&app, 160, 48).contains("STALE"));
+}
+
+mod event_loop {
+    use std::time::Instant;
+
+    use chrono::{DateTime, Utc};
+    use futures_util::Stream;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::ui::run::{LoopStats, drive};
+
+    fn stream<T: Send + 'static>(rx: mpsc::UnboundedReceiver<T>) -> impl Stream<Item = T> + Unpin {
+        Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|v| (v, rx))
+        }))
+    }
+
+    /// Queue everything, close every input, and run the loop to its end.
+    async fn run_with(
+        keys: Vec<KeyEvent>,
+        snapshots: usize,
+        ticks: Vec<DateTime<Utc>>,
+    ) -> (LoopStats, App) {
+        let mut app = App::new(
+            &Config::default(),
+            super::super::keymap::Keymap::default_map(),
+            super::super::theme::Theme::dark(),
+            fixtures::start(),
+        );
+        let (key_tx, key_rx) = mpsc::unbounded_channel();
+        let (tick_tx, tick_rx) = mpsc::unbounded_channel();
+        let (feed_tx, feed) = mpsc::channel(16);
+        for k in keys {
+            key_tx.send(Event::Key(k)).unwrap();
+        }
+        for i in 0..snapshots {
+            feed_tx
+                .send(Box::new(fixtures::manga_release(i as f64)))
+                .await
+                .unwrap();
+        }
+        for t in ticks {
+            tick_tx.send(t).unwrap();
+        }
+        drop((key_tx, tick_tx, feed_tx));
+        let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+        let stats = drive(
+            &mut terminal,
+            &mut app,
+            stream(key_rx),
+            feed,
+            stream(tick_rx),
+            None,
+            Instant::now(),
+        )
+        .await
+        .unwrap();
+        (stats, app)
+    }
+
+    #[tokio::test]
+    async fn idle_cockpit_draws_only_its_first_frame() {
+        let (stats, _) = run_with(Vec::new(), 0, Vec::new()).await;
+        assert_eq!(stats.draws, 1);
+    }
+
+    #[tokio::test]
+    async fn key_releases_do_not_redraw() {
+        let mut release = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        release.kind = KeyEventKind::Release;
+        let (stats, _) = run_with(vec![release; 5], 0, Vec::new()).await;
+        assert_eq!(stats.draws, 1);
+    }
+
+    #[tokio::test]
+    async fn pending_events_are_drained_into_one_draw() {
+        let down = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        let (stats, app) = run_with(vec![down; 3], 4, Vec::new()).await;
+        assert_eq!(stats.draws, 2, "first frame, then one for the whole batch");
+        assert_eq!(
+            app.history.last_recorded(),
+            Some(fixtures::start() + chrono::Duration::minutes(3))
+        );
+    }
+
+    #[tokio::test]
+    async fn each_clock_tick_redraws_once() {
+        let t0 = fixtures::start();
+        let ticks = vec![
+            t0 + chrono::Duration::seconds(1),
+            t0 + chrono::Duration::seconds(2),
+        ];
+        let (stats, app) = run_with(Vec::new(), 0, ticks).await;
+        assert_eq!(stats.draws, 3);
+        assert_eq!(app.now, t0 + chrono::Duration::seconds(2));
+    }
+
+    #[tokio::test]
+    async fn quit_ends_the_loop() {
+        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        let down = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        let (_, app) = run_with(vec![q, down], 0, Vec::new()).await;
+        assert_eq!(app.selected_row(), None, "nothing after q is handled");
+    }
+
+    #[test]
+    fn first_frame_is_fast() {
+        let started = Instant::now();
+        let app = fixtures::app(0.0, &Config::default());
+        let _ = render(&app, 160, 48, view::draw);
+        let ms = started.elapsed().as_millis();
+        assert!(ms < 200, "{ms} ms to the first frame");
+    }
+}
