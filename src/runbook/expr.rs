@@ -39,13 +39,17 @@ impl Expr {
                 let (line, col) = first.map_or((1, 0), |e| e.pos);
                 Err(ExprError {
                     line: usize::try_from(line).unwrap_or(1).max(1),
-                    // cel counts columns from 0.
-                    col: usize::try_from(col).unwrap_or(0) + 1,
-                    message: first.map_or_else(|| "does not parse".to_string(), |e| e.msg.clone()),
+                    col: usize::try_from(col).unwrap_or(1).max(1),
+                    message: first.map_or_else(|| "does not parse".to_string(), |e| short(&e.msg)),
                 })
             }
         }
     }
+}
+
+/// The parser's message without its list of every token it would have accepted.
+fn short(msg: &str) -> String {
+    msg.split(" expecting ").next().unwrap_or(msg).to_string()
 }
 
 impl PartialEq for Expr {
@@ -253,5 +257,18 @@ impl Template {
                 Part::Expr(e) => format!("{{{}}}", e.src),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_error_position_is_one_based_inside_the_expression() {
+        let e = Expr::compile("service.cpu > > 85.0").unwrap_err();
+        assert_eq!((e.line, e.col), (1, 15), "{e:?}");
+        let e = Expr::compile("a &&\n  > b").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 3), "{e:?}");
     }
 }

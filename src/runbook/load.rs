@@ -291,7 +291,12 @@ impl<'a> Builder<'a> {
         match result {
             Ok(()) => Some(expr),
             Err(e) => {
-                self.report(at, format!("expression `{}`: {e}", expr.src));
+                let hint = if e.contains("Int(") {
+                    " (numbers are doubles: write 5.0, not 5)"
+                } else {
+                    ""
+                };
+                self.report(at, format!("expression `{}`: {e}{hint}", expr.src));
                 None
             }
         }
@@ -793,10 +798,11 @@ impl<'a> Builder<'a> {
     /// Targets of a raw node that resolve (dangling ones are reported elsewhere).
     fn raw_targets(&self, n: &RawNode) -> Vec<usize> {
         let mut out = Vec::new();
-        if let Some(next) = &n.next {
+        let allowed = allowed_fields(n.kind.get_ref()).unwrap_or(&[]);
+        if let Some(next) = n.next.as_ref().filter(|_| allowed.contains(&"next")) {
             out.extend(self.ids.get(next.get_ref()));
         }
-        if let Some(edges) = &n.edges {
+        if let Some(edges) = n.edges.as_ref().filter(|_| allowed.contains(&"edges")) {
             out.extend(
                 edges
                     .get_ref()
