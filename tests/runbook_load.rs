@@ -12,8 +12,11 @@ fn fixtures(kind: &str) -> PathBuf {
         .join(kind)
 }
 
-/// (fixture, [(line, col, message fragment)]): all of a file's problems.
-const INVALID: &[(&str, &[(usize, usize, &str)])] = &[
+/// (line, col, message fragment)
+type Expected = (usize, usize, &'static str);
+
+/// (fixture, expected): all of a file's problems, in file order.
+const INVALID: &[(&str, &[Expected])] = &[
     ("syntax", &[(7, 13, "invalid basic string")]),
     (
         "unknown-field",
