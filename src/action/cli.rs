@@ -1,18 +1,257 @@
 //! `sitrep audit` and `sitrep baseline capture`.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use color_eyre::Result;
+use color_eyre::eyre::{WrapErr, bail};
 
+use super::audit::{AuditEntry, AuditLog, AuditOutcome, AuditRecord};
+use super::baseline;
+use super::request::ActionRequest;
+use super::revert::Revert;
 use crate::config::{Config, Paths};
+use crate::model::FleetSnapshot;
 
 pub fn audit(paths: &Paths, json: bool) -> Result<ExitCode> {
-    let _ = (paths, json);
-    color_eyre::eyre::bail!("audit is not built yet")
+    let log = AuditLog::new(paths.audit_log());
+    let read = log
+        .read()
+        .wrap_err_with(|| format!("reading {}", log.path().display()))?;
+    for problem in &read.problems {
+        eprintln!("warning: {problem}");
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        for record in &read.records {
+            writeln!(out, "{}", serde_json::to_string(record)?)?;
+        }
+    } else if read.records.is_empty() {
+        writeln!(out, "no audit records in {}", log.path().display())?;
+    } else {
+        write!(out, "{}", audit_table(&read.records))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+const HEADER: [&str; 7] = [
+    "TIME (UTC)",
+    "OPERATOR",
+    "RUNBOOK/NODE",
+    "ACTION",
+    "TARGET",
+    "OUTCOME",
+    "REVERT",
+];
+
+/// One row per apply (intent joined with its result), refusal or walk step.
+pub fn audit_table(records: &[AuditRecord]) -> String {
+    let mut answered: BTreeMap<&str, (&AuditOutcome, Option<&str>)> = BTreeMap::new();
+    for r in records {
+        if let AuditEntry::Result {
+            apply_id,
+            outcome,
+            ledger_id,
+            ..
+        } = &r.entry
+        {
+            answered.insert(apply_id, (outcome, ledger_id.as_deref()));
+        }
+    }
+    let mut rows: Vec<[String; 7]> = vec![HEADER.map(str::to_string)];
+    for r in records {
+        let (action, target, outcome, revert) = match &r.entry {
+            AuditEntry::Intent {
+                apply_id,
+                request,
+                revert,
+                reverts_entry,
+                ..
+            } => {
+                let outcome = match answered.get(apply_id.as_str()) {
+                    Some((AuditOutcome::Ok { summary }, ledger)) => match ledger {
+                        Some(id) => format!("ok: {summary} (ledger {id})"),
+                        None => format!("ok: {summary}"),
+                    },
+                    Some((AuditOutcome::Error { kind, message }, _)) => {
+                        format!("FAILED {kind:?}: {message}")
+                    }
+                    None => "NO RESULT: the call's outcome is unknown, check the fleet".into(),
+                };
+                let revert = match reverts_entry {
+                    Some(id) => format!("(reverts {id})"),
+                    None => revert.as_ref().map_or("-".into(), Revert::describe),
+                };
+                (request.id().to_string(), target(request), outcome, revert)
+            }
+            AuditEntry::Refused { request, reasons } => (
+                request.id().to_string(),
+                target(request),
+                format!("refused: {}", reasons.join("; ")),
+                "-".into(),
+            ),
+            AuditEntry::NodeEntered { title } => {
+                ("node_entered".into(), title.clone(), "-".into(), "-".into())
+            }
+            AuditEntry::Overruled { evaluated, chosen } => (
+                "overruled".into(),
+                format!("{evaluated} -> {chosen}"),
+                "-".into(),
+                "-".into(),
+            ),
+            AuditEntry::StepTicked { step } => (
+                "step_ticked".into(),
+                step.clone(),
+                "done".into(),
+                "-".into(),
+            ),
+            AuditEntry::Result { .. } => continue,
+        };
+        let where_ = match (&r.runbook, &r.node) {
+            (Some(rb), Some(node)) => format!("{rb}/{node}"),
+            (Some(rb), None) => rb.clone(),
+            _ => "-".into(),
+        };
+        rows.push([
+            r.time.format("%Y-%m-%d %H:%M:%S").to_string(),
+            r.operator.clone(),
+            where_,
+            action,
+            target,
+            outcome,
+            revert,
+        ]);
+    }
+    let mut widths = [0usize; 7];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn target(request: &ActionRequest) -> String {
+    request
+        .service()
+        .map_or_else(|| request.target_name(), ToString::to_string)
 }
 
 pub fn baseline_capture(cfg: &Config, paths: &Paths, out: Option<PathBuf>) -> Result<ExitCode> {
-    let _ = (cfg, paths, out);
-    color_eyre::eyre::bail!("baseline capture is not built yet")
+    let snapshot = one_snapshot(cfg)?;
+    let out = out
+        .or_else(|| cfg.baseline.clone())
+        .unwrap_or_else(|| paths.baseline());
+    let captured = baseline::capture(&snapshot);
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
+    }
+    let text = baseline::to_toml(&captured, &snapshot.taken_at.to_rfc3339());
+    std::fs::write(&out, text).wrap_err_with(|| format!("writing {}", out.display()))?;
+    println!(
+        "baseline of {} services from {} written to {}",
+        captured.services.len(),
+        snapshot.source.label(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One snapshot of the configured fleet: the simulator's first one, at its scenario start.
+fn one_snapshot(cfg: &Config) -> Result<FleetSnapshot> {
+    if cfg.aws.enabled {
+        bail!(
+            "baseline capture from AWS needs the AWS source, which this build does not have yet; \
+             without --aws it captures the simulator's fleet"
+        );
+    }
+    let sim = crate::sim::Simulator::from_config(&cfg.sim)?;
+    Ok(sim.snapshot())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::action::confirm::ConfirmedBy;
+    use crate::action::testing::svc_key;
+
+    fn rec(entry: AuditEntry) -> AuditRecord {
+        let mut r = AuditRecord::new(
+            Utc::now(),
+            "sre",
+            "SIM calm",
+            Some("ecs-saturation"),
+            Some("raise-max"),
+            entry,
+        );
+        r.time = "2026-11-21T14:00:05Z".parse().unwrap();
+        r
+    }
+
+    #[test]
+    fn intent_without_result_says_outcome_unknown() {
+        let req = ActionRequest::SetBounds {
+            service: svc_key(),
+            min: 10,
+            max: 200,
+        };
+        let table = audit_table(&[rec(AuditEntry::Intent {
+            apply_id: "a1".into(),
+            request: req.clone(),
+            api_call: req.api_call(),
+            changes: vec![],
+            confirmed_by: ConfirmedBy::Yes,
+            revert: None,
+            reverts_entry: None,
+        })]);
+        assert!(table.contains("NO RESULT"), "{table}");
+        assert!(table.starts_with("TIME (UTC)"), "{table}");
+    }
+
+    #[test]
+    fn a_revert_names_the_ledger_entry_it_closes() {
+        let req = ActionRequest::SetBounds {
+            service: svc_key(),
+            min: 10,
+            max: 50,
+        };
+        let records = [
+            rec(AuditEntry::Intent {
+                apply_id: "a2".into(),
+                request: req.clone(),
+                api_call: req.api_call(),
+                changes: vec![],
+                confirmed_by: ConfirmedBy::Yes,
+                revert: None,
+                reverts_entry: Some("20261121T140000Z-1".into()),
+            }),
+            rec(AuditEntry::Result {
+                apply_id: "a2".into(),
+                request: req,
+                outcome: AuditOutcome::Ok {
+                    summary: "ok".into(),
+                },
+                ledger_id: None,
+            }),
+        ];
+        let table = audit_table(&records);
+        let row = table.lines().nth(1).unwrap();
+        assert!(row.contains("  ok: ok  "), "{row}");
+        assert!(row.ends_with("(reverts 20261121T140000Z-1)"), "{row}");
+        assert_eq!(table.lines().count(), 2, "the result joins its intent");
+    }
 }
