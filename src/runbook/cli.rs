@@ -8,7 +8,10 @@ use color_eyre::eyre::eyre;
 
 use super::library::{self, Library, Loaded};
 use super::render;
+use super::run::{Ending, Mode, RunOptions};
+use crate::action::baseline;
 use crate::config::{Config, Paths};
+use crate::sim;
 
 pub struct RunArgs {
     pub id: String,
@@ -72,16 +75,66 @@ pub fn show(cfg: &Config, id: &str, mermaid: bool) -> Result<ExitCode> {
 }
 
 pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
-    let _ = (
-        cfg,
-        paths,
-        args.id.as_str(),
-        &args.scenario,
-        args.auto,
-        args.dry_run,
-        args.minutes,
+    let lib = Library::load(cfg);
+    let rb = lib
+        .get(&args.id)
+        .cloned()
+        .ok_or_else(|| eyre!("no runbook `{}`", args.id))?;
+    let scenario = sim::load_scenario(&args.scenario).map_err(|e| eyre!("{e}"))?;
+    let simulator = sim::Simulator::new(scenario, cfg.sim.seed);
+    let baseline = match baseline::load_configured(cfg, paths).map_err(|e| eyre!(e))? {
+        Some(b) => b,
+        None => {
+            // No declared baseline: the simulator's calm fleet is its normal shape.
+            let calm = sim::load_scenario("calm").map_err(|e| eyre!("{e}"))?;
+            println!("baseline: none configured; using the calm scenario's fleet");
+            baseline::capture(&sim::Simulator::new(calm, cfg.sim.seed).snapshot())
+        }
+    };
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    let run_dir = paths
+        .data_dir
+        .join("runs")
+        .join(format!("{stamp}-{}-{}", args.id, args.scenario));
+    let mode = match (args.dry_run, args.auto) {
+        (true, _) => Mode::DryRun,
+        (false, true) => Mode::Auto,
+        (false, false) => Mode::Walk,
+    };
+    let opts = RunOptions {
+        runbook: rb,
+        simulator,
+        mode,
+        minutes: args.minutes,
+        run_dir: run_dir.clone(),
+        baseline: Some(baseline),
+        revert_after_hours: cfg.ledger.revert_after_hours,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    let report = runtime.block_on(super::run::run(opts, &mut |line| println!("{line}")))?;
+    println!(
+        "summary: {} on {}; path {}; {} actions applied; {} overrules; ended at t+{:.1} min",
+        args.id,
+        report
+            .scope
+            .as_ref()
+            .map_or_else(|| "-".to_string(), ToString::to_string),
+        report.path.join(" > "),
+        report.applied.len(),
+        report.overrules,
+        report.ended_at_min
     );
-    color_eyre::eyre::bail!(
-        "runbook run needs the simulator and the executor, which are not built yet"
-    )
+    println!("audit log and ledger: {}", run_dir.display());
+    Ok(match report.ending {
+        Ending::Done(_) => ExitCode::SUCCESS,
+        Ending::AwaitingConfirmation(node) => {
+            println!(
+                "stopped at `{node}`: rerun with --auto to apply, or --dry-run to walk past it"
+            );
+            ExitCode::SUCCESS
+        }
+        Ending::Escalated(_) | Ending::NeverTriggered | Ending::OutOfTime => ExitCode::FAILURE,
+    })
 }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::action::baseline::{self, Baseline};
+use crate::action::ledger;
 use crate::model::history::FleetHistory;
 use crate::model::{FleetSnapshot, ServiceKey};
 
@@ -38,10 +40,9 @@ pub struct OverdueOverride {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Drift {
     pub service: ServiceKey,
-    /// `min`, `max`, `strategy`, ...
+    /// `bounds`, `strategy`, ...
     pub field: String,
-    pub baseline: String,
-    pub live: String,
+    pub message: String,
 }
 
 /// The declared bounds of a service, for proposing a revert to them.
@@ -58,6 +59,51 @@ pub struct OverrideFacts {
     pub overdue: Vec<OverdueOverride>,
     pub drift: Vec<Drift>,
     pub baselines: BTreeMap<ServiceKey, BaselineBounds>,
+}
+
+impl OverrideFacts {
+    /// Facts from the declared baseline and the ledger's overdue entries.
+    pub fn gather(
+        baseline: Option<&Baseline>,
+        overdue: &[ledger::Entry],
+        snapshot: &FleetSnapshot,
+    ) -> Self {
+        let mut facts = OverrideFacts {
+            overdue: overdue
+                .iter()
+                .filter_map(|e| {
+                    Some(OverdueOverride {
+                        service: e.service.clone()?,
+                        action: e.request.id().to_string(),
+                        revert_by: e.revert_by,
+                    })
+                })
+                .collect(),
+            ..OverrideFacts::default()
+        };
+        if let Some(b) = baseline {
+            facts.drift = baseline::drift(b, snapshot)
+                .into_iter()
+                .map(|d| Drift {
+                    service: d.service,
+                    field: d.field.to_string(),
+                    message: d.message,
+                })
+                .collect();
+            for (key, intended) in &b.services {
+                let Some((cluster, service)) = key.split_once('/') else {
+                    continue;
+                };
+                if let (Some(min), Some(max)) = (intended.min, intended.max) {
+                    facts.baselines.insert(
+                        ServiceKey::new(cluster, service),
+                        BaselineBounds { min, max },
+                    );
+                }
+            }
+        }
+        facts
+    }
 }
 
 /// Everything an evaluation reads. Cheap to build: all borrows.

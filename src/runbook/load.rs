@@ -529,19 +529,7 @@ impl<'a> Builder<'a> {
             },
         };
         let edges = self.edges(n, &names);
-        let mut labels = BTreeMap::new();
-        if let Some(l) = &n.labels {
-            for (key, text) in l.get_ref() {
-                if names.contains(key) {
-                    labels.insert(key.clone(), text.get_ref().clone());
-                } else {
-                    self.report(
-                        text.span().start,
-                        format!("label `{key}` is not an answer of this check"),
-                    );
-                }
-            }
-        }
+        let labels = self.labels(n, &names);
         let mut evidence = Vec::new();
         let mut evidence_ok = true;
         for e in n.evidence.iter().flat_map(|e| e.get_ref()) {
@@ -559,6 +547,25 @@ impl<'a> Builder<'a> {
         })
     }
 
+    /// Edge labels for diagrams; keys must be answers.
+    fn labels(&mut self, n: &RawNode, answers: &[String]) -> BTreeMap<String, String> {
+        let mut labels = BTreeMap::new();
+        for (key, text) in n.labels.iter().flat_map(|l| l.get_ref()) {
+            if answers.contains(key) {
+                labels.insert(key.clone(), text.get_ref().clone());
+            } else {
+                self.report(
+                    text.span().start,
+                    format!(
+                        "label `{key}` is not an answer of node `{}`",
+                        n.id.get_ref()
+                    ),
+                );
+            }
+        }
+        labels
+    }
+
     fn wait(&mut self, n: &RawNode) -> Option<Wait> {
         let when = self
             .required(n, &n.when, "when")
@@ -566,13 +573,16 @@ impl<'a> Builder<'a> {
         let minutes = self
             .required(n, &n.minutes, "minutes")
             .and_then(|m| self.minutes(m));
-        let edges = self.edges(n, &["met".to_string(), "timeout".to_string()]);
+        let names = ["met".to_string(), "timeout".to_string()];
+        let edges = self.edges(n, &names);
+        let labels = self.labels(n, &names);
         let edges = edges?;
         Some(Wait {
             when: when?,
             minutes: minutes?,
             met: edges[0].1,
             timeout: edges[1].1,
+            labels,
         })
     }
 

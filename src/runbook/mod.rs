@@ -10,7 +10,9 @@ pub mod machine;
 pub mod model;
 mod raw;
 pub mod render;
+pub mod run;
 pub mod sample;
+pub mod trigger;
 pub mod vars;
 
 pub use facts::{EvalContext, OverrideFacts, Scope};

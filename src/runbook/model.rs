@@ -126,6 +126,15 @@ impl Node {
         }
     }
 
+    /// The diagram label of an outgoing edge.
+    pub fn edge_label(&self, answer: &str) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Check(c) => c.labels.get(answer).map(String::as_str),
+            NodeKind::Wait(w) => w.labels.get(answer).map(String::as_str),
+            _ => None,
+        }
+    }
+
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             NodeKind::Check(_) => "check",
@@ -219,4 +228,6 @@ pub struct Wait {
     pub minutes: f64,
     pub met: usize,
     pub timeout: usize,
+    /// Edge labels for diagrams (`met` / `timeout` -> text).
+    pub labels: BTreeMap<String, String>,
 }

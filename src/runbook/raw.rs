@@ -165,7 +165,7 @@ pub fn allowed_fields(kind: &str) -> Option<&'static [&'static str]> {
         "check" => &["question", "expr", "answers", "edges", "labels", "evidence"],
         "action" => &["action", "params", "revert", "verify", "next"],
         "step" => &["text", "next"],
-        "wait" => &["when", "minutes", "edges"],
+        "wait" => &["when", "minutes", "edges", "labels"],
         "done" | "escalate" => &["text"],
         _ => return None,
     })

@@ -87,20 +87,15 @@ pub fn mermaid(rb: &Runbook) -> String {
     }
     out.push('\n');
     for node in &rb.nodes {
-        let labels = match &node.kind {
-            NodeKind::Check(c) => Some(&c.labels),
-            _ => None,
-        };
         for (answer, target) in node.edges() {
             let to = mermaid_id(&rb.nodes[target].id);
             let from = mermaid_id(&node.id);
             if answer.is_empty() {
                 let _ = writeln!(out, "    {from} --> {to}");
             } else {
-                let text = labels
-                    .and_then(|l| l.get(&answer))
-                    .cloned()
-                    .unwrap_or_else(|| capitalise(&answer));
+                let text = node
+                    .edge_label(&answer)
+                    .map_or_else(|| capitalise(&answer), str::to_string);
                 let _ = writeln!(out, "    {from} -->|\"{}\"| {to}", escape(&text));
             }
         }

@@ -179,11 +179,18 @@ fn ecs_saturation_walks_to_resolution_with_seed_numbers() {
     assert_eq!(suggested(&fx).as_deref(), Some("no"));
     w.send(&mut m, Event::Choose("no".into()));
     assert_eq!(m.current(), "recovery");
+    // Monitoring: 30 minutes without a relapse end the incident.
     w.advance(5, |s| {
         s.services[0].metrics.cpu_pct = Some(55.0);
         s.services[0].metrics.p95_ms = Some(1_400.0);
     });
-    let fx = w.send(&mut m, Event::Evaluate);
+    w.send(&mut m, Event::Evaluate);
+    assert_eq!(m.current(), "recovery");
+    w.advance(26, |_| {});
+    let fx = w.send(&mut m, Event::WaitTick);
+    assert_eq!(m.current(), "healthy");
+    assert_eq!(suggested(&fx).as_deref(), Some("yes"));
+    let fx = w.send(&mut m, Event::Choose("yes".into()));
     assert_eq!(m.current(), "review-scaling");
     assert!(fx.iter().any(|e| matches!(e, Effect::AwaitStep { .. })));
     w.send(&mut m, Event::TickStep);
@@ -203,6 +210,7 @@ fn ecs_saturation_walks_to_resolution_with_seed_numbers() {
             "tasks-up",
             "cpu-after-5",
             "recovery",
+            "healthy",
             "review-scaling",
             "plan-revert",
             "resolved"
