@@ -262,13 +262,255 @@ impl Template {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Duration;
+
     use super::*;
+    use crate::model::history::FleetHistory;
+    use crate::model::{EventKind, FleetEvent, FleetSnapshot};
+    use crate::runbook::facts::{Drift, OverrideFacts};
+    use crate::runbook::sample;
+
+    fn eval_with(
+        snap: &FleetSnapshot,
+        history: &FleetHistory,
+        facts: &OverrideFacts,
+        src: &str,
+    ) -> Result<Value, String> {
+        let ec = EvalContext::new(snap, history, facts);
+        let expr = Expr::compile(src).map_err(|e| e.message)?;
+        Evaluator::new(&ec, &Scope::Service(sample::service_key())).eval(&expr)
+    }
+
+    fn eval(snap: &FleetSnapshot, src: &str) -> Result<Value, String> {
+        let mut history = FleetHistory::default();
+        history.record(snap);
+        eval_with(snap, &history, &sample::facts(), src)
+    }
+
+    /// A history of `minutes` of 10-second samples ending at the snapshot's time.
+    fn history_of(
+        snap: &FleetSnapshot,
+        minutes: i64,
+        cpu: impl Fn(i64) -> f64,
+    ) -> (FleetSnapshot, FleetHistory) {
+        let mut history = FleetHistory::default();
+        let mut s = snap.clone();
+        let end = snap.taken_at;
+        for i in (0..=minutes * 6).rev() {
+            s.taken_at = end - Duration::seconds(i * 10);
+            s.services[0].metrics.cpu_pct = Some(cpu(i));
+            history.record(&s);
+        }
+        (s, history)
+    }
 
     #[test]
     fn parse_error_position_is_one_based_inside_the_expression() {
         let e = Expr::compile("service.cpu > > 85.0").unwrap_err();
         assert_eq!((e.line, e.col), (1, 15), "{e:?}");
+        assert_eq!(e.message, "Syntax error: extraneous input '>'");
         let e = Expr::compile("a &&\n  > b").unwrap_err();
         assert_eq!((e.line, e.col), (2, 3), "{e:?}");
+    }
+
+    #[test]
+    fn numbers_are_doubles_and_missing_metrics_are_minus_one() {
+        let mut snap = sample::snapshot();
+        assert_eq!(eval(&snap, "0.9 * service.max"), Ok(Value::Float(45.0)));
+        assert_eq!(
+            eval(&snap, "service.spot_share"),
+            Ok(Value::Float(100.0 * 33.0 / 45.0))
+        );
+        assert_eq!(
+            eval(&snap, "service.configured_spot_share"),
+            Ok(Value::Float(75.0))
+        );
+        snap.services[0].metrics.cpu_pct = None;
+        assert_eq!(eval(&snap, "service.cpu"), Ok(Value::Float(-1.0)));
+        assert_eq!(eval(&snap, "service.has_cpu"), Ok(Value::Bool(false)));
+        assert_eq!(
+            eval(&snap, "max(120.0, service.running)"),
+            Ok(Value::Float(120.0))
+        );
+    }
+
+    #[test]
+    fn missing_tag_short_circuits_instead_of_failing() {
+        let mut snap = sample::snapshot();
+        snap.services[0].tags.clear();
+        assert_eq!(
+            eval(
+                &snap,
+                "'next-event' in service.tags && timestamp(service.tags['next-event']) > now"
+            ),
+            Ok(Value::Bool(false))
+        );
+        assert!(eval(&snap, "service.tags['next-event'] == ''").is_err());
+    }
+
+    #[test]
+    fn sustained_needs_the_whole_window() {
+        let snap = sample::snapshot();
+        let facts = sample::facts();
+        let (s, h) = history_of(&snap, 20, |_| 90.0);
+        assert_eq!(
+            eval_with(&s, &h, &facts, "sustained_above('cpu', 85.0, 15.0)"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval_with(&s, &h, &facts, "sustained_below('cpu', 85.0, 15.0)"),
+            Ok(Value::Bool(false))
+        );
+        // One dip inside the window breaks it.
+        let (s, h) = history_of(&snap, 20, |i| if i == 30 { 80.0 } else { 90.0 });
+        assert_eq!(
+            eval_with(&s, &h, &facts, "sustained_above('cpu', 85.0, 15.0)"),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(
+            eval_with(&s, &h, &facts, "sustained_above('cpu', 85.0, 2.0)"),
+            Ok(Value::Bool(true))
+        );
+        // Five minutes of data cannot prove fifteen.
+        let (s, h) = history_of(&snap, 5, |_| 90.0);
+        assert_eq!(
+            eval_with(&s, &h, &facts, "sustained_above('cpu', 85.0, 15.0)"),
+            Ok(Value::Bool(false))
+        );
+        let err = eval_with(&s, &h, &facts, "sustained_above('cpux', 85.0, 15.0)").unwrap_err();
+        assert!(err.contains("unknown metric `cpux`"), "{err}");
+    }
+
+    fn push(
+        snap: &mut FleetSnapshot,
+        minutes_ago: i64,
+        kind: EventKind,
+        service: &crate::model::ServiceKey,
+    ) {
+        snap.events.push(FleetEvent {
+            at: snap.taken_at - Duration::minutes(minutes_ago),
+            kind,
+            service: Some(service.clone()),
+            message: String::new(),
+        });
+    }
+
+    #[test]
+    fn event_helpers_count_the_scoped_service_in_the_window() {
+        let mut snap = sample::snapshot();
+        let key = sample::service_key();
+        let other = crate::model::ServiceKey::new("sample", "other");
+        push(&mut snap, 1, EventKind::SpotInterruption, &key);
+        push(&mut snap, 4, EventKind::SpotInterruption, &key);
+        push(&mut snap, 30, EventKind::SpotInterruption, &key);
+        push(&mut snap, 2, EventKind::SpotInterruption, &other);
+        push(&mut snap, 3, EventKind::TaskFailed, &key);
+        push(&mut snap, 3, EventKind::ScalingActivity, &other);
+        assert_eq!(eval(&snap, "interruptions(10.0)"), Ok(Value::Float(2.0)));
+        assert_eq!(
+            eval(&snap, "interrupted_share(10.0)"),
+            Ok(Value::Float(200.0 / 45.0))
+        );
+        assert_eq!(
+            eval(&snap, "services_interrupted(10.0)"),
+            Ok(Value::Float(2.0))
+        );
+        assert_eq!(eval(&snap, "failed_tasks(10.0)"), Ok(Value::Float(1.0)));
+        assert_eq!(eval(&snap, "failed_tasks(2.0)"), Ok(Value::Float(0.0)));
+        assert_eq!(
+            eval(&snap, "scaling_active(5.0)"),
+            Ok(Value::Bool(false)),
+            "another service scaled"
+        );
+        push(&mut snap, 1, EventKind::ScalingActivity, &key);
+        assert_eq!(eval(&snap, "scaling_active(5.0)"), Ok(Value::Bool(true)));
+    }
+
+    #[test]
+    fn scaling_active_sees_desired_rising() {
+        let snap = sample::snapshot();
+        let mut history = FleetHistory::default();
+        let mut s = snap.clone();
+        for (i, desired) in [20, 20, 24, 30].into_iter().enumerate() {
+            s.taken_at = snap.taken_at + Duration::minutes(i as i64);
+            s.services[0].desired = desired;
+            history.record(&s);
+        }
+        let facts = sample::facts();
+        assert_eq!(
+            eval_with(&s, &history, &facts, "scaling_active(5.0)"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval_with(&s, &history, &facts, "scaling_active(0.5)"),
+            Ok(Value::Bool(false))
+        );
+    }
+
+    #[test]
+    fn override_facts_are_per_scoped_service() {
+        let snap = sample::snapshot();
+        let history = FleetHistory::default();
+        let mut facts = sample::facts();
+        facts.drift.push(Drift {
+            service: crate::model::ServiceKey::new("sample", "other"),
+            field: "bounds".into(),
+            message: "min 100 vs baseline 10".into(),
+        });
+        assert_eq!(
+            eval_with(&snap, &history, &facts, "drift_from_baseline()"),
+            Ok(Value::Float(0.0))
+        );
+        facts.drift.push(Drift {
+            service: sample::service_key(),
+            field: "bounds".into(),
+            message: "min 100 vs baseline 10".into(),
+        });
+        assert_eq!(
+            eval_with(&snap, &history, &facts, "drift_from_baseline()"),
+            Ok(Value::Float(1.0))
+        );
+        assert_eq!(
+            eval_with(&snap, &history, &facts, "baseline.min"),
+            Ok(Value::Float(10.0))
+        );
+        assert_eq!(
+            eval_with(&snap, &history, &OverrideFacts::default(), "baseline.known"),
+            Ok(Value::Bool(false))
+        );
+    }
+
+    #[test]
+    fn event_schedule_renders_aws_at_expressions() {
+        let mut snap = sample::snapshot();
+        assert_eq!(
+            eval(&snap, "event_schedule(-30.0)"),
+            Ok(Value::from("at(2026-03-20T09:30:00)"))
+        );
+        snap.services[0].tags.clear();
+        let err = eval(&snap, "event_schedule(-30.0)").unwrap_err();
+        assert!(err.contains("no `next-event` tag"), "{err}");
+    }
+
+    #[test]
+    fn templates_render_values_and_literal_braces() {
+        let snap = sample::snapshot();
+        let history = FleetHistory::default();
+        let facts = sample::facts();
+        let ec = EvalContext::new(&snap, &history, &facts);
+        let eval = Evaluator::new(&ec, &Scope::Service(sample::service_key()));
+        let t = Template::parse("CPU {service.cpu}% of {{max}} {service.max}").unwrap();
+        assert_eq!(eval.render(&t), "CPU 60% of {max} 50");
+        assert_eq!(t.source(), "CPU {service.cpu}% of {max} {service.max}");
+        let t = Template::parse("p95 {service.p95_ms / 3.0} ms, {service.nope}").unwrap();
+        assert_eq!(eval.render(&t), "p95 500 ms, <error>");
+        assert_eq!(
+            Template::parse("open {service.cpu").unwrap_err().1,
+            "unclosed `{` in text"
+        );
+        assert!(Template::parse("x }").is_err());
+        let (at, msg) = Template::parse("a {service.cpu >} b").unwrap_err();
+        assert_eq!(at, 16, "just after `>`, where the operand is missing");
+        assert!(msg.starts_with("expression `service.cpu >`"), "{msg}");
     }
 }

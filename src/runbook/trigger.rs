@@ -53,3 +53,53 @@ pub fn matching(rb: &Runbook, ec: &EvalContext<'_>) -> Vec<Suggestion> {
 pub fn suggest(runbooks: &[std::sync::Arc<Runbook>], ec: &EvalContext<'_>) -> Vec<Suggestion> {
     runbooks.iter().flat_map(|rb| matching(rb, ec)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::model::history::FleetHistory;
+    use crate::runbook::library::Library;
+    use crate::runbook::sample;
+
+    #[test]
+    fn suggests_each_runbook_for_the_scopes_where_its_trigger_holds() {
+        let lib = Library::from_loaded(crate::runbook::library::shipped());
+        let mut snap = sample::snapshot();
+        let mut history = FleetHistory::default();
+        // Three minutes at 95 % CPU and 12.4 s P95: the seed's composite alarm.
+        let end = snap.taken_at;
+        for i in (0..=18).rev() {
+            snap.taken_at = end - Duration::seconds(i * 10);
+            snap.services[0].metrics.cpu_pct = Some(95.0);
+            snap.services[0].metrics.p95_ms = Some(12_400.0);
+            history.record(&snap);
+        }
+        snap.caches[0].memory_pct = Some(96.0);
+        let facts = sample::facts();
+        let ec = EvalContext::new(&snap, &history, &facts);
+        let got: Vec<(String, String)> = suggest(&lib.runbooks, &ec)
+            .into_iter()
+            .map(|s| (s.runbook, s.why))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "ecs-saturation".to_string(),
+                    "CPU 95% and P95 12400 ms with 45/50 tasks".to_string()
+                ),
+                (
+                    "cache-memory".to_string(),
+                    "sample-cache at 96% memory, policy allkeys-lfu, 0 evictions/min".to_string()
+                ),
+                (
+                    // The sample fleet's event is 13 minutes away.
+                    "scheduled-prewarm".to_string(),
+                    "Known event at 2026-03-20T10:00:00Z and no pre-warm scheduled".to_string()
+                ),
+            ]
+        );
+    }
+}
