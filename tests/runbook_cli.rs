@@ -78,3 +78,55 @@ fn show_prints_a_tree_or_mermaid() {
         String::from_utf8_lossy(&out.stderr).contains("no runbook `nope` (known: ecs-saturation")
     );
 }
+
+#[test]
+fn run_walks_a_scenario_and_reports() {
+    let out = sitrep(&[
+        "runbook",
+        "run",
+        "cache-memory",
+        "--scenario",
+        "cache-noeviction",
+        "--auto",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(
+        text.contains("trigger: manga-cache at 75.1% memory, policy noeviction"),
+        "{text}"
+    );
+    assert!(
+        text.contains("applied: maxmemory-policy noeviction -> allkeys-lfu in manga-redis7"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "summary: cache-memory on cache manga-cache; path alert > policy > purpose > set-lfu"
+        ),
+        "{text}"
+    );
+    // Without --auto the walk stops where a person must confirm.
+    let out = sitrep(&[
+        "runbook",
+        "run",
+        "cache-memory",
+        "--scenario",
+        "cache-noeviction",
+    ]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("result: stopped at `set-lfu`: rerun with --auto to apply"));
+    let out = sitrep(&[
+        "runbook",
+        "run",
+        "spot-cascade",
+        "--scenario",
+        "calm",
+        "--minutes",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out)
+            .contains("result: the trigger of spot-cascade never held within 2 simulated minutes")
+    );
+}

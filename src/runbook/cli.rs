@@ -114,18 +114,29 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
         .enable_time()
         .build()?;
     let report = runtime.block_on(super::run::run(opts, &mut |line| println!("{line}")))?;
-    println!(
-        "summary: {} on {}; path {}; {} actions applied; {} overrules; ended at t+{:.1} min",
-        args.id,
-        report
-            .scope
-            .as_ref()
-            .map_or_else(|| "-".to_string(), ToString::to_string),
-        report.path.join(" > "),
-        report.applied.len(),
-        report.overrules,
-        report.ended_at_min
-    );
+    let result = match &report.ending {
+        Ending::Done(text) => format!("done: {text}"),
+        Ending::Escalated(text) => format!("escalated: {text}"),
+        Ending::AwaitingConfirmation(node) => {
+            format!("stopped at `{node}`: rerun with --auto to apply, or --dry-run to walk past it")
+        }
+        Ending::NeverTriggered => format!(
+            "the trigger of {} never held within {} simulated minutes",
+            args.id, args.minutes
+        ),
+        Ending::OutOfTime => format!("out of time after {} simulated minutes", args.minutes),
+    };
+    println!("result: {result}");
+    if let Some(scope) = &report.scope {
+        println!(
+            "summary: {} on {scope}; path {}; {} actions applied; {} overrules; ended at t+{:.1} min",
+            args.id,
+            report.path.join(" > "),
+            report.applied.len(),
+            report.overrules,
+            report.ended_at_min
+        );
+    }
     println!("audit log and ledger: {}", run_dir.display());
     Ok(match report.ending {
         Ending::Done(_) => ExitCode::SUCCESS,

@@ -571,3 +571,11 @@ fn scheduled_prewarm_schedules_min_100_thirty_minutes_before() {
         "scale back to the minimum before the pre-warm"
     );
 }
+
+#[test]
+fn machines_and_runbooks_can_move_between_tasks() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Machine>();
+    send_sync::<Runbook>();
+    send_sync::<crate::runbook::library::Library>();
+}
