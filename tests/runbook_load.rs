@@ -72,6 +72,7 @@ const INVALID: &[(&str, &[Expected])] = &[
         "expr-multiline-parse-error",
         &[(8, 6, "expression does not parse")],
     ),
+    ("expr-too-deep", &[(6, 17, "nested deeper than 8 brackets")]),
     ("expr-unknown-field", &[(10, 9, "No such key: cpu_pct")]),
     (
         "expr-int-vs-double",

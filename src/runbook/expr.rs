@@ -27,8 +27,62 @@ pub struct ExprError {
     pub message: String,
 }
 
+/// Limits that keep parsing and evaluation within a thread's stack: cel's
+/// parser and evaluator recurse per nesting level and per binary operator,
+/// and a debug build spends a lot of stack on each.
+pub const MAX_LEN: usize = 1000;
+pub const MAX_NESTING: usize = 8;
+pub const MAX_OPERATORS: usize = 16;
+
+/// Check the limits, skipping string literals; the error points at the excess.
+fn guard(src: &str) -> Result<(), ExprError> {
+    let at = |offset: usize, message: String| {
+        let before = &src[..offset];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Err(ExprError { line, col, message })
+    };
+    if src.len() > MAX_LEN {
+        return at(0, format!("expression is longer than {MAX_LEN} characters"));
+    }
+    let (mut depth, mut operators, mut quote) = (0usize, 0usize, None);
+    let bytes = src.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if let Some(q) = quote {
+            if b == q && bytes.get(i.wrapping_sub(1)) != Some(&b'\\') {
+                quote = None;
+            }
+            continue;
+        }
+        let next = bytes.get(i + 1).copied();
+        match b {
+            b'\'' | b'"' => quote = Some(b),
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return at(i, format!("nested deeper than {MAX_NESTING} brackets"));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            // Two-character operators are counted on their first character.
+            b'&' | b'|' if next == Some(b) => operators += 1,
+            b'=' | b'!' if next == Some(b'=') => operators += 1,
+            b'<' | b'>' | b'+' | b'-' | b'*' | b'/' | b'%' | b'?' => operators += 1,
+            _ => {}
+        }
+        if operators > MAX_OPERATORS {
+            return at(
+                i,
+                format!("more than {MAX_OPERATORS} operators: split the condition"),
+            );
+        }
+    }
+    Ok(())
+}
+
 impl Expr {
     pub fn compile(src: &str) -> Result<Expr, ExprError> {
+        guard(src)?;
         match ENV.compile(src) {
             Ok(program) => Ok(Expr {
                 src: src.to_string(),
@@ -311,6 +365,46 @@ mod tests {
         assert_eq!(e.message, "Syntax error: extraneous input '>'");
         let e = Expr::compile("a &&\n  > b").unwrap_err();
         assert_eq!((e.line, e.col), (2, 3), "{e:?}");
+    }
+
+    #[test]
+    fn limits_keep_expressions_within_the_stack() {
+        let deep = format!("{}true{}", "(".repeat(9), ")".repeat(9));
+        let e = Expr::compile(&deep).unwrap_err();
+        assert_eq!(
+            (e.line, e.col, e.message.as_str()),
+            (1, 9, "nested deeper than 8 brackets")
+        );
+        let long = vec!["1.0"; 18].join(" + ");
+        assert!(
+            Expr::compile(&long)
+                .unwrap_err()
+                .message
+                .starts_with("more than 16 operators")
+        );
+        assert!(Expr::compile(&"a".repeat(1001)).is_err());
+        // Brackets and operators inside strings do not count.
+        assert!(Expr::compile("'((((((((((+++++++++++++++++++))))))))))' == ''").is_ok());
+
+        // The worst an accepted expression can be evaluates on a 1 MiB stack.
+        let worst = format!(
+            "{}{}{}",
+            "max(".repeat(7),
+            vec!["1.0"; 16].join(" + "),
+            ")".repeat(7)
+        );
+        let expr = Expr::compile(&worst).unwrap();
+        let ok = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                sample::with_context(|ec| {
+                    let eval = Evaluator::new(ec, &Scope::Service(sample::service_key()));
+                    eval.eval(&expr) == Ok(Value::Float(16.0))
+                })
+            })
+            .unwrap()
+            .join();
+        assert_eq!(ok.ok(), Some(true));
     }
 
     #[test]

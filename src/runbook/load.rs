@@ -45,8 +45,31 @@ pub const NEEDS_REVERT: &[&str] = &[
     "elasticache.set_maxmemory_policy",
 ];
 
+/// Stack for loading: cel's parser recurses deeply (more so in debug builds).
+const LOAD_STACK: usize = 64 << 20;
+
 /// Load and validate one runbook from text. `file` names it in problems.
 pub fn load_str(file: &str, text: &str) -> Result<Runbook, Vec<Problem>> {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("runbook-load".into())
+            .stack_size(LOAD_STACK)
+            .spawn_scoped(scope, || load_here(file, text));
+        match spawned {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(vec![Problem {
+                    file: file.to_string(),
+                    line: 1,
+                    col: 1,
+                    message: "internal error while loading this file".into(),
+                }])
+            }),
+            Err(_) => load_here(file, text),
+        }
+    })
+}
+
+fn load_here(file: &str, text: &str) -> Result<Runbook, Vec<Problem>> {
     let src = Source::new(file, text);
     let raw: RawRunbook = match toml::from_str(text) {
         Ok(raw) => raw,
