@@ -45,6 +45,7 @@
 pub mod cli;
 pub mod expr;
 pub mod facts;
+mod graph;
 mod helpers;
 pub mod library;
 pub mod load;

@@ -1,183 +1,22 @@
-//! Loading and validating runbook files. Every problem found is reported at
-//! once, each with file, line and column; a bad file never panics.
+//! Raw file -> validated `Runbook`: every node, edge, expression and action
+//! checked, each problem reported at its place in the file.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::path::Path;
 
 use serde_json::Map;
 
-use super::expr::{Evaluator, Expr, Template};
-use super::model::{
+use super::source::Source;
+use super::{NEEDS_REVERT, Problem};
+use crate::action::catalogue::{self, MANUAL, Target, TargetKind};
+use crate::runbook::expr::{Evaluator, Expr, Template};
+use crate::runbook::graph;
+use crate::runbook::model::{
     ActionNode, Answer, Check, Node, NodeKind, Phase, Revert, Runbook, ScopeKind, Trigger, Verify,
     Wait,
 };
-use super::raw::{RawNode, RawRevert, RawRunbook, S, allowed_fields};
-use super::sample;
-use crate::action::catalogue::{self, MANUAL, Target, TargetKind};
-
-/// One problem in a runbook file.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Problem {
-    pub file: String,
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.col, self.message
-        )
-    }
-}
-
-/// Actions that raise capacity or change strategy: each must name its revert.
-pub const NEEDS_REVERT: &[&str] = &[
-    "ecs.set_desired_count",
-    "ecs.set_capacity_provider_strategy",
-    "autoscaling.set_bounds",
-    "autoscaling.suspend_scale_in",
-    "autoscaling.put_scheduled_action",
-    "elasticache.set_maxmemory_policy",
-];
-
-/// Stack for loading: cel's parser recurses deeply (more so in debug builds).
-const LOAD_STACK: usize = 64 << 20;
-
-/// Load and validate one runbook from text. `file` names it in problems.
-pub fn load_str(file: &str, text: &str) -> Result<Runbook, Vec<Problem>> {
-    std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new()
-            .name("runbook-load".into())
-            .stack_size(LOAD_STACK)
-            .spawn_scoped(scope, || load_here(file, text));
-        match spawned {
-            Ok(handle) => handle.join().unwrap_or_else(|_| {
-                Err(vec![Problem {
-                    file: file.to_string(),
-                    line: 1,
-                    col: 1,
-                    message: "internal error while loading this file".into(),
-                }])
-            }),
-            Err(_) => load_here(file, text),
-        }
-    })
-}
-
-fn load_here(file: &str, text: &str) -> Result<Runbook, Vec<Problem>> {
-    let src = Source::new(file, text);
-    let raw: RawRunbook = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            let at = e.span().map_or(0, |s| s.start);
-            return Err(vec![src.problem(at, e.message().trim_end().to_string())]);
-        }
-    };
-    let mut b = Builder::new(src, &raw);
-    let runbook = b.build(&raw);
-    let mut problems = b.problems;
-    if problems.is_empty()
-        && let Some(runbook) = runbook
-    {
-        return Ok(runbook);
-    }
-    problems.sort();
-    problems.dedup();
-    Err(problems)
-}
-
-/// All problems of a runbook text; empty when it is valid.
-pub fn validate(file: &str, text: &str) -> Vec<Problem> {
-    load_str(file, text).err().unwrap_or_default()
-}
-
-pub fn load_file(path: &Path) -> Result<Runbook, Vec<Problem>> {
-    let file = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => load_str(&file, &text),
-        Err(e) => Err(vec![Problem {
-            file,
-            line: 1,
-            col: 1,
-            message: format!("cannot read: {e}"),
-        }]),
-    }
-}
-
-/// Byte offsets to line:column, and where an expression's text starts.
-struct Source<'a> {
-    file: &'a str,
-    text: &'a str,
-    line_starts: Vec<usize>,
-}
-
-impl<'a> Source<'a> {
-    fn new(file: &'a str, text: &'a str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Self {
-            file,
-            text,
-            line_starts,
-        }
-    }
-
-    fn problem(&self, offset: usize, message: impl Into<String>) -> Problem {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.line_starts[line - 1];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count())
-            + 1;
-        Problem {
-            file: self.file.to_string(),
-            line,
-            col,
-            message: message.into(),
-        }
-    }
-
-    /// Offset of the first character inside a string value's quotes.
-    fn content_start(&self, span: &Range<usize>) -> usize {
-        let raw = self.text.get(span.clone()).unwrap_or("");
-        if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
-            let after = span.start + 3;
-            let rest = &self.text[after.min(self.text.len())..];
-            after
-                + if rest.starts_with("\r\n") {
-                    2
-                } else {
-                    usize::from(rest.starts_with('\n'))
-                }
-        } else {
-            span.start + 1
-        }
-    }
-
-    /// File offset of (line, col) inside the string value at `span`.
-    fn inside(&self, span: &Range<usize>, line: usize, col: usize) -> usize {
-        let mut at = self.content_start(span);
-        for _ in 1..line {
-            match self.text[at.min(self.text.len())..].find('\n') {
-                Some(i) => at += i + 1,
-                None => break,
-            }
-        }
-        let rest = &self.text[at.min(self.text.len())..];
-        at + rest
-            .char_indices()
-            .nth(col.saturating_sub(1))
-            .map_or(rest.len(), |(i, _)| i)
-    }
-}
+use crate::runbook::raw::{RawNode, RawRevert, RawRunbook, S, allowed_fields};
+use crate::runbook::sample;
 
 /// An action's `params` table and its span.
 type ParamTable<'t> = (Range<usize>, &'t BTreeMap<String, S<String>>);
@@ -189,16 +28,16 @@ enum Want {
     Any,
 }
 
-struct Builder<'a> {
+pub(super) struct Builder<'a> {
     src: Source<'a>,
-    problems: Vec<Problem>,
+    pub(super) problems: Vec<Problem>,
     scope: ScopeKind,
     sample: Evaluator,
     ids: HashMap<String, usize>,
 }
 
 impl<'a> Builder<'a> {
-    fn new(src: Source<'a>, raw: &RawRunbook) -> Self {
+    pub(super) fn new(src: Source<'a>, raw: &RawRunbook) -> Self {
         let mut problems = Vec::new();
         let scope = match raw.scope.get_ref().as_str() {
             "service" => ScopeKind::Service,
@@ -237,7 +76,7 @@ impl<'a> Builder<'a> {
         self.problems.push(self.src.problem(offset, message));
     }
 
-    fn build(&mut self, raw: &RawRunbook) -> Option<Runbook> {
+    pub(super) fn build(&mut self, raw: &RawRunbook) -> Option<Runbook> {
         let trigger = raw.trigger.as_ref().and_then(|t| {
             let t = t.get_ref();
             let when = self.expr(&t.when, Want::Bool);
@@ -775,56 +614,23 @@ impl<'a> Builder<'a> {
             .iter()
             .map(|n| n.get_ref().kind.get_ref() == "wait")
             .collect();
-        let mut seen = vec![false; raw.nodes.len()];
-        let mut stack = vec![start];
-        while let Some(i) = stack.pop() {
-            if !std::mem::replace(&mut seen[i], true) {
-                stack.extend(adjacency[i].iter().copied());
-            }
+        let id = |i: usize| raw.nodes[i].get_ref().id.get_ref();
+        let at = |i: usize| raw.nodes[i].get_ref().id.span().start;
+        for i in graph::unreachable(&adjacency, start) {
+            self.report(
+                at(i),
+                format!("node `{}` is unreachable from the start node", id(i)),
+            );
         }
-        for (i, node) in raw.nodes.iter().enumerate() {
-            if !seen[i] {
-                let id = node.get_ref().id.get_ref();
-                self.report(
-                    node.get_ref().id.span().start,
-                    format!("node `{id}` is unreachable from the start node"),
-                );
-            }
-        }
-        // Iterative DFS with colours over non-wait nodes.
-        let mut colour = vec![0u8; raw.nodes.len()];
-        for root in 0..raw.nodes.len() {
-            if colour[root] != 0 || is_wait[root] {
-                continue;
-            }
-            let mut stack = vec![(root, 0usize)];
-            colour[root] = 1;
-            while let Some(&mut (u, ref mut next)) = stack.last_mut() {
-                if let Some(&v) = adjacency[u].get(*next) {
-                    *next += 1;
-                    if is_wait[v] {
-                        continue;
-                    }
-                    match colour[v] {
-                        0 => {
-                            colour[v] = 1;
-                            stack.push((v, 0));
-                        }
-                        1 => {
-                            let id = raw.nodes[v].get_ref().id.get_ref().clone();
-                            let from = raw.nodes[u].get_ref().id.get_ref().clone();
-                            self.report(
-                                raw.nodes[v].get_ref().id.span().start,
-                                format!("cycle `{from}` -> `{id}` passes through no `wait` node: the walk could loop forever"),
-                            );
-                        }
-                        _ => {}
-                    }
-                } else {
-                    colour[u] = 2;
-                    stack.pop();
-                }
-            }
+        for (from, to) in graph::loops_without_wait(&adjacency, &is_wait) {
+            self.report(
+                at(to),
+                format!(
+                    "cycle `{}` -> `{}` passes through no `wait` node: the walk could loop forever",
+                    id(from),
+                    id(to)
+                ),
+            );
         }
     }
 
