@@ -4,8 +4,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use color_eyre::Result;
+use color_eyre::eyre::eyre;
 
+use super::library::{self, Library, Loaded};
+use super::render;
+use super::run::{Ending, Mode, RunOptions};
+use crate::action::baseline;
 use crate::config::{Config, Paths};
+use crate::sim;
 
 pub struct RunArgs {
     pub id: String,
@@ -15,25 +21,131 @@ pub struct RunArgs {
     pub minutes: u32,
 }
 
+/// Validate files (a directory means its `*.toml`); with none, the shipped and
+/// configured runbooks. Prints `OK` or each problem as `file:line:col: message`.
 pub fn check(cfg: &Config, files: &[PathBuf]) -> Result<ExitCode> {
-    let _ = (cfg, files);
-    color_eyre::eyre::bail!("runbook check is not built yet")
+    let loaded: Vec<Loaded> = if files.is_empty() {
+        library::all_files(cfg)
+    } else {
+        files
+            .iter()
+            .flat_map(|p| {
+                if p.is_dir() {
+                    library::load_dir(p)
+                } else {
+                    vec![Loaded {
+                        origin: p.display().to_string(),
+                        result: super::load_file(p),
+                    }]
+                }
+            })
+            .collect()
+    };
+    let mut failed = false;
+    for l in &loaded {
+        match &l.result {
+            Ok(rb) => println!("{}: OK ({}, {} nodes)", l.origin, rb.id, rb.nodes.len()),
+            Err(problems) => {
+                failed = true;
+                for p in problems {
+                    println!("{p}");
+                }
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub fn show(cfg: &Config, id: &str, mermaid: bool) -> Result<ExitCode> {
-    let _ = (cfg, id, mermaid);
-    color_eyre::eyre::bail!("runbook show is not built yet")
+    let lib = Library::load(cfg);
+    let rb = lib.get(id).ok_or_else(|| {
+        let known: Vec<&str> = lib.runbooks.iter().map(|r| r.id.as_str()).collect();
+        eyre!("no runbook `{id}` (known: {})", known.join(", "))
+    })?;
+    if mermaid {
+        print!("{}", render::mermaid(rb));
+    } else {
+        print!("{}", render::tree(rb));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
-    let _ = (
-        cfg,
-        paths,
-        args.id.as_str(),
-        &args.scenario,
-        args.auto,
-        args.dry_run,
-        args.minutes,
-    );
-    color_eyre::eyre::bail!("runbook run is not built yet")
+    let lib = Library::load(cfg);
+    let rb = lib
+        .get(&args.id)
+        .cloned()
+        .ok_or_else(|| eyre!("no runbook `{}`", args.id))?;
+    let scenario = sim::load_scenario(&args.scenario).map_err(|e| eyre!("{e}"))?;
+    let simulator = sim::Simulator::new(scenario, cfg.sim.seed);
+    let baseline = match baseline::load_configured(cfg, paths).map_err(|e| eyre!(e))? {
+        Some(b) => b,
+        None => {
+            // No declared baseline: the simulator's calm fleet is its normal shape.
+            let calm = sim::load_scenario("calm").map_err(|e| eyre!("{e}"))?;
+            println!("baseline: none configured; using the calm scenario's fleet");
+            baseline::capture(&sim::Simulator::new(calm, cfg.sim.seed).snapshot())
+        }
+    };
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    let run_dir = paths
+        .data_dir
+        .join("runs")
+        .join(format!("{stamp}-{}-{}", args.id, args.scenario));
+    let mode = match (args.dry_run, args.auto) {
+        (true, _) => Mode::DryRun,
+        (false, true) => Mode::Auto,
+        (false, false) => Mode::Walk,
+    };
+    let opts = RunOptions {
+        runbook: rb,
+        simulator,
+        mode,
+        minutes: args.minutes,
+        run_dir: run_dir.clone(),
+        baseline: Some(baseline),
+        revert_after_hours: cfg.ledger.revert_after_hours,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    let report = runtime.block_on(super::run::run(opts, &mut |line| println!("{line}")))?;
+    let result = match &report.ending {
+        Ending::Done(text) => format!("done: {text}"),
+        Ending::Escalated(text) => format!("escalated: {text}"),
+        Ending::AwaitingConfirmation(node) => {
+            format!("stopped at `{node}`: rerun with --auto to apply, or --dry-run to walk past it")
+        }
+        Ending::NeverTriggered => format!(
+            "the trigger of {} never held within {} simulated minutes",
+            args.id, args.minutes
+        ),
+        Ending::OutOfTime => format!("out of time after {} simulated minutes", args.minutes),
+    };
+    println!("result: {result}");
+    if let Some(scope) = &report.scope {
+        println!(
+            "summary: {} on {scope}; path {}; {} actions applied; {} overrules; ended at t+{:.1} min",
+            args.id,
+            report.path.join(" > "),
+            report.applied.len(),
+            report.overrules,
+            report.ended_at_min
+        );
+    }
+    println!("audit log and ledger: {}", run_dir.display());
+    Ok(match report.ending {
+        Ending::Done(_) => ExitCode::SUCCESS,
+        Ending::AwaitingConfirmation(node) => {
+            println!(
+                "stopped at `{node}`: rerun with --auto to apply, or --dry-run to walk past it"
+            );
+            ExitCode::SUCCESS
+        }
+        Ending::Escalated(_) | Ending::NeverTriggered | Ending::OutOfTime => ExitCode::FAILURE,
+    })
 }

@@ -1,0 +1,134 @@
+//! What a runbook expression is evaluated against: the snapshot, its history,
+//! the scope the walk is bound to, and facts about manual overrides that the
+//! action layer (ledger, declared baseline) provides.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::action::baseline::{self, Baseline};
+use crate::action::ledger;
+use crate::model::history::FleetHistory;
+use crate::model::{FleetSnapshot, ServiceKey};
+
+/// What a runbook walk is bound to.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    Service(ServiceKey),
+    Cache(String),
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Service(key) => write!(f, "{key}"),
+            Scope::Cache(id) => write!(f, "cache {id}"),
+        }
+    }
+}
+
+/// A ledger entry whose revert-by time has passed while the change is still in force.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OverdueOverride {
+    pub service: ServiceKey,
+    /// Catalogue id of the applied action, e.g. `autoscaling.set_bounds`.
+    pub action: String,
+    pub revert_by: DateTime<Utc>,
+}
+
+/// A live setting that differs from the declared baseline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drift {
+    pub service: ServiceKey,
+    /// `bounds`, `strategy`, ...
+    pub field: String,
+    pub message: String,
+}
+
+/// The declared bounds of a service, for proposing a revert to them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BaselineBounds {
+    pub min: u32,
+    pub max: u32,
+}
+
+/// Facts about overrides, filled by whoever owns the ledger and the baseline.
+/// Empty facts are valid: the override helpers then report nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OverrideFacts {
+    pub overdue: Vec<OverdueOverride>,
+    pub drift: Vec<Drift>,
+    pub baselines: BTreeMap<ServiceKey, BaselineBounds>,
+}
+
+impl OverrideFacts {
+    /// Facts from the declared baseline and the ledger's overdue entries.
+    pub fn gather(
+        baseline: Option<&Baseline>,
+        overdue: &[ledger::Entry],
+        snapshot: &FleetSnapshot,
+    ) -> Self {
+        let mut facts = OverrideFacts {
+            overdue: overdue
+                .iter()
+                .filter_map(|e| {
+                    Some(OverdueOverride {
+                        service: e.service.clone()?,
+                        action: e.request.id().to_string(),
+                        revert_by: e.revert_by,
+                    })
+                })
+                .collect(),
+            ..OverrideFacts::default()
+        };
+        if let Some(b) = baseline {
+            facts.drift = baseline::drift(b, snapshot)
+                .into_iter()
+                .map(|d| Drift {
+                    service: d.service,
+                    field: d.field.to_string(),
+                    message: d.message,
+                })
+                .collect();
+            for (key, intended) in &b.services {
+                let Some((cluster, service)) = key.split_once('/') else {
+                    continue;
+                };
+                if let (Some(min), Some(max)) = (intended.min, intended.max) {
+                    facts.baselines.insert(
+                        ServiceKey::new(cluster, service),
+                        BaselineBounds { min, max },
+                    );
+                }
+            }
+        }
+        facts
+    }
+}
+
+/// Everything an evaluation reads. Cheap to build: all borrows.
+#[derive(Clone, Copy, Debug)]
+pub struct EvalContext<'a> {
+    pub snapshot: &'a FleetSnapshot,
+    pub history: &'a FleetHistory,
+    pub facts: &'a OverrideFacts,
+}
+
+impl<'a> EvalContext<'a> {
+    pub fn new(
+        snapshot: &'a FleetSnapshot,
+        history: &'a FleetHistory,
+        facts: &'a OverrideFacts,
+    ) -> Self {
+        Self {
+            snapshot,
+            history,
+            facts,
+        }
+    }
+
+    /// Data time of the snapshot: simulated time on the simulator.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.snapshot.taken_at
+    }
+}

@@ -1,0 +1,246 @@
+//! Functions runbook expressions may call. CEL functions must own their data,
+//! so each evaluation copies the little it needs (the scoped subject's last
+//! hour of samples and recent events) into a shared `HelperData`.
+//!
+//! | function | returns |
+//! |---|---|
+//! | `sustained_above(metric, threshold, minutes)` | every sample of the last N min is above |
+//! | `sustained_below(metric, threshold, minutes)` | every sample of the last N min is below |
+//! | `interrupted_share(minutes)` | Spot interruptions of the scoped service in N min, % of running |
+//! | `interruptions(minutes)` | Spot interruptions of the scoped service in N min |
+//! | `services_interrupted(minutes)` | services fleet-wide with a Spot interruption in N min |
+//! | `scaling_active(minutes)` | a scaling activity, or desired rising, in the last N min |
+//! | `failed_tasks(minutes)` / `started_tasks(minutes)` | task failures / starts in N min |
+//! | `ledger_overdue()` | ledger entries of the scoped service past their revert-by time |
+//! | `drift_from_baseline()` | live settings of the scoped service that differ from the baseline |
+//! | `event_schedule(offset_minutes)` | `at(...)` for the scoped service's `next-event` tag + offset |
+//! | `max(...)`, `min(...)` | CEL's usual max/min |
+//!
+//! Metric names: `cpu`, `memory`, `p95`, `error_rate`, `requests`, `running`,
+//! `desired`, `spot_share` (services); `cache_memory`, `evictions` (caches).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cel::{Context, ExecutionError};
+use chrono::{DateTime, Duration, Utc};
+
+use super::facts::{EvalContext, Scope};
+use crate::model::history::{Metric, Series, Subject};
+use crate::model::{EventKind, ServiceKey};
+
+/// How far back helpers can look: the fine ring holds about an hour.
+const LOOKBACK_S: i64 = 3600;
+/// Tag naming a known traffic event for `scheduled-prewarm` (RFC 3339).
+pub const NEXT_EVENT_TAG: &str = "next-event";
+
+struct EventFact {
+    at: i64,
+    kind: EventKind,
+    service: Option<ServiceKey>,
+}
+
+struct HelperData {
+    now: i64,
+    scoped: Option<ServiceKey>,
+    running: f64,
+    series: HashMap<Metric, Vec<(i64, f64)>>,
+    events: Vec<EventFact>,
+    overdue: f64,
+    drift: f64,
+    next_event: Option<DateTime<Utc>>,
+}
+
+fn metric_by_name(name: &str) -> Option<Metric> {
+    Some(match name {
+        "cpu" => Metric::Cpu,
+        "memory" => Metric::Memory,
+        "p95" => Metric::P95,
+        "error_rate" => Metric::ErrorRate,
+        "requests" => Metric::Requests,
+        "running" => Metric::Running,
+        "desired" => Metric::Desired,
+        "spot_share" => Metric::SpotShare,
+        "cache_memory" => Metric::CacheMemory,
+        "evictions" => Metric::Evictions,
+        _ => return None,
+    })
+}
+
+const METRICS: [Metric; 10] = [
+    Metric::Cpu,
+    Metric::Memory,
+    Metric::P95,
+    Metric::ErrorRate,
+    Metric::Requests,
+    Metric::Running,
+    Metric::Desired,
+    Metric::SpotShare,
+    Metric::CacheMemory,
+    Metric::Evictions,
+];
+
+impl HelperData {
+    fn new(ec: &EvalContext<'_>, scope: &Scope) -> Self {
+        let now = ec.now().timestamp();
+        let since = now - LOOKBACK_S;
+        let subject = match scope {
+            Scope::Service(key) => Subject::Service(key.clone()),
+            Scope::Cache(id) => Subject::Cache(id.clone()),
+        };
+        let series = METRICS
+            .iter()
+            .filter_map(|&m| Some((m, ec.history.get(&subject, m)?.fine.since(since).collect())))
+            .collect();
+        let scoped = match scope {
+            Scope::Service(key) => Some(key.clone()),
+            Scope::Cache(_) => None,
+        };
+        let service = scoped.as_ref().and_then(|k| ec.snapshot.service(k));
+        let events = ec
+            .snapshot
+            .events
+            .iter()
+            .filter(|e| e.at.timestamp() >= since)
+            .map(|e| EventFact {
+                at: e.at.timestamp(),
+                kind: e.kind,
+                service: e.service.clone(),
+            })
+            .collect();
+        let mine = |s: &ServiceKey| scoped.as_ref() == Some(s);
+        Self {
+            now,
+            running: service.map_or(0.0, |s| f64::from(s.running)),
+            next_event: service
+                .and_then(|s| s.tags.get(NEXT_EVENT_TAG))
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc)),
+            overdue: ec.facts.overdue.iter().filter(|o| mine(&o.service)).count() as f64,
+            drift: ec.facts.drift.iter().filter(|d| mine(&d.service)).count() as f64,
+            scoped,
+            series,
+            events,
+        }
+    }
+
+    /// Same rule as `Series::sustained`: the window must be covered by samples.
+    fn sustained(
+        &self,
+        metric: &str,
+        minutes: f64,
+        pred: impl Fn(f64) -> bool,
+    ) -> Result<bool, ExecutionError> {
+        let m = metric_by_name(metric).ok_or_else(|| {
+            ExecutionError::function_error("sustained", format!("unknown metric `{metric}`"))
+        })?;
+        let since = self.now - (minutes * 60.0) as i64;
+        let Some(points) = self.series.get(&m) else {
+            return Ok(false);
+        };
+        let mut series = Series::default();
+        for &(t, v) in points {
+            series.record(t, v);
+        }
+        Ok(series.sustained(since, pred))
+    }
+
+    fn count(&self, minutes: f64, kind: EventKind, scoped_only: bool) -> f64 {
+        let since = self.now - (minutes * 60.0) as i64;
+        self.events
+            .iter()
+            .filter(|e| e.at >= since && e.kind == kind)
+            .filter(|e| !scoped_only || (e.service.is_some() && e.service == self.scoped))
+            .count() as f64
+    }
+
+    fn services_interrupted(&self, minutes: f64) -> f64 {
+        let since = self.now - (minutes * 60.0) as i64;
+        let mut keys: Vec<&ServiceKey> = self
+            .events
+            .iter()
+            .filter(|e| e.at >= since && e.kind == EventKind::SpotInterruption)
+            .filter_map(|e| e.service.as_ref())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.len() as f64
+    }
+
+    fn desired_rising(&self, minutes: f64) -> bool {
+        let since = self.now - (minutes * 60.0) as i64;
+        let Some(points) = self.series.get(&Metric::Desired) else {
+            return false;
+        };
+        let mut window = points.iter().filter(|p| p.0 >= since);
+        let first = window.next().map(|p| p.1);
+        let last = window.next_back().map(|p| p.1);
+        matches!((first, last), (Some(a), Some(b)) if b > a)
+    }
+
+    fn event_schedule(&self, offset_minutes: f64) -> Result<String, ExecutionError> {
+        let at = self.next_event.ok_or_else(|| {
+            ExecutionError::function_error(
+                "event_schedule",
+                format!("the service has no `{NEXT_EVENT_TAG}` tag (RFC 3339 time)"),
+            )
+        })?;
+        let at = at + Duration::seconds((offset_minutes * 60.0) as i64);
+        Ok(format!("at({})", at.format("%Y-%m-%dT%H:%M:%S")))
+    }
+}
+
+/// Register every helper on `ctx`, bound to this evaluation's data.
+pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) {
+    let data = Arc::new(HelperData::new(ec, scope));
+    let (d1, d2, d3, d4, d5, d6) = (
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+    );
+    let (d7, d8, d9, d10, d11) = (data.clone(), data.clone(), data.clone(), data.clone(), data);
+    let results = [
+        ctx.add_function(
+            "sustained_above",
+            move |m: Arc<String>, threshold: f64, minutes: f64| {
+                d1.sustained(&m, minutes, |v| v > threshold)
+            },
+        ),
+        ctx.add_function(
+            "sustained_below",
+            move |m: Arc<String>, threshold: f64, minutes: f64| {
+                d2.sustained(&m, minutes, |v| v < threshold)
+            },
+        ),
+        ctx.add_function("interrupted_share", move |minutes: f64| {
+            d3.count(minutes, EventKind::SpotInterruption, true) / d3.running.max(1.0) * 100.0
+        }),
+        ctx.add_function("interruptions", move |minutes: f64| {
+            d4.count(minutes, EventKind::SpotInterruption, true)
+        }),
+        ctx.add_function("services_interrupted", move |minutes: f64| {
+            d5.services_interrupted(minutes)
+        }),
+        ctx.add_function("scaling_active", move |minutes: f64| {
+            d6.count(minutes, EventKind::ScalingActivity, true) > 0.0 || d6.desired_rising(minutes)
+        }),
+        ctx.add_function("failed_tasks", move |minutes: f64| {
+            d7.count(minutes, EventKind::TaskFailed, true)
+        }),
+        ctx.add_function("started_tasks", move |minutes: f64| {
+            d8.count(minutes, EventKind::TaskStarted, true)
+        }),
+        ctx.add_function("ledger_overdue", move || d9.overdue),
+        ctx.add_function("drift_from_baseline", move || d10.drift),
+        ctx.add_function("event_schedule", move |offset: f64| {
+            d11.event_schedule(offset).map(cel::Value::from)
+        }),
+        ctx.add_function("max", cel::functions::max),
+        ctx.add_function("min", cel::functions::min),
+    ];
+    // The names are fixed and distinct from the standard library's.
+    debug_assert!(results.iter().all(Result::is_ok), "{results:?}");
+}

@@ -1,0 +1,271 @@
+//! Loading and validating runbooks: every shipped and valid fixture loads,
+//! every invalid fixture fails with its problems at the right place.
+
+use std::path::{Path, PathBuf};
+
+use sitrep::runbook::library::{self, Library};
+use sitrep::runbook::{load_file, render};
+
+fn fixtures(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/runbooks")
+        .join(kind)
+}
+
+/// (line, col, message fragment)
+type Expected = (usize, usize, &'static str);
+
+/// (fixture, expected): all of a file's problems, in file order.
+const INVALID: &[(&str, &[Expected])] = &[
+    ("syntax", &[(7, 13, "invalid basic string")]),
+    (
+        "unknown-field",
+        &[(4, 1, "unknown field `colour`, expected one of `id`")],
+    ),
+    ("unknown-node-field", &[(9, 1, "unknown field `colour`")]),
+    (
+        "field-on-wrong-kind",
+        &[(
+            9,
+            8,
+            "`next` does not belong on a `done` node (allowed: text)",
+        )],
+    ),
+    ("dangling-edge", &[(10, 8, "no node with id `nowhere`")]),
+    (
+        "unreachable",
+        &[(11, 6, "node `orphan` is unreachable from the start node")],
+    ),
+    (
+        "cycle-without-wait",
+        &[(6, 6, "cycle `b` -> `a` passes through no `wait` node")],
+    ),
+    (
+        "unknown-action",
+        &[(9, 10, "unknown action `ecs.reboot_everything`")],
+    ),
+    (
+        "unknown-param",
+        &[(
+            10,
+            43,
+            "action `autoscaling.set_bounds` has no parameter `maximum` (parameters: min, max)",
+        )],
+    ),
+    (
+        "bad-param-value",
+        &[(
+            10,
+            10,
+            "parameter `desired` must be a whole number >= 0, got 67.75",
+        )],
+    ),
+    (
+        "expr-parse-error",
+        &[(
+            10,
+            23,
+            "expression does not parse: Syntax error: extraneous input '>'",
+        )],
+    ),
+    (
+        "expr-multiline-parse-error",
+        &[(8, 6, "expression does not parse")],
+    ),
+    ("expr-too-deep", &[(6, 17, "nested deeper than 8 brackets")]),
+    ("expr-unknown-field", &[(10, 9, "No such key: cpu_pct")]),
+    (
+        "expr-int-vs-double",
+        &[(10, 9, "numbers are doubles: write 5.0, not 5")],
+    ),
+    (
+        "check-not-bool",
+        &[(10, 9, "must be true or false, got a double")],
+    ),
+    (
+        "answers-not-covered",
+        &[
+            (11, 9, "answer `local` of node `a` has no edge"),
+            (
+                11,
+                39,
+                "edge `elsewhere` is not an answer of node `a` (answers: regional, local)",
+            ),
+        ],
+    ),
+    (
+        "missing-revert",
+        &[(
+            9,
+            10,
+            "action `autoscaling.set_bounds` raises capacity or changes strategy: name its revert",
+        )],
+    ),
+    (
+        "bad-template",
+        &[(9, 9, "expression `service.nmae` in text: No such key: nmae")],
+    ),
+    (
+        "unknown-phase-and-kind",
+        &[
+            (7, 8, "unknown node kind `question`"),
+            (11, 6, "node `b` is unreachable"),
+            (13, 9, "unknown phase `postmortem`"),
+        ],
+    ),
+    (
+        "duplicate-id",
+        &[
+            (13, 6, "duplicate node id `a`"),
+            (13, 6, "node `a` is unreachable"),
+        ],
+    ),
+    (
+        "action-wrong-scope",
+        &[(
+            9,
+            10,
+            "action `elasticache.set_maxmemory_policy` cannot target this runbook's scope `service`",
+        )],
+    ),
+    (
+        "bad-trigger",
+        &[(6, 9, "Unexpected type: got 'Int(10)', want 'f64'")],
+    ),
+    (
+        "wait-bad-minutes",
+        &[
+            (10, 11, "minutes must be > 0 and at most a day, got 0"),
+            (11, 9, "answer `timeout` of node `a` has no edge"),
+        ],
+    ),
+];
+
+#[test]
+fn every_invalid_fixture_fails_with_all_its_problems_located() {
+    let dir = fixtures("invalid");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.sort();
+    let mut listed: Vec<String> = INVALID.iter().map(|(f, _)| f.to_string()).collect();
+    listed.sort();
+    assert_eq!(files, listed, "every invalid fixture has expectations");
+
+    for (name, expected) in INVALID {
+        let path = dir.join(format!("{name}.toml"));
+        let problems = load_file(&path).expect_err(name);
+        let got: Vec<(usize, usize, String)> = problems
+            .iter()
+            .map(|p| (p.line, p.col, p.message.clone()))
+            .collect();
+        assert_eq!(got.len(), expected.len(), "{name}: {got:#?}");
+        for ((line, col, fragment), (gl, gc, msg)) in expected.iter().zip(&got) {
+            assert_eq!((line, col), (gl, gc), "{name}: {msg}");
+            assert!(msg.contains(fragment), "{name}: `{msg}` lacks `{fragment}`");
+        }
+        for p in &problems {
+            assert_eq!(p.file, path.display().to_string());
+            assert!(
+                p.to_string()
+                    .starts_with(&format!("{}:{}:{}: ", path.display(), p.line, p.col)),
+                "{p}"
+            );
+        }
+    }
+}
+
+#[test]
+fn valid_fixtures_load() {
+    let loaded = library::load_dir(&fixtures("valid"));
+    assert_eq!(loaded.len(), 2);
+    for l in loaded {
+        let rb = l.result.unwrap_or_else(|p| panic!("{}: {p:#?}", l.origin));
+        assert!(!rb.nodes.is_empty());
+    }
+}
+
+#[test]
+fn every_shipped_runbook_validates_and_renders() {
+    let shipped = library::shipped();
+    let ids: Vec<String> = shipped
+        .iter()
+        .map(|l| match &l.result {
+            Ok(rb) => rb.id.clone(),
+            Err(p) => panic!("{}: {p:#?}", l.origin),
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "ecs-saturation",
+            "spot-cascade",
+            "override-revert",
+            "cache-memory",
+            "cost-overprovision",
+            "scheduled-prewarm"
+        ]
+    );
+    for l in shipped {
+        let rb = l.result.unwrap();
+        let mermaid = render::mermaid(&rb);
+        assert!(mermaid.starts_with("flowchart TD\n"));
+        for node in &rb.nodes {
+            assert!(mermaid.contains(&node.id.replace('-', "_")), "{}", node.id);
+        }
+        let tree = render::tree(&rb);
+        assert!(tree.contains(&rb.nodes[rb.start].id));
+        assert!(rb.trigger.is_some(), "{} has a trigger", rb.id);
+    }
+}
+
+#[test]
+fn shipped_runbooks_cover_all_five_phases() {
+    use sitrep::runbook::model::Phase;
+    for l in library::shipped() {
+        let rb = l.result.unwrap();
+        for phase in [Phase::Detect, Phase::Triage, Phase::Verify, Phase::Revert] {
+            assert!(
+                rb.nodes.iter().any(|n| n.phase == phase),
+                "{} has no {phase:?} node",
+                rb.id
+            );
+        }
+    }
+}
+
+#[test]
+fn ecs_saturation_mermaid() {
+    let rb = library::shipped().remove(0).result.unwrap();
+    insta::assert_snapshot!(render::mermaid(&rb));
+}
+
+#[test]
+fn user_runbook_replaces_shipped_one_with_same_id_and_broken_ones_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = std::fs::read_to_string(fixtures("valid").join("minimal.toml"))
+        .unwrap()
+        .replace("id = \"minimal\"", "id = \"spot-cascade\"");
+    std::fs::write(dir.path().join("spot.toml"), ours).unwrap();
+    std::fs::write(dir.path().join("broken.toml"), "id = ").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a runbook").unwrap();
+    let mut loaded = library::shipped();
+    loaded.extend(library::load_dir(dir.path()));
+    let lib = Library::from_loaded(loaded);
+    assert_eq!(lib.runbooks.len(), 6);
+    assert_eq!(
+        lib.get("spot-cascade").unwrap().title,
+        "The smallest runbook"
+    );
+    assert_eq!(lib.broken.len(), 1);
+    assert!(lib.broken[0].0.ends_with("broken.toml"));
+    assert_eq!(lib.broken[0].1[0].line, 1);
+}

@@ -1,0 +1,147 @@
+//! Headless walks against the simulator, with the proposed actions applied
+//! through the executor: each seed scenario recovers within a stated time.
+
+use sitrep::action::baseline;
+use sitrep::config::Config;
+use sitrep::model::FleetSnapshot;
+use sitrep::runbook::library::Library;
+use sitrep::runbook::run::{Ending, Mode, RunOptions, RunReport, run};
+use sitrep::sim::{Simulator, load_scenario};
+
+fn simulator(scenario: &str) -> Simulator {
+    Simulator::new(load_scenario(scenario).unwrap(), Config::default().sim.seed)
+}
+
+async fn walk(id: &str, scenario: &str, mode: Mode, minutes: u32) -> (RunReport, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = Library::load(&Config::default());
+    let opts = RunOptions {
+        runbook: lib.get(id).unwrap().clone(),
+        simulator: simulator(scenario),
+        mode,
+        minutes,
+        run_dir: dir.path().join("run"),
+        baseline: Some(baseline::capture(&simulator("calm").snapshot())),
+        revert_after_hours: 24.0,
+    };
+    let mut lines = Vec::new();
+    let report = run(opts, &mut |l| lines.push(l)).await.unwrap();
+    (report, lines)
+}
+
+fn orchestrator(snap: &FleetSnapshot) -> &sitrep::model::Service {
+    snap.services
+        .iter()
+        .find(|s| s.key.service == "orchestrator")
+        .unwrap()
+}
+
+fn ids(report: &RunReport) -> Vec<&'static str> {
+    report.applied.iter().map(|r| r.id()).collect()
+}
+
+#[tokio::test]
+async fn manga_release_recovers_with_max_200_and_desired_120() {
+    let (report, lines) = walk("ecs-saturation", "manga-release", Mode::Auto, 90).await;
+    assert!(matches!(report.ending, Ending::Done(_)), "{lines:#?}");
+    assert_eq!(
+        ids(&report),
+        ["autoscaling.set_bounds", "ecs.set_desired_count"]
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("max 50 -> 200")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("desiredCount 29 -> 120") || l.contains("-> 120"))
+    );
+    // Triggered by the 2-minute alarm, resolved after 30 quiet minutes.
+    let t = report.triggered_at_min.unwrap();
+    assert!((4.0..10.0).contains(&t), "triggered at {t}");
+    assert!(
+        report.ended_at_min < 45.0,
+        "ended at {}",
+        report.ended_at_min
+    );
+    let svc = orchestrator(&report.last);
+    assert_eq!(svc.bounds().map(|b| b.1), Some(200));
+    assert!(svc.metrics.p95_ms.unwrap() < 2000.0);
+}
+
+#[tokio::test]
+async fn spot_cascade_falls_back_to_on_demand_after_15_minutes() {
+    let (report, lines) = walk("spot-cascade", "spot-cascade", Mode::Auto, 60).await;
+    assert!(matches!(report.ending, Ending::Done(_)), "{lines:#?}");
+    assert_eq!(ids(&report), ["ecs.set_capacity_provider_strategy"]);
+    assert!(report.path.contains(&"sustained".to_string()));
+    assert!(
+        report.ended_at_min < 35.0,
+        "ended at {}",
+        report.ended_at_min
+    );
+    let svc = orchestrator(&report.last);
+    assert_eq!(svc.running_mix.spot, 0);
+    assert_eq!(svc.strategy.len(), 1);
+    assert_eq!(svc.strategy[0].provider, "FARGATE");
+}
+
+#[tokio::test]
+async fn override_left_behind_goes_back_to_baseline() {
+    let (report, lines) = walk("override-revert", "override-left-behind", Mode::Auto, 90).await;
+    assert!(matches!(report.ending, Ending::Done(_)), "{lines:#?}");
+    assert_eq!(ids(&report), ["autoscaling.set_bounds"]);
+    assert!(report.triggered_at_min.unwrap() < 1.0);
+    assert!(
+        report.ended_at_min < 30.0,
+        "ended at {}",
+        report.ended_at_min
+    );
+    let svc = orchestrator(&report.last);
+    assert_eq!(svc.bounds(), Some((20, 60)), "the calm baseline");
+    assert!(svc.desired <= 50, "desired {}", svc.desired);
+}
+
+#[tokio::test]
+async fn cache_noeviction_switches_to_allkeys_lfu() {
+    let (report, lines) = walk("cache-memory", "cache-noeviction", Mode::Auto, 60).await;
+    assert!(matches!(report.ending, Ending::Done(_)), "{lines:#?}");
+    assert_eq!(ids(&report), ["elasticache.set_maxmemory_policy"]);
+    assert!(
+        report.ended_at_min < 15.0,
+        "ended at {}",
+        report.ended_at_min
+    );
+    let cache = &report.last.caches[0];
+    assert_eq!(cache.maxmemory_policy.as_deref(), Some("allkeys-lfu"));
+    assert!(cache.memory_pct.unwrap() < 95.0);
+}
+
+#[tokio::test]
+async fn dry_run_walks_without_applying_and_walk_stops_at_the_first_action() {
+    let (report, lines) = walk("cache-memory", "cache-noeviction", Mode::DryRun, 60).await;
+    assert!(report.applied.is_empty());
+    assert!(
+        lines.iter().any(|l| l.ends_with("dry run: not applied")),
+        "{lines:#?}"
+    );
+    assert_eq!(
+        report.last.caches[0].maxmemory_policy.as_deref(),
+        Some("noeviction")
+    );
+
+    let (report, _) = walk("override-revert", "override-left-behind", Mode::Walk, 10).await;
+    assert_eq!(
+        report.ending,
+        Ending::AwaitingConfirmation("reset-min".into())
+    );
+    assert!(report.applied.is_empty());
+}
+
+#[tokio::test]
+async fn a_trigger_that_never_holds_is_reported() {
+    let (report, _) = walk("spot-cascade", "calm", Mode::Auto, 5).await;
+    assert_eq!(report.ending, Ending::NeverTriggered);
+    assert!(report.scope.is_none());
+}
