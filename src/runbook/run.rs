@@ -218,12 +218,13 @@ impl Runner<'_> {
                     .apply(ConfirmedAction::approved_by_auto_flag(request.clone()), ctx)
                     .await;
                 self.say(at, format!("  {outcome}"));
-                if outcome.is_applied() {
-                    self.applied.push(request);
-                    Ok(Event::ActionApplied(ActionOutcome::Applied))
-                } else {
+                match ActionOutcome::from(&outcome) {
+                    ActionOutcome::Applied => {
+                        self.applied.push(request);
+                        Ok(Event::ActionApplied(ActionOutcome::Applied))
+                    }
                     // Headless there is nobody to retry: note the failure and move on.
-                    Ok(Event::ActionSkipped)
+                    ActionOutcome::Failed(_) => Ok(Event::ActionSkipped),
                 }
             }
         }

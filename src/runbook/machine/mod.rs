@@ -13,6 +13,7 @@ use super::expr::{Evaluator, Expr, display};
 use super::facts::{EvalContext, Scope};
 use super::model::{ActionNode, NodeKind, Phase, Revert, Runbook};
 use crate::action::catalogue::{self, Target};
+use crate::action::executor::Outcome;
 use crate::action::request::ActionRequest;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +41,17 @@ pub enum Event {
 pub enum ActionOutcome {
     Applied,
     Failed(String),
+}
+
+impl From<&Outcome> for ActionOutcome {
+    /// What the walk needs from the executor's answer: applied, or why not.
+    fn from(outcome: &Outcome) -> Self {
+        if outcome.is_applied() {
+            ActionOutcome::Applied
+        } else {
+            ActionOutcome::Failed(outcome.to_string())
+        }
+    }
 }
 
 /// An expression shown beside a question, and the value it had.
