@@ -23,7 +23,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Span::styled(format!("{}▏", state.filter), t.bold(t.fg)),
     ])];
     let mut rows = Vec::new();
-    for layer in [Layer::Cockpit, Layer::Filter, Layer::Palette, Layer::Help] {
+    for layer in Layer::ALL {
         for b in app.keymap.layer(layer) {
             let keys = b.keys_label();
             let cmd = b.command.to_string();

@@ -23,6 +23,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         let color = if m.error { t.alert } else { t.ok };
         spans.push(Span::styled(format!(" {}", m.text), bar.fg(color)));
     } else {
+        suggestion_badge(&mut spans, app, layer);
         let mut seen = Vec::new();
         // Help and the palette first: from them every other key can be found.
         let bindings = app.keymap.layer(layer);
@@ -46,6 +47,25 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         }
     }
     f.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+}
+
+/// A runbook trigger fired and no walk is open: say which, and how to open it.
+fn suggestion_badge(spans: &mut Vec<Span<'static>>, app: &App, layer: Layer) {
+    let t = &app.theme;
+    let Some(first) = app.runbooks.suggestions.first() else {
+        return;
+    };
+    if app.runbooks.walk.is_some() || layer != Layer::Cockpit {
+        return;
+    }
+    let more = match app.runbooks.suggestions.len() {
+        1 => String::new(),
+        n => format!(" +{}", n - 1),
+    };
+    spans.push(Span::styled(
+        format!(" ▲ {} on {}{more} · r ", first.runbook, first.scope),
+        Style::default().fg(t.badge_fg).bg(t.warn),
+    ));
 }
 
 /// The first word of a description, for the one-line hints.
