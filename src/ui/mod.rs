@@ -20,6 +20,8 @@ pub mod widgets;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod walk_tests;
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -70,8 +70,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Span::styled(c.prompt(), t.bold(if risky { t.alert } else { t.warn })),
         Span::styled("▏", t.bold(t.fg)),
     ]));
-    let width = area.width.saturating_sub(8).min(96);
-    let height = (lines.len() as u16 + 4).min(area.height.saturating_sub(2));
+    let width = area.width.saturating_sub(8).min(100);
+    // Rows once wrapped, so the prompt at the bottom is never cut off.
+    let inner_w = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1))
+        .sum();
+    let height = (rows as u16 + 3).min(area.height.saturating_sub(2));
     let popup = centered(area, width, height);
     f.render_widget(Clear, popup);
     let title = if risky {

@@ -17,7 +17,16 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     };
     let t = &app.theme;
     let width = area.width.saturating_sub(8).min(110);
-    let popup = centered(area, width, area.height.saturating_sub(4).min(24));
+    let rows = match &state.reverts {
+        Some(r) => r.len(),
+        // Entries, two headings, and the broken files with theirs.
+        None => {
+            let broken = app.runbooks.library.broken.len();
+            app.runbooks.entries().len() + 2 + if broken > 0 { broken + 1 } else { 0 }
+        }
+    };
+    let height = (rows as u16 + 2).clamp(5, area.height.saturating_sub(4).min(24));
+    let popup = centered(area, width, height);
     f.render_widget(Clear, popup);
     let title = if state.reverts.is_some() {
         "Revert an active override"

@@ -27,12 +27,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         let mut seen = Vec::new();
         // Help and the palette first: from them every other key can be found.
         let bindings = app.keymap.layer(layer);
-        let (first, rest): (Vec<_>, Vec<_>) = bindings
-            .iter()
-            .partition(|b| matches!(b.command, Command::Help | Command::Palette | Command::Quit));
+        let (first, rest): (Vec<_>, Vec<_>) = bindings.iter().partition(|b| {
+            matches!(
+                b.command,
+                Command::Help | Command::Palette | Command::Quit | Command::Runbooks
+            )
+        });
         for b in first.into_iter().chain(rest) {
-            // One hint per command; the help lists every key.
-            if seen.contains(&&b.command) || b.keys.is_empty() {
+            // One hint per command (answers: the first stands for all); the help lists every key.
+            if seen.contains(&&b.command)
+                || b.keys.is_empty()
+                || matches!(b.command, Command::Answer(n) if n > 1)
+            {
                 continue;
             }
             seen.push(&b.command);
