@@ -6,14 +6,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 
 use super::app::{App, Effect, Event};
-use super::fixtures::{buffer_text, render};
+use super::fixtures::{buffer_text, key_event, render};
 use super::keymap::{Keymap, Layer};
 use super::run::{Io, drive};
 use super::theme::Theme;
@@ -60,21 +59,6 @@ fn advance(app: &mut App, sim: &mut Simulator, minutes: u32) -> Vec<Effect> {
         fx.extend(app.handle(Event::Snapshot(Box::new(sim.snapshot()))));
     }
     fx
-}
-
-fn key_event(c: char) -> KeyEvent {
-    let code = match c {
-        '\n' => KeyCode::Enter,
-        '\x1b' => KeyCode::Esc,
-        '\x08' => KeyCode::Backspace,
-        c => KeyCode::Char(c),
-    };
-    let mods = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    KeyEvent::new(code, mods)
 }
 
 /// Press keys: characters, `\n` Enter, `\x1b` Esc, `\x08` Backspace.
