@@ -71,9 +71,15 @@ pub fn finish(
 
 /// One line for the terminal after the cockpit closes.
 pub fn summary(drill: &DrillState, score: &Score) -> String {
-    let ttm = score.time_to_mitigate.map_or("never mitigated".to_string(), |d| {
-        format!("mitigated after {}m{:02}s", d.num_minutes(), d.num_seconds() % 60)
-    });
+    let ttm = score
+        .time_to_mitigate
+        .map_or("never mitigated".to_string(), |d| {
+            format!(
+                "mitigated after {}m{:02}s",
+                d.num_minutes(),
+                d.num_seconds() % 60
+            )
+        });
     format!(
         "drill {}: {}/100 — {ttm}, {} min over SLA, ${:.2} spent, {} risky move(s), runbook {}",
         drill.scenario,

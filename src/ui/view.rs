@@ -84,7 +84,12 @@ fn wide(f: &mut Frame, body: Rect, app: &App) {
 /// 80 columns: the table on top; below it the detail beside a stack whose middle
 /// slot shows the capacity mix when that pane has focus, else alarms and events.
 fn compact(f: &mut Frame, body: Rect, app: &App) {
-    let table_h = (body.height * 2 / 5).max(7);
+    // An open runbook needs the rows more than the table does.
+    let table_h = if walking(app) {
+        (body.height / 4).max(5)
+    } else {
+        (body.height * 2 / 5).max(7)
+    };
     let [table, rest] =
         Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(body);
     fleet::render(f, table, app);

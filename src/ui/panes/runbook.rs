@@ -92,7 +92,7 @@ fn kind_mark(node: &Node) -> &'static str {
         NodeKind::Check(_) => "?",
         NodeKind::Action(_) => "!",
         NodeKind::Step { .. } => "•",
-        NodeKind::Wait(_) => "⧗",
+        NodeKind::Wait(_) => "○",
         NodeKind::Done { .. } => "✔",
         NodeKind::Escalate { .. } => "▲",
     }
@@ -121,16 +121,6 @@ fn detail(app: &App, walk: &Walk) -> Vec<Line<'static>> {
                 check.question.clone(),
                 t.style(t.fg),
             )));
-            if !evidence.is_empty() {
-                lines.push(Line::from(""));
-                lines.push(Line::from(Span::styled("evidence", t.style(t.muted))));
-                for e in evidence {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("  {} = ", e.expr), t.style(t.muted)),
-                        Span::styled(e.value.clone(), t.bold(t.fg)),
-                    ]));
-                }
-            }
             lines.push(Line::from(""));
             for (i, a) in check.answers.iter().enumerate() {
                 let evaluated = suggested.as_deref() == Some(a.name.as_str());
@@ -156,6 +146,16 @@ fn detail(app: &App, walk: &Walk) -> Vec<Line<'static>> {
                     t.style(t.warn),
                 )));
             }
+            if !evidence.is_empty() {
+                lines.push(Line::from(""));
+                lines.push(Line::from(Span::styled("evidence", t.style(t.muted))));
+                for e in evidence {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {} = ", e.expr), t.style(t.muted)),
+                        Span::styled(e.value.clone(), t.bold(t.fg)),
+                    ]));
+                }
+            }
         }
         (State::Stepping, _) => {
             let text = walk.step_text.clone().unwrap_or_default();
@@ -174,6 +174,8 @@ fn detail(app: &App, walk: &Walk) -> Vec<Line<'static>> {
             lines.push(progress(t, walk.since, *deadline, now));
         }
         (State::Proposed(p), NodeKind::Action(_)) => {
+            // What the keys do first: on a short pane the preview runs off the bottom.
+            lines.push(apply_line(app, walk));
             if let Some(view) = &walk.view {
                 proposal(&mut lines, t, view);
             }
@@ -193,8 +195,6 @@ fn detail(app: &App, walk: &Walk) -> Vec<Line<'static>> {
                     Span::styled(format!("{when} within {minutes} min"), t.style(t.fg)),
                 ]));
             }
-            lines.push(Line::from(""));
-            lines.push(apply_line(app, walk));
         }
         (State::Verifying { deadline }, NodeKind::Action(a)) => {
             if let Some(v) = &a.verify {
