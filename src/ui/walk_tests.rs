@@ -486,3 +486,39 @@ async fn drill_walked_to_the_end_scores_and_reports() {
     let line = crate::drill::summary(&drill, &score);
     assert!(line.contains("runbook walked to the end"), "{line}");
 }
+
+#[test]
+fn a_failing_guard_blocks_apply_and_its_fix_goes_through_the_confirmation() {
+    let (mut app, _) = to_switch(false);
+    let service = ServiceKey::new("manga-chatbot", "orchestrator");
+    let fix = ActionRequest::SetBounds {
+        service,
+        min: 14,
+        max: 120,
+    };
+    let view = app.runbooks.walk.as_mut().unwrap().view.as_mut().unwrap();
+    view.guards.push(crate::action::guards::GuardResult {
+        ok: false,
+        warning: false,
+        message: "desired 120 > max 60: raise max first".into(),
+        fix: Some(fix.clone()),
+    });
+    assert!(press(&mut app, "A").is_empty());
+    assert_eq!(app.layer(), Layer::Runbook, "blocked: no confirmation");
+    let said = app.message.clone().unwrap();
+    assert!(
+        said.error && said.text.contains("F applies the fix"),
+        "{said:?}"
+    );
+    assert!(screen(&app).contains("fix (F): "));
+    assert!(press(&mut app, "F").is_empty());
+    assert_eq!(app.layer(), Layer::Confirm);
+    let fx = press(&mut app, "y");
+    match fx.as_slice() {
+        [Effect::Apply { action, purpose }] => {
+            assert_eq!(action.request(), &fix);
+            assert!(matches!(purpose, Purpose::Fix { node, .. } if node == "switch-on-demand"));
+        }
+        other => panic!("expected the fix applied, got {other:?}"),
+    }
+}
