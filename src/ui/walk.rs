@@ -58,6 +58,10 @@ pub struct ActionResult {
     pub outcome: Outcome,
 }
 
+/// Data time between trigger evaluations: every runbook is evaluated for every
+/// service or cache, which on a large fleet is too much work for every refresh.
+pub const TRIGGER_EVERY: chrono::Duration = chrono::Duration::seconds(5);
+
 /// A walk record for the audit log (node entered, overruled, step ticked).
 #[derive(Clone, Debug, PartialEq)]
 pub struct WalkAudit {
@@ -141,6 +145,8 @@ pub struct Runbooks {
     pub overdue: Vec<ledger::Entry>,
     pub facts: OverrideFacts,
     pub suggestions: Vec<Suggestion>,
+    /// Data time triggers were last evaluated (they cost one evaluation per scope).
+    triggers_at: Option<DateTime<Utc>>,
     pub list: Option<ListState>,
     pub walk: Option<Walk>,
     pub confirm: Option<Pending>,
@@ -166,6 +172,7 @@ impl Runbooks {
             overdue: Vec::new(),
             facts: OverrideFacts::default(),
             suggestions: Vec::new(),
+            triggers_at: None,
             list: None,
             walk: None,
             confirm: None,
@@ -226,8 +233,14 @@ impl App {
         };
         let rb = &mut self.runbooks;
         rb.facts = OverrideFacts::gather(rb.baseline.as_ref(), &rb.overdue, &snap);
-        let ec = EvalContext::new(&snap, &self.history, &rb.facts);
-        rb.suggestions = trigger::suggest(&rb.library.runbooks, &ec);
+        let due = rb
+            .triggers_at
+            .is_none_or(|at| snap.taken_at - at >= TRIGGER_EVERY || snap.taken_at < at);
+        if due {
+            let ec = EvalContext::new(&snap, &self.history, &rb.facts);
+            rb.suggestions = trigger::suggest(&rb.library.runbooks, &ec);
+            rb.triggers_at = Some(snap.taken_at);
+        }
         if let Some(d) = &mut rb.drill {
             d.scorer.observe(&snap);
         }
