@@ -542,6 +542,11 @@ impl App {
                     }
                 }
             }
+            // The outcome of an apply under way must find the walk where it left it.
+            Command::Back | Command::Skip | Command::Tick if walk.applying => {
+                self.message = info("applying; wait for the result");
+                Vec::new()
+            }
             Command::Tick => self.step(machine::Event::TickStep),
             Command::Back => {
                 walk.ended = None;
@@ -746,11 +751,13 @@ impl App {
         let Some(walk) = &mut self.runbooks.walk else {
             return Vec::new();
         };
+        if let Purpose::Node { .. } = &purpose {
+            walk.applying = false;
+        }
         if let Purpose::Node { runbook, node } = &purpose
             && walk.machine.runbook().id == *runbook
             && walk.machine.current() == node
         {
-            walk.applying = false;
             walk.last_outcome = Some((applied, line));
             walk.since = self.snapshot.as_ref().map_or(self.now, |s| s.taken_at);
             return self.step(machine::Event::ActionApplied(ActionOutcome::from(&outcome)));

@@ -522,3 +522,37 @@ fn a_failing_guard_blocks_apply_and_its_fix_goes_through_the_confirmation() {
         other => panic!("expected the fix applied, got {other:?}"),
     }
 }
+
+#[test]
+fn while_applying_the_walk_holds_still_and_the_outcome_moves_it_to_verify() {
+    let (mut app, _) = to_switch(false);
+    let fx = press(&mut app, "Aorchestrator\n");
+    let Some(Effect::Apply { action, purpose }) = fx.into_iter().next() else {
+        panic!("expected an apply");
+    };
+    press(&mut app, "uS");
+    assert_eq!(current(&app), "switch-on-demand", "held while applying");
+    let outcome = crate::action::executor::Outcome::Applied {
+        summary: "capacityProviderStrategy FARGATE:1/0".into(),
+        revert: None,
+        ledger: crate::action::ledger::LedgerChange::Nothing,
+        warnings: Vec::new(),
+    };
+    app.handle(Event::Outcome(Box::new(super::walk::ActionResult {
+        purpose,
+        request: action.request().clone(),
+        outcome,
+    })));
+    let walk = app.runbooks.walk.as_ref().unwrap();
+    assert!(!walk.applying);
+    assert!(matches!(
+        walk.machine.state(),
+        crate::runbook::machine::State::Verifying { .. }
+    ));
+    let text = screen(&app);
+    assert!(
+        text.contains("verifying service.spot_share < 5.0"),
+        "{text}"
+    );
+    assert!(text.contains("applied: capacityProviderStrategy"), "{text}");
+}
