@@ -262,10 +262,10 @@ fn reverts(executor: Option<&Executor>) -> Result<Vec<RevertChoice>, String> {
         .into_iter()
         .map(|e| RevertChoice {
             label: format!(
-                "{} {} on {}: {}",
-                e.applied_at.format("%H:%M"),
-                e.request.id(),
+                "applied {} on {} by {}; revert: {}",
+                e.applied_at.format("%m-%d %H:%M"),
                 e.target,
+                e.operator,
                 e.revert.describe()
             ),
             request: ex.revert_request(&e.id),

@@ -48,7 +48,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 bar.fg(t.muted),
             ));
         }
-        if layer.takes_text() && layer != Layer::Help {
+        if layer == Layer::Confirm {
+            spans.push(Span::styled("  y or the name, as asked", bar.fg(t.muted)));
+        } else if layer.takes_text() && layer != Layer::Help {
             spans.push(Span::styled("  type to edit", bar.fg(t.muted)));
         }
     }
