@@ -556,3 +556,32 @@ fn while_applying_the_walk_holds_still_and_the_outcome_moves_it_to_verify() {
     );
     assert!(text.contains("applied: capacityProviderStrategy"), "{text}");
 }
+
+#[test]
+fn drill_quit_early_scores_an_unfinished_runbook() {
+    let mut sim = sim();
+    let mut app = app_for(&sim, false);
+    let sc = crate::sim::load_scenario(SCENARIO).unwrap();
+    app.runbooks.drill = Some(crate::drill::start(&sc));
+    advance(&mut app, &mut sim, 2);
+    // Before any trigger, the drill's runbook leads the list.
+    let entries = app.runbooks.entries();
+    assert_eq!(entries[0].runbook.id, "spot-cascade");
+    assert!(entries[0].drill && entries[0].suggestion.is_none());
+    advance(&mut app, &mut sim, TRIGGERED);
+    // At `regional` the data says local: answering 1 (regional) is an overrule.
+    press(&mut app, "r\n\nx1");
+    assert_eq!(current(&app), "regional-note");
+    assert_eq!(press(&mut app, "q"), vec![Effect::Quit]);
+    let drill = app.runbooks.drill.take().unwrap();
+    let score = drill.scorer.score();
+    assert!(!score.runbook_done);
+    // Scored from the first snapshot, one step after the start.
+    let expected = i64::from((TRIGGERED + 2) * 60 - STEP_S);
+    assert_eq!(score.duration.num_seconds(), expected);
+    assert_eq!(
+        score.risky_moves,
+        ["overruled: regional: local -> regional"]
+    );
+    assert!(score.points < 100, "{score:?}");
+}
