@@ -39,6 +39,7 @@ use tasks::Step;
 /// Longest simulated step, seconds.
 pub const STEP_S: u32 = 5;
 
+#[derive(Clone)]
 pub struct Simulator {
     scenario: Scenario,
     seed: u64,

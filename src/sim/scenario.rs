@@ -543,3 +543,63 @@ pub fn validate_strategy(strategy: &[StrategyItem], arch: Arch) -> Result<(), St
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_event_ramps_holds_and_decays() {
+        let e = LoadEvent {
+            services: vec![],
+            at_s: 60,
+            ramp_s: 900,
+            factor: 8.0,
+            hold_s: Some(600),
+            decay_s: 300,
+        };
+        assert_eq!(e.multiplier(0), 1.0);
+        assert!((e.multiplier(60 + 450) - 4.5).abs() < 1e-9);
+        assert_eq!(e.multiplier(60 + 900 + 100), 8.0);
+        assert!((e.multiplier(60 + 900 + 600 + 150) - 4.5).abs() < 1e-9);
+        assert_eq!(e.multiplier(60 + 900 + 600 + 300), 1.0);
+        assert!(e.applies_to("anything"));
+    }
+
+    #[test]
+    fn strategies_follow_ecs_rules() {
+        let ok = [
+            StrategyItem::new(FARGATE, 30, 3),
+            StrategyItem::new(FARGATE_SPOT, 70, 0),
+        ];
+        assert!(validate_strategy(&ok, Arch::X86_64).is_ok());
+        let two_bases = [
+            StrategyItem::new(FARGATE, 30, 3),
+            StrategyItem::new(FARGATE_SPOT, 70, 1),
+        ];
+        assert!(validate_strategy(&two_bases, Arch::X86_64).is_err());
+        assert!(validate_strategy(&[StrategyItem::new("EC2", 1, 0)], Arch::X86_64).is_err());
+        assert!(validate_strategy(&[StrategyItem::new(FARGATE, 0, 1)], Arch::X86_64).is_err());
+        assert!(validate_strategy(&ok, Arch::Arm64).is_err());
+        assert!(validate_strategy(&[], Arch::X86_64).is_err());
+    }
+
+    #[test]
+    fn start_needs_an_offset() {
+        let text = "description = \"x\"\nstart = 2026-11-20T10:00:00\n[sla]\nservice = \"orchestrator\"\np95_ms = 2000\n";
+        let e = parse_scenario("t", "t.toml", text).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(9)), "{e}");
+        assert!(e.message.contains("offset"), "{e}");
+    }
+
+    #[test]
+    fn catch_up_applies_the_latest_schedule() {
+        let jst = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let mut day = fleet::default_fleet();
+        catch_up_schedules(&mut day, jst("2026-11-20T14:00:00+09:00"));
+        assert_eq!(day.services[0].scaling.as_ref().unwrap().min, 20);
+        let mut night = fleet::default_fleet();
+        catch_up_schedules(&mut night, jst("2026-11-21T02:00:00+09:00"));
+        assert_eq!(night.services[0].scaling.as_ref().unwrap().min, 5);
+    }
+}
