@@ -544,3 +544,89 @@ fn synthetic_fleets_have_the_asked_size() {
     assert!(snap.services.iter().all(|x| x.running > 0));
     assert!(s.spent_usd() > 0.0);
 }
+
+mod random_writes {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn service_key() -> impl Strategy<Value = ServiceKey> {
+        prop_oneof![
+            Just(orch()),
+            Just(ServiceKey::new("manga-chatbot", "websocket-handler")),
+            Just(ServiceKey::new("manga-chatbot", "admin-api")),
+            Just(ServiceKey::new("other", "orchestrator")),
+        ]
+    }
+
+    fn request() -> impl Strategy<Value = ActionRequest> {
+        let provider = prop_oneof![Just("FARGATE"), Just("FARGATE_SPOT"), Just("EC2")];
+        let item =
+            (provider, 0u32..1200, 0u32..20).prop_map(|(p, w, b)| StrategyItem::new(p, w, b));
+        prop_oneof![
+            (service_key(), 0u32..6000)
+                .prop_map(|(service, desired)| ActionRequest::SetDesiredCount { service, desired }),
+            (service_key(), 0u32..300, 0u32..300)
+                .prop_map(|(service, min, max)| ActionRequest::SetBounds { service, min, max }),
+            (service_key(), prop::collection::vec(item, 0..3)).prop_map(|(service, strategy)| {
+                ActionRequest::SetCapacityProviderStrategy { service, strategy }
+            }),
+            service_key().prop_map(|service| ActionRequest::ForceNewDeployment { service }),
+            service_key().prop_map(|service| ActionRequest::SuspendScaleIn { service }),
+            service_key().prop_map(|service| ActionRequest::ResumeScaleIn { service }),
+            (
+                service_key(),
+                prop_oneof![
+                    Just("cron(0 1 * * ? *)"),
+                    Just("rate(2 minutes)"),
+                    Just("nope")
+                ],
+                prop::option::of(0u32..50),
+                prop::option::of(0u32..50)
+            )
+                .prop_map(|(service, schedule, min, max)| {
+                    ActionRequest::PutScheduledAction {
+                        service,
+                        name: "p".into(),
+                        schedule: schedule.into(),
+                        min,
+                        max,
+                    }
+                }),
+            (
+                prop_oneof![Just("manga-cache"), Just("manga-jobs"), Just("x")],
+                prop_oneof![Just("allkeys-lru"), Just("noeviction"), Just("lru")]
+            )
+                .prop_map(|(id, policy)| ActionRequest::SetMaxmemoryPolicy {
+                    cache_id: id.into(),
+                    parameter_group: "manga-redis7".into(),
+                    policy: policy.into(),
+                }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn any_writes_keep_the_fleet_consistent(reqs in prop::collection::vec((request(), 0u32..400), 1..12)) {
+            let mut s = sim("spot-cascade", 3);
+            for (req, wait) in reqs {
+                let _ = s.apply(&req);
+                s.advance(wait);
+                let snap = s.snapshot();
+                for x in &snap.services {
+                    prop_assert_eq!(x.running_mix.total(), x.running);
+                    if let Some((min, max)) = x.bounds() {
+                        prop_assert!(min <= max);
+                    }
+                }
+            }
+            // Once the scaler has evaluated, desired is back inside the bounds.
+            s.advance(120);
+            for x in &s.snapshot().services {
+                if let Some((min, max)) = x.bounds() {
+                    prop_assert!((min..=max).contains(&x.desired), "{} {} {}..{}", x.key, x.desired, min, max);
+                }
+            }
+        }
+    }
+}

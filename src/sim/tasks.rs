@@ -307,7 +307,8 @@ fn stop_excess(svc: &mut SvcState, n: u32) {
             .iter()
             .filter(|t| t.revision == current && t.spot)
             .count() as u32;
-        let remaining = svc.tasks.iter().filter(|t| t.revision == current).count() as u32 - 1;
+        let remaining =
+            (svc.tasks.iter().filter(|t| t.revision == current).count() as u32).saturating_sub(1);
         let spot_over = svc.uses_strategy() && spot_now > split(&svc.strategy, remaining).1;
         let victim = pick(&|t| matches!(t.state, TaskState::Warned { .. }))
             .or_else(|| pick(&|t| !t.serving()))
