@@ -630,3 +630,26 @@ mod random_writes {
         }
     }
 }
+
+#[test]
+fn from_config_uses_scenario_seed_and_speed() {
+    let cfg = sitrep::config::SimConfig {
+        scenario: "spot-cascade".into(),
+        seed: 99,
+        speed: 60.0,
+    };
+    let s = Simulator::from_config(&cfg).unwrap();
+    assert_eq!(
+        s.snapshot().source,
+        SourceInfo::Sim {
+            scenario: "spot-cascade".into(),
+            seed: 99,
+            speed: 60.0
+        }
+    );
+    let bad = sitrep::config::SimConfig {
+        scenario: "nope".into(),
+        ..cfg
+    };
+    assert!(Simulator::from_config(&bad).is_err());
+}
