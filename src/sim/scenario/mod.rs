@@ -35,6 +35,10 @@ const SHIPPED: &[(&str, &str)] = &[
         "bad-image",
         include_str!("../../../runbooks/drills/bad-image.toml"),
     ),
+    (
+        "release-prewarm",
+        include_str!("../../../runbooks/drills/release-prewarm.toml"),
+    ),
 ];
 
 pub fn scenario_names() -> Vec<&'static str> {
