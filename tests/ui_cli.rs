@@ -11,7 +11,10 @@ fn sitrep(config_dir: &std::path::Path, args: &[&str]) -> (bool, String) {
         .env_remove("SITREP_THEME")
         .output()
         .expect("the sitrep binary runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
