@@ -287,26 +287,6 @@ mod tests {
     }
 
     #[test]
-    fn no_write_can_hide_on_lowercase_navigation() {
-        // Every cockpit binding on a bare lowercase letter is navigation or view only.
-        let map = Keymap::default_map();
-        for b in &map.cockpit {
-            for k in &b.keys {
-                if let KeyCode::Char(c) = k.code
-                    && k.mods.is_empty()
-                    && c.is_ascii_lowercase()
-                {
-                    assert!(
-                        !matches!(b.command, Command::Accept),
-                        "{k} runs {}",
-                        b.command
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
     fn shifted_letters_and_backtab_normalise() {
         let ev = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(Key::from_event(&ev), key("G"));
