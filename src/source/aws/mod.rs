@@ -1,0 +1,26 @@
+//! The AWS source: ECS, Application Auto Scaling, CloudWatch and ElastiCache
+//! read into whole snapshots by one poller, and a separate writer.
+
+mod cache;
+pub mod calls;
+pub mod clients;
+mod ecs;
+mod kept;
+mod metrics;
+mod poller;
+pub mod reader;
+mod scaling;
+pub mod writer;
+
+pub use calls::ApiError;
+pub use clients::{AwsClients, ChangeHint};
+pub use poller::{spawn, spawn_with};
+pub use reader::AwsReader;
+pub use writer::AwsWriter;
+
+use chrono::{DateTime, Utc};
+
+/// SDK time to chrono; out-of-range times become the epoch.
+fn time(t: &aws_smithy_types::DateTime) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos()).unwrap_or_default()
+}
