@@ -1,1 +1,378 @@
 //! The embedded simulator: a deterministic ECS Fargate fleet modelled on the seeds.
+//!
+//! Everything follows from the scenario and the seed (one ChaCha8 stream), in
+//! steps of at most 5 simulated seconds, so it runs in real time or far faster.
+
+mod alarms;
+mod apply;
+mod autoscale;
+mod cache;
+mod events;
+pub mod fleet;
+mod scenario;
+mod schedule;
+mod snapshot;
+pub mod source;
+mod state;
+mod tasks;
+mod traffic;
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+pub use scenario::{
+    LoadEvent, MAXMEMORY_POLICIES, Scenario, ScenarioError, Sla, SpotRate, load_scenario,
+    parse_scenario, scenario_names,
+};
+
+use crate::model::cost::SPOT_FACTOR;
+use crate::model::cost::task_hour_usd;
+use crate::model::{DeploymentState, EventKind, ServiceMetrics};
+use alarms::AlarmTracker;
+use events::EventLog;
+use state::{CacheState, ScalingState, SvcState, Task, TaskState};
+use tasks::Step;
+
+/// Longest simulated step, seconds.
+pub const STEP_S: u32 = 5;
+
+pub struct Simulator {
+    scenario: Scenario,
+    seed: u64,
+    speed: f64,
+    /// Seconds since the scenario's start.
+    t: i64,
+    rng: ChaCha8Rng,
+    services: Vec<SvcState>,
+    caches: Vec<CacheState>,
+    alarms: Vec<AlarmTracker>,
+    events: EventLog,
+    next_task_id: u64,
+    spent_usd: f64,
+}
+
+impl Simulator {
+    pub fn new(scenario: Scenario, seed: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let start = scenario.start;
+        let mut next_task_id = seed.wrapping_mul(1_000_003) & 0xffff_ffff;
+        let mut events = EventLog::default();
+        let services: Vec<SvcState> = scenario
+            .fleet
+            .services
+            .iter()
+            .map(|spec| init_service(spec, &scenario, &mut rng, &mut next_task_id))
+            .collect();
+        let caches: Vec<CacheState> = scenario.fleet.caches.iter().map(init_cache).collect();
+        for svc in &services {
+            events.push(
+                start,
+                EventKind::ServiceEvent,
+                Some(&svc.spec.key),
+                format!(
+                    "(service {}) has reached a steady state.",
+                    svc.spec.key.service
+                ),
+            );
+        }
+        let alarms = alarms::trackers(&services, &caches, start);
+        let mut sim = Self {
+            scenario,
+            seed,
+            speed: 1.0,
+            t: 0,
+            rng,
+            services,
+            caches,
+            alarms,
+            events,
+            next_task_id,
+            spent_usd: 0.0,
+        };
+        sim.measure(0);
+        for svc in &mut sim.services {
+            // As if the fleet had been steady before start: the alarms see history.
+            if let (Some(sc), Some(cpu)) = (svc.scaling.as_mut(), svc.metrics.cpu_pct) {
+                sc.minutes = std::iter::repeat_n(cpu, state::MINUTES_KEPT).collect();
+            }
+        }
+        alarms::evaluate_all(&mut sim.alarms, &sim.services, &sim.caches, 0, start);
+        sim
+    }
+
+    pub fn from_config(cfg: &crate::config::SimConfig) -> Result<Self, ScenarioError> {
+        let mut sim = Self::new(load_scenario(&cfg.scenario)?, cfg.seed);
+        sim.set_speed(cfg.speed);
+        Ok(sim)
+    }
+
+    /// An `services`-service fleet on a quiet day, for benches and tests.
+    pub fn synthetic(services: usize, seed: u64) -> Self {
+        let mut scenario = load_scenario("calm").expect("the shipped calm scenario is valid");
+        scenario.name = format!("synthetic-{services}");
+        scenario.description = format!("{services} synthetic services");
+        scenario.runbook = None;
+        scenario.fleet = fleet::synthetic_fleet(services);
+        scenario.sla.service = "svc-0000".into();
+        scenario.load_events.clear();
+        Self::new(scenario, seed)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.scenario.start + Duration::seconds(self.t)
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Simulated seconds per real second, reported in the snapshot's source.
+    pub fn set_speed(&mut self, speed: f64) {
+        self.speed = speed;
+    }
+
+    /// What the fleet has cost since the scenario started, in USD (seed prices).
+    pub fn spent_usd(&self) -> f64 {
+        self.spent_usd
+    }
+
+    pub fn advance(&mut self, seconds: u32) {
+        let mut left = seconds;
+        while left > 0 {
+            let dt = left.min(STEP_S);
+            self.step(i64::from(dt));
+            left -= dt;
+        }
+    }
+
+    fn step(&mut self, dt: i64) {
+        self.t += dt;
+        let t = self.t;
+        let spot_rate = self
+            .scenario
+            .spot_rates
+            .iter()
+            .rev()
+            .find(|r| r.at_s <= t)
+            .map_or(0.0, |r| r.per_task_hour);
+        let mut step = Step {
+            t,
+            dt,
+            start: self.scenario.start,
+            rng: &mut self.rng,
+            events: &mut self.events,
+            next_task_id: &mut self.next_task_id,
+        };
+        for svc in &mut self.services {
+            if svc.spec.deploy_at.is_some_and(|d| d > t - dt && d <= t) {
+                start_deployment(
+                    svc,
+                    &mut step,
+                    "new task definition revision registered by the pipeline",
+                );
+            }
+            tasks::step_service(svc, spot_rate, &mut step);
+        }
+        self.measure(dt);
+        let mut step = Step {
+            t,
+            dt,
+            start: self.scenario.start,
+            rng: &mut self.rng,
+            events: &mut self.events,
+            next_task_id: &mut self.next_task_id,
+        };
+        for svc in &mut self.services {
+            autoscale::step_scaling(svc, &mut step);
+        }
+        let clients: f64 = self
+            .services
+            .iter()
+            .map(|s| f64::from(s.running()) * 4.0)
+            .sum();
+        for c in &mut self.caches {
+            cache::step_cache(c, dt, clients, &mut self.rng);
+        }
+        let now = self.now();
+        alarms::evaluate_all(&mut self.alarms, &self.services, &self.caches, t, now);
+        self.spent_usd += self.burn_per_hour() * dt as f64 / 3600.0;
+    }
+
+    /// Load, CPU, latency and errors of every service at the current time.
+    fn measure(&mut self, dt: i64) {
+        let now = self.now();
+        let t = self.t;
+        let curve = traffic::diurnal(now);
+        for svc in &mut self.services {
+            let drift = (self.rng.random::<f64>() - 0.5) * 0.02 * (dt as f64 / 5.0).sqrt();
+            svc.noise = (svc.noise * 0.97 + drift).clamp(-0.08, 0.08);
+            let spike: f64 = self
+                .scenario
+                .load_events
+                .iter()
+                .filter(|e| e.applies_to(&svc.spec.key.service))
+                .map(|e| e.multiplier(t))
+                .product();
+            svc.load = svc.spec.peak_load * curve * spike * (1.0 + svc.noise);
+            while svc.interruptions.front().is_some_and(|&i| t - i > 600) {
+                svc.interruptions.pop_front();
+            }
+            let serving = svc.running();
+            let recent = svc.interruptions.iter().filter(|&&i| t - i <= 60).count();
+            let jitter = (self.rng.random::<f64>() - 0.5) * 2.0;
+            svc.metrics = measure_service(svc, serving, recent, jitter);
+        }
+    }
+
+    /// Current burn of running tasks, USD per hour.
+    fn burn_per_hour(&self) -> f64 {
+        self.services
+            .iter()
+            .map(|s| {
+                let per_task = task_hour_usd(s.spec.task_vcpu, s.spec.task_memory_gb, s.spec.arch);
+                s.tasks
+                    .iter()
+                    .filter(|t| t.serving())
+                    .map(|t| {
+                        if t.spot {
+                            per_task * SPOT_FACTOR
+                        } else {
+                            per_task
+                        }
+                    })
+                    .sum::<f64>()
+            })
+            .sum()
+    }
+}
+
+fn measure_service(
+    svc: &SvcState,
+    serving: u32,
+    recent_interruptions: usize,
+    jitter: f64,
+) -> ServiceMetrics {
+    let rpm = svc.load * svc.spec.rpm_per_unit;
+    if serving == 0 {
+        return ServiceMetrics {
+            cpu_pct: None,
+            memory_pct: None,
+            p95_ms: None,
+            error_rate_pct: Some(if rpm > 0.0 { 100.0 } else { 0.0 }),
+            requests_per_min: Some(rpm),
+        };
+    }
+    let u = svc.load / f64::from(serving);
+    let interrupted_share = recent_interruptions as f64 / f64::from(serving);
+    ServiceMetrics {
+        cpu_pct: Some((u * 100.0 + jitter).clamp(0.5, 100.0)),
+        memory_pct: Some((traffic::memory_pct(u) + jitter * 0.5).clamp(0.0, 100.0)),
+        p95_ms: Some(traffic::p95_ms(svc.spec.base_p95_ms, u) * (1.0 + jitter * 0.01)),
+        error_rate_pct: Some(traffic::error_rate_pct(u, interrupted_share)),
+        requests_per_min: Some(rpm),
+    }
+}
+
+fn init_service(
+    spec: &fleet::ServiceSpec,
+    scenario: &Scenario,
+    rng: &mut ChaCha8Rng,
+    next_task_id: &mut u64,
+) -> SvcState {
+    let load = spec.peak_load * traffic::diurnal(scenario.start);
+    let scaling = spec.scaling.as_ref().map(|sc| ScalingState {
+        min: sc.min,
+        max: sc.max,
+        suspended: sc.suspended,
+        policies: sc.policies.clone(),
+        scheduled: sc.scheduled.iter().map(|a| (a.clone(), 0)).collect(),
+        last_scale_out: None,
+        last_scale_in: None,
+        minutes: VecDeque::new(),
+        minute_sum: 0.0,
+        minute_samples: 0,
+    });
+    let sized = (load / 0.6).ceil() as u32;
+    let desired = spec.desired.unwrap_or(match &scaling {
+        Some(sc) => sized.clamp(sc.min, sc.max),
+        None => sized.max(1),
+    });
+    let uses_strategy = spec.launch_type.is_none();
+    let (_, spot) = if uses_strategy {
+        tasks::split(&spec.strategy, desired)
+    } else {
+        (desired, 0)
+    };
+    let tasks = (0..desired)
+        .map(|i| {
+            *next_task_id += 1;
+            Task {
+                id: *next_task_id,
+                spot: i < spot,
+                revision: 1,
+                state: TaskState::Running,
+            }
+        })
+        .collect();
+    SvcState {
+        spec: spec.clone(),
+        desired,
+        strategy: spec.strategy.clone(),
+        launch_type: spec.launch_type.clone(),
+        scaling,
+        tasks,
+        revision: 1,
+        deployment: DeploymentState::Stable,
+        deploy_failures: 0,
+        retry_after: 0,
+        noise: (rng.random::<f64>() - 0.5) * 0.04,
+        load,
+        metrics: ServiceMetrics::default(),
+        interruptions: VecDeque::new(),
+    }
+}
+
+fn init_cache(spec: &fleet::CacheSpec) -> CacheState {
+    CacheState {
+        id: spec.id.clone(),
+        node_type: spec.node_type.clone(),
+        max_memory_gb: spec.max_memory_gb,
+        parameter_group: spec.parameter_group.clone(),
+        policy: spec.policy.clone(),
+        memory_pct: spec.memory_pct,
+        growth_pct_per_hour: spec.growth_pct_per_hour,
+        evictions_per_min: 0.0,
+        writes_failing: false,
+        noise: 0.0,
+        connections: 0.0,
+        tags: spec.tags.clone(),
+    }
+}
+
+/// A new revision: every task is replaced in batches at the deployment settings.
+fn start_deployment(svc: &mut SvcState, step: &mut Step, why: &str) {
+    svc.revision += 1;
+    svc.deploy_failures = 0;
+    svc.deployment = DeploymentState::InProgress {
+        updated: 0,
+        total: svc.desired,
+    };
+    let key = svc.spec.key.clone();
+    let msg = format!(
+        "(service {}) started deployment of revision {} ({why}): replacing {} task(s), minimumHealthyPercent {}, maximumPercent {}",
+        key.service,
+        svc.revision,
+        svc.tasks.len(),
+        svc.spec.deploy.min_healthy_pct,
+        svc.spec.deploy.max_pct
+    );
+    step.events
+        .push(step.at(step.t), EventKind::Deployment, Some(&key), msg);
+}

@@ -1,0 +1,545 @@
+//! Scenarios: a fleet, a start time and what happens to it, read from
+//! `runbooks/drills/NAME.toml` (format documented at the top of `calm.toml`).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::fleet::{self, Fleet};
+use super::schedule::Schedule;
+use crate::model::{Arch, FARGATE, FARGATE_SPOT, StrategyItem};
+
+/// Shipped scenarios, embedded in the binary.
+const SHIPPED: &[(&str, &str)] = &[
+    ("calm", include_str!("../../runbooks/drills/calm.toml")),
+    (
+        "manga-release",
+        include_str!("../../runbooks/drills/manga-release.toml"),
+    ),
+    (
+        "spot-cascade",
+        include_str!("../../runbooks/drills/spot-cascade.toml"),
+    ),
+    (
+        "override-left-behind",
+        include_str!("../../runbooks/drills/override-left-behind.toml"),
+    ),
+    (
+        "cache-noeviction",
+        include_str!("../../runbooks/drills/cache-noeviction.toml"),
+    ),
+    (
+        "bad-image",
+        include_str!("../../runbooks/drills/bad-image.toml"),
+    ),
+];
+
+pub fn scenario_names() -> Vec<&'static str> {
+    SHIPPED.iter().map(|(name, _)| *name).collect()
+}
+
+/// A parsed, validated scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Id of the runbook this scenario drills, if any.
+    pub runbook: Option<String>,
+    pub start: DateTime<Utc>,
+    pub sla: Sla,
+    pub fleet: Fleet,
+    pub load_events: Vec<LoadEvent>,
+    /// Spot interruptions per Spot task-hour, from `at_s` seconds after start.
+    pub spot_rates: Vec<SpotRate>,
+}
+
+/// What the drill scores against.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    /// Service whose metrics the SLA is about (name in the default cluster).
+    pub service: String,
+    pub p95_ms: f64,
+    #[serde(default = "default_error_rate")]
+    pub error_rate_pct: f64,
+}
+
+fn default_error_rate() -> f64 {
+    1.0
+}
+
+/// A traffic multiplier: ramps from 1 to `factor`, holds, then decays back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadEvent {
+    /// Services it applies to (names); empty means every service.
+    pub services: Vec<String>,
+    pub at_s: i64,
+    pub ramp_s: i64,
+    pub factor: f64,
+    pub hold_s: Option<i64>,
+    pub decay_s: i64,
+}
+
+impl LoadEvent {
+    pub fn applies_to(&self, service: &str) -> bool {
+        self.services.is_empty() || self.services.iter().any(|s| s == service)
+    }
+
+    /// Multiplier at `t` seconds after start.
+    pub fn multiplier(&self, t: i64) -> f64 {
+        let since = t - self.at_s;
+        let level = if since <= 0 {
+            0.0
+        } else if since < self.ramp_s {
+            since as f64 / self.ramp_s as f64
+        } else {
+            match self.hold_s {
+                None => 1.0,
+                Some(hold) => {
+                    let past = since - self.ramp_s - hold;
+                    if past <= 0 {
+                        1.0
+                    } else if self.decay_s > 0 && past < self.decay_s {
+                        1.0 - past as f64 / self.decay_s as f64
+                    } else {
+                        0.0
+                    }
+                }
+            }
+        };
+        1.0 + (self.factor - 1.0) * level
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpotRate {
+    pub at_s: i64,
+    pub per_task_hour: f64,
+}
+
+/// Why a scenario could not be loaded: file, position when known, and the problem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.file, self.message),
+            _ => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl ScenarioError {
+    fn at(file: &str, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+        let (line, column) = match span {
+            Some(span) => {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                (Some(line), Some(column))
+            }
+            None => (None, None),
+        };
+        Self {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+/// A shipped scenario by name, or a scenario file by path.
+pub fn load_scenario(name_or_path: &str) -> Result<Scenario, ScenarioError> {
+    if let Some((name, text)) = SHIPPED.iter().find(|(n, _)| *n == name_or_path) {
+        return parse_scenario(name, &format!("runbooks/drills/{name}.toml"), text);
+    }
+    let path = std::path::Path::new(name_or_path);
+    let looks_like_path = name_or_path.contains(['/', '\\']) || name_or_path.ends_with(".toml");
+    if !looks_like_path && !path.exists() {
+        return Err(ScenarioError::at(
+            name_or_path,
+            "",
+            None,
+            format!(
+                "unknown scenario (shipped: {}; or give a path to a .toml file)",
+                scenario_names().join(", ")
+            ),
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::at(name_or_path, "", None, format!("cannot read: {e}")))?;
+    let name = path.file_stem().map_or_else(
+        || name_or_path.to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    parse_scenario(&name, name_or_path, &text)
+}
+
+/// Parse scenario text; `file` is used in error messages.
+pub fn parse_scenario(name: &str, file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let raw: RawScenario = toml::from_str(text)
+        .map_err(|e| ScenarioError::at(file, text, e.span(), e.message().trim().to_string()))?;
+    raw.resolve(name, &|span, msg| {
+        ScenarioError::at(file, text, Some(span), msg)
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    description: String,
+    runbook: Option<String>,
+    /// Start time with its offset, e.g. `2026-11-20T19:50:00+09:00` (JST).
+    start: Spanned<toml::value::Datetime>,
+    sla: Spanned<Sla>,
+    /// Spot interruptions per Spot task-hour at start.
+    #[serde(default = "default_spot_rate")]
+    spot_rate: f64,
+    #[serde(default)]
+    service: Vec<Spanned<RawService>>,
+    #[serde(default)]
+    cache: Vec<Spanned<RawCache>>,
+    #[serde(default)]
+    load: Vec<Spanned<RawLoad>>,
+    #[serde(default)]
+    spot: Vec<Spanned<RawSpot>>,
+}
+
+fn default_spot_rate() -> f64 {
+    0.02
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    name: String,
+    cluster: Option<String>,
+    arch: Option<String>,
+    cpu: Option<f64>,
+    memory_gb: Option<f64>,
+    min: Option<u32>,
+    max: Option<u32>,
+    desired: Option<u32>,
+    strategy: Option<Vec<RawStrategy>>,
+    /// Multiplies the service's daily load curve.
+    load_factor: Option<f64>,
+    scale_in_suspended: Option<bool>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    fail_new_tasks: Option<RawWindow>,
+    deploy_at_min: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStrategy {
+    provider: String,
+    weight: u32,
+    #[serde(default)]
+    base: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWindow {
+    from_min: f64,
+    until_min: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    id: String,
+    policy: Option<String>,
+    memory_pct: Option<f64>,
+    growth_pct_per_hour: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLoad {
+    #[serde(default)]
+    services: Vec<String>,
+    at_min: f64,
+    ramp_min: f64,
+    factor: f64,
+    hold_min: Option<f64>,
+    #[serde(default)]
+    decay_min: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpot {
+    at_min: f64,
+    rate: f64,
+}
+
+pub const MAXMEMORY_POLICIES: [&str; 8] = [
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+];
+
+fn secs(min: f64) -> i64 {
+    (min * 60.0).round() as i64
+}
+
+type Fail<'a> = dyn Fn(Range<usize>, String) -> ScenarioError + 'a;
+
+impl RawScenario {
+    fn resolve(self, name: &str, fail: &Fail) -> Result<Scenario, ScenarioError> {
+        let start = parse_start(self.start.get_ref()).map_err(|m| fail(self.start.span(), m))?;
+        let mut fleet = fleet::default_fleet();
+        catch_up_schedules(&mut fleet, start);
+        for svc in &self.service {
+            apply_service(&mut fleet, svc.get_ref()).map_err(|m| fail(svc.span(), m))?;
+        }
+        for cache in &self.cache {
+            apply_cache(&mut fleet, cache.get_ref()).map_err(|m| fail(cache.span(), m))?;
+        }
+        let known = |n: &str| fleet.services.iter().any(|s| s.key.service == n);
+        let mut load_events = Vec::new();
+        for load in &self.load {
+            let l = load.get_ref();
+            if let Some(unknown) = l.services.iter().find(|s| !known(s)) {
+                return Err(fail(
+                    load.span(),
+                    format!("load: unknown service `{unknown}`"),
+                ));
+            }
+            if l.factor <= 0.0 || l.ramp_min < 0.0 || l.at_min < 0.0 || l.decay_min < 0.0 {
+                return Err(fail(
+                    load.span(),
+                    "load: factor must be > 0 and times >= 0".into(),
+                ));
+            }
+            load_events.push(LoadEvent {
+                services: l.services.clone(),
+                at_s: secs(l.at_min),
+                ramp_s: secs(l.ramp_min).max(1),
+                factor: l.factor,
+                hold_s: l.hold_min.map(secs),
+                decay_s: secs(l.decay_min),
+            });
+        }
+        let mut spot_rates = vec![SpotRate {
+            at_s: 0,
+            per_task_hour: self.spot_rate,
+        }];
+        for spot in &self.spot {
+            let s = spot.get_ref();
+            if s.rate < 0.0 || s.at_min < 0.0 {
+                return Err(fail(
+                    spot.span(),
+                    "spot: rate and at_min must be >= 0".into(),
+                ));
+            }
+            spot_rates.push(SpotRate {
+                at_s: secs(s.at_min),
+                per_task_hour: s.rate,
+            });
+        }
+        spot_rates.sort_by_key(|r| r.at_s);
+        if !known(&self.sla.get_ref().service) {
+            let message = format!("sla: unknown service `{}`", self.sla.get_ref().service);
+            return Err(fail(self.sla.span(), message));
+        }
+        Ok(Scenario {
+            name: name.to_string(),
+            description: self.description.trim().to_string(),
+            runbook: self.runbook,
+            start,
+            sla: self.sla.into_inner(),
+            fleet,
+            load_events,
+            spot_rates,
+        })
+    }
+}
+
+fn parse_start(dt: &toml::value::Datetime) -> Result<DateTime<Utc>, String> {
+    if dt.offset.is_none() || dt.date.is_none() || dt.time.is_none() {
+        return Err(
+            "start needs a date, a time and an offset, e.g. 2026-11-20T19:50:00+09:00".into(),
+        );
+    }
+    DateTime::parse_from_rfc3339(&dt.to_string())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("start: {e}"))
+}
+
+/// Apply each scalable target's latest scheduled action before `start`, as if
+/// the fleet had been running all along (the 8:45 pre-warm, the 23:00 scale-down).
+pub fn catch_up_schedules(fleet: &mut Fleet, start: DateTime<Utc>) {
+    for svc in &mut fleet.services {
+        let Some(scaling) = &mut svc.scaling else {
+            continue;
+        };
+        let latest = scaling
+            .scheduled
+            .iter()
+            .filter_map(|a| {
+                let fired = Schedule::parse(&a.schedule).ok()?.last_fire_before(start)?;
+                Some((fired, a.min, a.max))
+            })
+            .max_by_key(|(fired, ..)| *fired);
+        if let Some((_, min, max)) = latest {
+            scaling.min = min.unwrap_or(scaling.min);
+            scaling.max = max.unwrap_or(scaling.max).max(scaling.min);
+        }
+    }
+}
+
+fn apply_service(fleet: &mut Fleet, raw: &RawService) -> Result<(), String> {
+    if fleet.service_mut(&raw.name).is_none() {
+        let cluster = raw.cluster.as_deref().unwrap_or(fleet::CLUSTER);
+        fleet
+            .services
+            .push(fleet::plain_service(cluster, &raw.name));
+    }
+    let spec = fleet.service_mut(&raw.name).expect("inserted above");
+    if let Some(cluster) = &raw.cluster {
+        spec.key.cluster = cluster.clone();
+    }
+    if let Some(arch) = &raw.arch {
+        spec.arch = match arch.as_str() {
+            "x86" | "X86_64" => Arch::X86_64,
+            "arm64" | "ARM64" => Arch::Arm64,
+            other => return Err(format!("arch `{other}` must be X86_64 or ARM64")),
+        };
+    }
+    if let Some(cpu) = raw.cpu {
+        spec.task_vcpu = cpu;
+    }
+    if let Some(mem) = raw.memory_gb {
+        spec.task_memory_gb = mem;
+    }
+    if raw.min.is_some() || raw.max.is_some() || raw.scale_in_suspended.is_some() {
+        let name = raw.name.clone();
+        let scaling = spec.scaling.get_or_insert_with(|| fleet::ScalingSpec {
+            min: 1,
+            max: 10,
+            suspended: Default::default(),
+            policies: vec![fleet::cpu_policy(&name)],
+            scheduled: Vec::new(),
+        });
+        scaling.min = raw.min.unwrap_or(scaling.min);
+        scaling.max = raw.max.unwrap_or(scaling.max);
+        if scaling.min > scaling.max {
+            return Err(format!(
+                "service `{}`: min {} is greater than max {}",
+                raw.name, scaling.min, scaling.max
+            ));
+        }
+        if let Some(s) = raw.scale_in_suspended {
+            scaling.suspended.scale_in = s;
+        }
+    }
+    if let Some(desired) = raw.desired {
+        spec.desired = Some(desired);
+    }
+    if let Some(items) = &raw.strategy {
+        let strategy: Vec<StrategyItem> = items
+            .iter()
+            .map(|i| StrategyItem::new(&i.provider, i.weight, i.base))
+            .collect();
+        validate_strategy(&strategy, spec.arch)?;
+        spec.strategy = strategy;
+        spec.launch_type = None;
+    }
+    if let Some(f) = raw.load_factor {
+        if f < 0.0 {
+            return Err("load_factor must be >= 0".into());
+        }
+        spec.peak_load *= f;
+    }
+    spec.tags.extend(raw.tags.clone());
+    if let Some(w) = &raw.fail_new_tasks {
+        spec.fail_new_tasks = Some((secs(w.from_min), w.until_min.map(secs)));
+    }
+    spec.deploy_at = raw.deploy_at_min.map(secs);
+    Ok(())
+}
+
+fn apply_cache(fleet: &mut Fleet, raw: &RawCache) -> Result<(), String> {
+    let cache = fleet
+        .cache_mut(&raw.id)
+        .ok_or_else(|| format!("unknown cache `{}`", raw.id))?;
+    if let Some(policy) = &raw.policy {
+        if !MAXMEMORY_POLICIES.contains(&policy.as_str()) {
+            return Err(format!(
+                "policy `{policy}` is not a maxmemory-policy ({})",
+                MAXMEMORY_POLICIES.join(", ")
+            ));
+        }
+        cache.policy = policy.clone();
+    }
+    if let Some(m) = raw.memory_pct {
+        if !(0.0..=100.0).contains(&m) {
+            return Err("memory_pct must be within 0..=100".into());
+        }
+        cache.memory_pct = m;
+    }
+    if let Some(g) = raw.growth_pct_per_hour {
+        cache.growth_pct_per_hour = g;
+    }
+    Ok(())
+}
+
+/// ECS's rules for a capacity-provider strategy on Fargate.
+pub fn validate_strategy(strategy: &[StrategyItem], arch: Arch) -> Result<(), String> {
+    if strategy.is_empty() {
+        return Err("capacity-provider strategy is empty".into());
+    }
+    for item in strategy {
+        if item.provider != FARGATE && item.provider != FARGATE_SPOT {
+            return Err(format!(
+                "capacity provider `{}` is not FARGATE or FARGATE_SPOT",
+                item.provider
+            ));
+        }
+        if item.weight > 1000 || item.base > 100_000 {
+            return Err("weight must be 0..=1000 and base 0..=100000".into());
+        }
+    }
+    if strategy.iter().all(|i| i.weight == 0) {
+        return Err("at least one capacity provider needs a weight above 0".into());
+    }
+    if strategy.iter().filter(|i| i.base > 0).count() > 1 {
+        return Err("only one capacity provider in a strategy can have a base".into());
+    }
+    for (i, a) in strategy.iter().enumerate() {
+        if strategy[i + 1..].iter().any(|b| b.provider == a.provider) {
+            return Err(format!(
+                "capacity provider `{}` is listed twice",
+                a.provider
+            ));
+        }
+    }
+    if arch == Arch::Arm64
+        && strategy
+            .iter()
+            .any(|i| i.provider == FARGATE_SPOT && i.weight > 0)
+    {
+        return Err("FARGATE_SPOT does not support ARM64 tasks".into());
+    }
+    Ok(())
+}

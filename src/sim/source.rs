@@ -1,0 +1,90 @@
+//! The simulator as a source: a task that advances it with the clock and sends
+//! whole snapshots, and a writer for sessions that may write.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::Simulator;
+use crate::action::request::ActionRequest;
+use crate::source::{FeedSender, FleetWriter, WriteError, WriteErrorKind, WriteFuture};
+
+fn lock(sim: &Mutex<Simulator>) -> MutexGuard<'_, Simulator> {
+    // A panic while holding the lock leaves consistent-enough state to keep showing.
+    sim.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Applies requests to the shared simulator. Built only for writable sessions.
+pub struct SimWriter {
+    sim: Arc<Mutex<Simulator>>,
+}
+
+impl SimWriter {
+    pub fn new(sim: Arc<Mutex<Simulator>>) -> Self {
+        Self { sim }
+    }
+}
+
+impl FleetWriter for SimWriter {
+    fn apply<'a>(&'a self, request: &'a ActionRequest) -> WriteFuture<'a> {
+        Box::pin(async move {
+            let sim = Arc::clone(&self.sim);
+            let request = request.clone();
+            tokio::task::spawn_blocking(move || lock(&sim).apply(&request))
+                .await
+                .map_err(|e| {
+                    WriteError::new(
+                        WriteErrorKind::Other,
+                        format!("simulator write failed: {e}"),
+                    )
+                })?
+        })
+    }
+}
+
+/// Advance `speed` simulated seconds per real second and send a snapshot after
+/// each advance; stops when the receiver is dropped.
+pub fn spawn(sim: Arc<Mutex<Simulator>>, speed: f64, tx: FeedSender) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let period = if speed > 1.0 {
+            Duration::from_millis(250)
+        } else {
+            Duration::from_secs(1)
+        };
+        let first = {
+            let mut s = lock(&sim);
+            s.set_speed(speed);
+            Box::new(s.snapshot())
+        };
+        if tx.send(first).await.is_err() {
+            return;
+        }
+        let mut ticker = tokio::time::interval(period);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        ticker.tick().await;
+        let mut last = Instant::now();
+        let mut owed = 0.0_f64;
+        loop {
+            ticker.tick().await;
+            let now = Instant::now();
+            owed += speed.max(0.0) * (now - last).as_secs_f64();
+            last = now;
+            let whole = owed.floor().min(f64::from(u32::MAX));
+            owed -= whole;
+            let sim = Arc::clone(&sim);
+            // Fast speeds can mean many steps: keep them off the async workers.
+            let snap = tokio::task::spawn_blocking(move || {
+                let mut s = lock(&sim);
+                s.advance(whole as u32);
+                Box::new(s.snapshot())
+            })
+            .await;
+            let Ok(snap) = snap else { return };
+            if tx.send(snap).await.is_err() {
+                return;
+            }
+        }
+    })
+}

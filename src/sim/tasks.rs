@@ -1,0 +1,339 @@
+//! What ECS does with a service's tasks each step: start pending tasks after the
+//! Fargate lag, reclaim Spot tasks after a 2-minute warning, keep the task count
+//! at desired with the strategy's mix, and roll deployments in batches.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::events::EventLog;
+use super::state::{SvcState, Task, TaskState};
+use crate::model::{DeploymentState, EventKind, FARGATE, FARGATE_SPOT, StrategyItem};
+
+/// Fargate provisioning lag, seconds (seed 001: 60-120 s).
+pub const START_LAG_S: (i64, i64) = (60, 120);
+/// Spot reclaim warning.
+pub const SPOT_WARNING_S: i64 = 120;
+/// Pause after a failed start before ECS tries again.
+const RETRY_BACKOFF_S: i64 = 30;
+const PULL_ERROR: &str = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref: not found";
+
+/// Everything a step needs besides the service itself.
+pub struct Step<'a> {
+    /// Seconds since start.
+    pub t: i64,
+    pub dt: i64,
+    pub start: DateTime<Utc>,
+    pub rng: &'a mut ChaCha8Rng,
+    pub events: &'a mut EventLog,
+    pub next_task_id: &'a mut u64,
+}
+
+impl Step<'_> {
+    pub fn at(&self, t: i64) -> DateTime<Utc> {
+        self.start + Duration::seconds(t)
+    }
+}
+
+/// How ECS spreads `n` tasks over on-demand and Spot: bases first, then by weight.
+pub fn split(strategy: &[StrategyItem], n: u32) -> (u32, u32) {
+    let item = |p: &str| strategy.iter().find(|i| i.provider == p);
+    let (od_base, od_w) = item(FARGATE).map_or((0, 0), |i| (i.base, i.weight));
+    let (spot_base, spot_w) = item(FARGATE_SPOT).map_or((0, 0), |i| (i.base, i.weight));
+    let od = od_base.min(n);
+    let spot = spot_base.min(n - od);
+    let rest = n - od - spot;
+    let total_w = od_w + spot_w;
+    let od_extra = if total_w == 0 {
+        rest
+    } else {
+        ((f64::from(rest) * f64::from(od_w) / f64::from(total_w)).round() as u32).min(rest)
+    };
+    (od + od_extra, spot + rest - od_extra)
+}
+
+pub fn step_service(svc: &mut SvcState, spot_rate: f64, step: &mut Step) {
+    settle_pending(svc, step);
+    reclaim_spot(svc, spot_rate, step);
+    reconcile(svc, step);
+}
+
+fn settle_pending(svc: &mut SvcState, step: &mut Step) {
+    let t = step.t;
+    let (mut started, mut started_spot, mut failed) = (0u32, 0u32, 0u32);
+    svc.tasks.retain_mut(|task| match task.state {
+        TaskState::Pending { ready_at, fails } if ready_at <= t => {
+            if fails {
+                failed += 1;
+                false
+            } else {
+                task.state = TaskState::Running;
+                started += 1;
+                started_spot += u32::from(task.spot);
+                true
+            }
+        }
+        _ => true,
+    });
+    let key = svc.spec.key.clone();
+    if started > 0 {
+        let msg = format!(
+            "service {} started {started} task(s) ({} FARGATE, {started_spot} FARGATE_SPOT)",
+            key.service,
+            started - started_spot
+        );
+        step.events
+            .push(step.at(t), EventKind::TaskStarted, Some(&key), msg);
+    }
+    if failed > 0 {
+        svc.deploy_failures += failed;
+        svc.retry_after = t + RETRY_BACKOFF_S;
+        let msg = format!(
+            "service {} is unable to consistently start tasks successfully: {failed} task(s) stopped: {PULL_ERROR}",
+            key.service
+        );
+        step.events
+            .push(step.at(t), EventKind::TaskFailed, Some(&key), msg);
+        trip_circuit_breaker(svc, step);
+    }
+}
+
+/// ECS's deployment circuit breaker (with rollback): after enough failed starts
+/// in a deployment, roll back to the last revision that ran.
+fn trip_circuit_breaker(svc: &mut SvcState, step: &mut Step) {
+    if !matches!(svc.deployment, DeploymentState::InProgress { .. }) {
+        return;
+    }
+    let threshold = (svc.desired.div_ceil(2)).clamp(3, 200);
+    if svc.deploy_failures < threshold {
+        return;
+    }
+    let previous = svc
+        .tasks
+        .iter()
+        .filter(|t| t.revision != svc.revision && t.serving())
+        .map(|t| t.revision)
+        .max();
+    let Some(previous) = previous else { return };
+    let failed_rev = svc.revision;
+    svc.revision = previous;
+    svc.tasks.retain(|t| t.revision == previous || t.serving());
+    let reason = format!(
+        "circuit breaker: {} tasks failed to start in revision {failed_rev}; rolled back to {previous}",
+        svc.deploy_failures
+    );
+    let key = svc.spec.key.clone();
+    step.events.push(
+        step.at(step.t),
+        EventKind::Deployment,
+        Some(&key),
+        format!("(service {}) deployment failed: {reason}", key.service),
+    );
+    svc.deployment = DeploymentState::Failed { reason };
+}
+
+fn reclaim_spot(svc: &mut SvcState, rate_per_hour: f64, step: &mut Step) {
+    let t = step.t;
+    let p = rate_per_hour * step.dt as f64 / 3600.0;
+    let key = svc.spec.key.clone();
+    let mut stopped = Vec::new();
+    for task in &mut svc.tasks {
+        match task.state {
+            TaskState::Warned { stop_at } if stop_at <= t => stopped.push(task.id),
+            TaskState::Running if task.spot && p > 0.0 && step.rng.random::<f64>() < p => {
+                task.state = TaskState::Warned {
+                    stop_at: t + SPOT_WARNING_S,
+                };
+                let msg = format!(
+                    "task {} received a Spot interruption warning: stopping in 2 minutes",
+                    task_arn(&key.cluster, task.id)
+                );
+                step.events
+                    .push(step.at(t), EventKind::SpotWarning, Some(&key), msg);
+            }
+            _ => {}
+        }
+    }
+    if stopped.is_empty() {
+        return;
+    }
+    svc.tasks.retain(|task| !stopped.contains(&task.id));
+    for id in stopped {
+        svc.interruptions.push_back(t);
+        let msg = format!(
+            "task {} stopped: stopCode SpotInterruption (Your Spot Task was interrupted.)",
+            task_arn(&key.cluster, id)
+        );
+        step.events
+            .push(step.at(t), EventKind::SpotInterruption, Some(&key), msg);
+    }
+}
+
+pub fn task_arn(cluster: &str, id: u64) -> String {
+    format!("arn:aws:ecs:ap-northeast-1:123456789012:task/{cluster}/{id:032x}")
+}
+
+fn reconcile(svc: &mut SvcState, step: &mut Step) {
+    let current = svc.revision;
+    let desired = svc.desired;
+    let new_count = svc.tasks.iter().filter(|t| t.revision == current).count() as u32;
+    let old_count = svc.tasks.len() as u32 - new_count;
+
+    if old_count == 0 {
+        if new_count < desired {
+            launch(svc, desired - new_count, step);
+        } else if new_count > desired {
+            stop_excess(svc, new_count - desired);
+        }
+        finish_deployment(svc, step);
+        return;
+    }
+
+    // Rolling deployment: stay within max_pct of desired, keep min_healthy_pct serving.
+    let max_total = (desired * svc.spec.deploy.max_pct / 100).max(desired + 1);
+    let min_healthy = (desired * svc.spec.deploy.min_healthy_pct).div_ceil(100);
+    let total = new_count + old_count;
+    if new_count < desired && total < max_total {
+        launch(svc, (desired - new_count).min(max_total - total), step);
+    } else if new_count > desired {
+        stop_excess(svc, new_count - desired);
+    }
+    // Old tasks that never started can go at once.
+    svc.tasks.retain(|t| t.revision == current || t.serving());
+    let mut serving = svc.running();
+    let mut victims = Vec::new();
+    for task in svc.tasks.iter().filter(|t| t.revision != current) {
+        if serving > min_healthy || serving > desired {
+            victims.push(task.id);
+            serving -= 1;
+        }
+    }
+    svc.tasks.retain(|t| !victims.contains(&t.id));
+    let updated = svc
+        .tasks
+        .iter()
+        .filter(|t| t.revision == current && t.serving())
+        .count() as u32;
+    if svc.tasks.iter().any(|t| t.revision != current) {
+        if !matches!(svc.deployment, DeploymentState::Failed { .. }) {
+            svc.deployment = DeploymentState::InProgress {
+                updated,
+                total: desired,
+            };
+        }
+    } else {
+        finish_deployment(svc, step);
+    }
+}
+
+fn finish_deployment(svc: &mut SvcState, step: &mut Step) {
+    let DeploymentState::InProgress { .. } = svc.deployment else {
+        return;
+    };
+    if svc.tasks.iter().any(|t| !t.serving()) {
+        let updated = svc.running();
+        svc.deployment = DeploymentState::InProgress {
+            updated,
+            total: svc.desired,
+        };
+        return;
+    }
+    svc.deployment = DeploymentState::Stable;
+    svc.deploy_failures = 0;
+    let key = svc.spec.key.clone();
+    step.events.push(
+        step.at(step.t),
+        EventKind::Deployment,
+        Some(&key),
+        format!(
+            "(service {}) has reached a steady state. Deployment completed.",
+            key.service
+        ),
+    );
+}
+
+fn launch(svc: &mut SvcState, n: u32, step: &mut Step) {
+    let t = step.t;
+    if n == 0 || t < svc.retry_after {
+        return;
+    }
+    let fails = svc
+        .spec
+        .fail_new_tasks
+        .is_some_and(|(from, until)| t >= from && until.is_none_or(|u| t < u));
+    let current = svc.revision;
+    for _ in 0..n {
+        let (mut od, mut spot) = (0u32, 0u32);
+        for task in svc.tasks.iter().filter(|t| t.revision == current) {
+            if task.spot {
+                spot += 1;
+            } else {
+                od += 1;
+            }
+        }
+        let want_spot = svc.uses_strategy() && split(&svc.strategy, od + spot + 1).1 > spot;
+        let lag = if fails {
+            step.rng.random_range(30..=75)
+        } else {
+            step.rng.random_range(START_LAG_S.0..=START_LAG_S.1)
+        };
+        *step.next_task_id += 1;
+        svc.tasks.push(Task {
+            id: *step.next_task_id,
+            spot: want_spot,
+            revision: current,
+            state: TaskState::Pending {
+                ready_at: t + lag,
+                fails,
+            },
+        });
+    }
+}
+
+/// Scale in: warned tasks first (going anyway), then pending, then running tasks
+/// of whichever provider is over its share.
+fn stop_excess(svc: &mut SvcState, n: u32) {
+    for _ in 0..n {
+        let current = svc.revision;
+        let pick = |pred: &dyn Fn(&Task) -> bool| {
+            svc.tasks
+                .iter()
+                .filter(|t| t.revision == current && pred(t))
+                .map(|t| t.id)
+                .max()
+        };
+        let spot_now = svc
+            .tasks
+            .iter()
+            .filter(|t| t.revision == current && t.spot)
+            .count() as u32;
+        let remaining = svc.tasks.iter().filter(|t| t.revision == current).count() as u32 - 1;
+        let spot_over = svc.uses_strategy() && spot_now > split(&svc.strategy, remaining).1;
+        let victim = pick(&|t| matches!(t.state, TaskState::Warned { .. }))
+            .or_else(|| pick(&|t| !t.serving()))
+            .or_else(|| pick(&|t| t.spot == spot_over))
+            .or_else(|| pick(&|_| true));
+        let Some(id) = victim else { return };
+        svc.tasks.retain(|t| t.id != id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_follows_base_then_weights() {
+        let s = vec![
+            StrategyItem::new(FARGATE, 30, 3),
+            StrategyItem::new(FARGATE_SPOT, 70, 0),
+        ];
+        assert_eq!(split(&s, 2), (2, 0));
+        assert_eq!(split(&s, 3), (3, 0));
+        assert_eq!(split(&s, 13), (6, 7));
+        let od = vec![StrategyItem::new(FARGATE, 100, 10)];
+        assert_eq!(split(&od, 40), (40, 0));
+        let spot_only = vec![StrategyItem::new(FARGATE_SPOT, 1, 0)];
+        assert_eq!(split(&spot_only, 5), (0, 5));
+    }
+}
