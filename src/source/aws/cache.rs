@@ -64,25 +64,23 @@ pub async fn tags(
         .iter()
         .filter_map(|cache| Some((cache.id.clone(), cache.arn.clone()?)))
         .collect();
-    let read = concurrently(arns.into_iter().map(|(id, arn)| {
-        async move {
-            let out = c
-                .calls
-                .run(
-                    "elasticache:ListTagsForResource",
-                    c.elasticache
-                        .list_tags_for_resource()
-                        .resource_name(arn)
-                        .send(),
-                )
-                .await?;
-            let tags = out
-                .tag_list()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
-                .collect();
-            Ok((id, tags))
-        }
+    let read = concurrently(arns.into_iter().map(|(id, arn)| async move {
+        let out = c
+            .calls
+            .run(
+                "elasticache:ListTagsForResource",
+                c.elasticache
+                    .list_tags_for_resource()
+                    .resource_name(arn)
+                    .send(),
+            )
+            .await?;
+        let tags = out
+            .tag_list()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+            .collect();
+        Ok((id, tags))
     }))
     .await?;
     Ok(read.into_iter().collect())
@@ -146,5 +144,8 @@ pub fn node_memory_gb(node_type: &str) -> Option<f64> {
         ("cache.r7g.xlarge", 26.32),
         ("cache.r7g.2xlarge", 52.82),
     ];
-    TABLE.iter().find(|(t, _)| *t == node_type).map(|(_, gb)| *gb)
+    TABLE
+        .iter()
+        .find(|(t, _)| *t == node_type)
+        .map(|(_, gb)| *gb)
 }

@@ -63,14 +63,13 @@ impl Calls {
     }
 
     /// Run one API call. `api` is `service:Operation`, e.g. `ecs:DescribeServices`.
-    pub async fn run<T, E, R>(
+    pub async fn run<T, E>(
         &self,
         api: &'static str,
-        call: impl Future<Output = Result<T, aws_sdk_ecs::error::SdkError<E, R>>>,
+        call: impl Future<Output = Result<T, aws_sdk_ecs::error::SdkError<E>>>,
     ) -> Result<T, ApiError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
     {
         let _permit = self.inner.permits.acquire().await.map_err(|_| ApiError {
             kind: WriteErrorKind::Other,
@@ -112,18 +111,27 @@ where
         .await
 }
 
-fn classify<E, R>(api: &str, err: &aws_sdk_ecs::error::SdkError<E, R>) -> ApiError
+fn classify<E>(api: &str, err: &aws_sdk_ecs::error::SdkError<E>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
     use aws_sdk_ecs::error::SdkError;
     let (kind, detail) = match err {
-        SdkError::ServiceError(service) => {
-            let code = service.err().code().unwrap_or("UnknownError");
-            let text = service.err().message().unwrap_or("");
-            (kind_of_code(code, text), format!("{code}: {text}"))
-        }
+        SdkError::ServiceError(service) => match service.err().code() {
+            Some(code) => {
+                let text = service.err().message().unwrap_or("");
+                (kind_of_code(code, text), format!("{code}: {text}"))
+            }
+            // No error code: an unparsable or unimplemented answer (HTTP status in the chain).
+            None => (
+                WriteErrorKind::Other,
+                format!(
+                    "HTTP {}: {}",
+                    service.raw().status().as_u16(),
+                    DisplayErrorContext(service.err())
+                ),
+            ),
+        },
         SdkError::TimeoutError(_) => (WriteErrorKind::Timeout, "timed out".to_string()),
         other => {
             let text = DisplayErrorContext(other).to_string();
@@ -185,15 +193,42 @@ mod tests {
 
     #[test]
     fn codes_map_to_kinds() {
-        assert_eq!(kind_of_code("ThrottlingException", ""), WriteErrorKind::Throttled);
-        assert_eq!(kind_of_code("ClientException", "Rate exceeded"), WriteErrorKind::Throttled);
-        assert_eq!(kind_of_code("AccessDeniedException", ""), WriteErrorKind::Denied);
-        assert_eq!(kind_of_code("ExpiredTokenException", ""), WriteErrorKind::Denied);
-        assert_eq!(kind_of_code("ServiceNotFoundException", ""), WriteErrorKind::NotFound);
-        assert_eq!(kind_of_code("CacheParameterGroupNotFound", ""), WriteErrorKind::NotFound);
-        assert_eq!(kind_of_code("ObjectNotFoundException", ""), WriteErrorKind::NotFound);
-        assert_eq!(kind_of_code("InvalidParameterException", ""), WriteErrorKind::Rejected);
-        assert_eq!(kind_of_code("ValidationException", ""), WriteErrorKind::Rejected);
+        assert_eq!(
+            kind_of_code("ThrottlingException", ""),
+            WriteErrorKind::Throttled
+        );
+        assert_eq!(
+            kind_of_code("ClientException", "Rate exceeded"),
+            WriteErrorKind::Throttled
+        );
+        assert_eq!(
+            kind_of_code("AccessDeniedException", ""),
+            WriteErrorKind::Denied
+        );
+        assert_eq!(
+            kind_of_code("ExpiredTokenException", ""),
+            WriteErrorKind::Denied
+        );
+        assert_eq!(
+            kind_of_code("ServiceNotFoundException", ""),
+            WriteErrorKind::NotFound
+        );
+        assert_eq!(
+            kind_of_code("CacheParameterGroupNotFound", ""),
+            WriteErrorKind::NotFound
+        );
+        assert_eq!(
+            kind_of_code("ObjectNotFoundException", ""),
+            WriteErrorKind::NotFound
+        );
+        assert_eq!(
+            kind_of_code("InvalidParameterException", ""),
+            WriteErrorKind::Rejected
+        );
+        assert_eq!(
+            kind_of_code("ValidationException", ""),
+            WriteErrorKind::Rejected
+        );
         assert_eq!(kind_of_code("ServerException", ""), WriteErrorKind::Other);
     }
 }

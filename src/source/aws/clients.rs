@@ -47,10 +47,9 @@ impl AwsClients {
             loader = loader.endpoint_url(url);
         }
         let sdk = loader.load().await;
-        let region = sdk
-            .region()
-            .map(|r| r.to_string())
-            .ok_or_else(|| eyre!("no AWS region: pass --region, set AWS_REGION, or set one in the profile"))?;
+        let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
+            eyre!("no AWS region: pass --region, set AWS_REGION, or set one in the profile")
+        })?;
         Ok(Self {
             ecs: aws_sdk_ecs::Client::new(&sdk),
             scaling: aws_sdk_applicationautoscaling::Client::new(&sdk),

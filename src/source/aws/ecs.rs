@@ -97,10 +97,7 @@ pub async fn clusters(
     let pages = concurrently(names.chunks(100).map(<[String]>::to_vec).map(|chunk| {
         c.calls.run(
             "ecs:DescribeClusters",
-            c.ecs
-                .describe_clusters()
-                .set_clusters(Some(chunk))
-                .send(),
+            c.ecs.describe_clusters().set_clusters(Some(chunk)).send(),
         )
     }))
     .await?;
@@ -261,7 +258,10 @@ pub async fn task_defs(
                 .calls
                 .run(
                     "ecs:DescribeTaskDefinition",
-                    c.ecs.describe_task_definition().task_definition(&arn).send(),
+                    c.ecs
+                        .describe_task_definition()
+                        .task_definition(&arn)
+                        .send(),
                 )
                 .await?;
             let td = out.task_definition();
@@ -394,7 +394,10 @@ async fn describe_tasks(
         )
     }))
     .await?;
-    Ok(pages.into_iter().flat_map(|p| p.tasks.unwrap_or_default()).collect())
+    Ok(pages
+        .into_iter()
+        .flat_map(|p| p.tasks.unwrap_or_default())
+        .collect())
 }
 
 /// Tasks started by a service carry the group `service:<name>`.
@@ -415,7 +418,11 @@ fn stopped_event(cluster: &str, t: &aws_sdk_ecs::types::Task) -> Option<(String,
         _ => return None,
     };
     let arn = t.task_arn()?.to_string();
-    let at = t.stopped_at().or(t.stopping_at()).or(t.created_at()).map(time)?;
+    let at = t
+        .stopped_at()
+        .or(t.stopping_at())
+        .or(t.created_at())
+        .map(time)?;
     let id = arn.rsplit('/').next().unwrap_or(&arn);
     Some((
         arn.clone(),

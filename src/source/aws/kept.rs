@@ -43,7 +43,9 @@ impl<T> Kept<T> {
 }
 
 /// One part's status from its pieces: the oldest read, every error.
-pub fn merge<'a>(pieces: impl IntoIterator<Item = (Option<DateTime<Utc>>, Option<&'a str>)>) -> PartStatus {
+pub fn merge<'a>(
+    pieces: impl IntoIterator<Item = (Option<DateTime<Utc>>, Option<&'a str>)>,
+) -> PartStatus {
     let mut fetched_at: Option<DateTime<Utc>> = None;
     let mut errors: Vec<&str> = Vec::new();
     let mut never = false;
@@ -55,7 +57,11 @@ pub fn merge<'a>(pieces: impl IntoIterator<Item = (Option<DateTime<Utc>>, Option
         errors.extend(error);
     }
     PartStatus {
-        fetched_at: if never && errors.is_empty() { None } else { fetched_at },
+        fetched_at: if never && errors.is_empty() {
+            None
+        } else {
+            fetched_at
+        },
         error: (!errors.is_empty()).then(|| errors.join("; ")),
     }
 }
@@ -120,7 +126,11 @@ mod tests {
 
     #[test]
     fn merge_takes_oldest_and_joins_errors() {
-        let s = merge([(Some(at(10)), None), (Some(at(5)), Some("a")), (None, Some("b"))]);
+        let s = merge([
+            (Some(at(10)), None),
+            (Some(at(5)), Some("a")),
+            (None, Some("b")),
+        ]);
         assert_eq!(s.fetched_at, Some(at(5)));
         assert_eq!(s.error.as_deref(), Some("a; b"));
         assert_eq!(merge([(None, None)]).fetched_at, None);
@@ -135,8 +145,15 @@ mod tests {
             service: None,
             message: String::new(),
         };
-        log.add([("b".to_string(), ev(2)), ("a".to_string(), ev(1)), ("b".to_string(), ev(2))]);
-        assert_eq!(log.list().iter().map(|e| e.at).collect::<Vec<_>>(), vec![at(1), at(2)]);
+        log.add([
+            ("b".to_string(), ev(2)),
+            ("a".to_string(), ev(1)),
+            ("b".to_string(), ev(2)),
+        ]);
+        assert_eq!(
+            log.list().iter().map(|e| e.at).collect::<Vec<_>>(),
+            vec![at(1), at(2)]
+        );
         log.add((0..600).map(|i| (format!("x{i}"), ev(100 + i))));
         assert_eq!(log.list().len(), MAX_EVENTS);
         assert!(!log.ids.contains("a"));

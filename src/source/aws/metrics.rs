@@ -121,7 +121,11 @@ pub fn queries(
     }
     for id in caches {
         for (field, metric, stat) in [
-            (Field::CacheMemory, "DatabaseMemoryUsagePercentage", "Average"),
+            (
+                Field::CacheMemory,
+                "DatabaseMemoryUsagePercentage",
+                "Average",
+            ),
             (Field::CacheEvictions, "Evictions", "Sum"),
             (Field::CacheConnections, "CurrConnections", "Average"),
         ] {
@@ -157,53 +161,57 @@ pub async fn read(
 ) -> Result<MetricValues, ApiError> {
     let start = aws_smithy_types::DateTime::from_secs((now.timestamp() - LOOKBACK_MIN * 60).max(0));
     let end = aws_smithy_types::DateTime::from_secs(now.timestamp());
-    let batches = concurrently(queries.chunks(QUERIES_PER_CALL).map(<[Query]>::to_vec).enumerate().map(
-        |(batch, chunk)| async move {
-            let base = batch * QUERIES_PER_CALL;
-            let requests: Vec<MetricDataQuery> = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, q)| request(&format!("q{}", base + i), q))
-                .collect();
-            let mut latest: BTreeMap<usize, f64> = BTreeMap::new();
-            let mut token = None;
-            loop {
-                let page = c
-                    .calls
-                    .run(
-                        "cloudwatch:GetMetricData",
-                        c.cloudwatch
-                            .get_metric_data()
-                            .set_metric_data_queries(Some(requests.clone()))
-                            .start_time(start)
-                            .end_time(end)
-                            .scan_by(ScanBy::TimestampDescending)
-                            .set_next_token(token.take())
-                            .send(),
-                    )
-                    .await?;
-                for r in page.metric_data_results() {
-                    let index = r
-                        .id()
-                        .and_then(|id| id.strip_prefix('q'))
-                        .and_then(|n| n.parse::<usize>().ok());
-                    let newest = r
-                        .timestamps()
-                        .iter()
-                        .zip(r.values())
-                        .max_by_key(|(t, _)| (t.secs(), t.subsec_nanos()))
-                        .map(|(_, v)| *v);
-                    if let (Some(index), Some(v)) = (index, newest) {
-                        latest.entry(index).or_insert(v);
+    let batches = concurrently(
+        queries
+            .chunks(QUERIES_PER_CALL)
+            .map(<[Query]>::to_vec)
+            .enumerate()
+            .map(|(batch, chunk)| async move {
+                let base = batch * QUERIES_PER_CALL;
+                let requests: Vec<MetricDataQuery> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, q)| request(&format!("q{}", base + i), q))
+                    .collect();
+                let mut latest: BTreeMap<usize, f64> = BTreeMap::new();
+                let mut token = None;
+                loop {
+                    let page = c
+                        .calls
+                        .run(
+                            "cloudwatch:GetMetricData",
+                            c.cloudwatch
+                                .get_metric_data()
+                                .set_metric_data_queries(Some(requests.clone()))
+                                .start_time(start)
+                                .end_time(end)
+                                .scan_by(ScanBy::TimestampDescending)
+                                .set_next_token(token.take())
+                                .send(),
+                        )
+                        .await?;
+                    for r in page.metric_data_results() {
+                        let index = r
+                            .id()
+                            .and_then(|id| id.strip_prefix('q'))
+                            .and_then(|n| n.parse::<usize>().ok());
+                        let newest = r
+                            .timestamps()
+                            .iter()
+                            .zip(r.values())
+                            .max_by_key(|(t, _)| (t.secs(), t.subsec_nanos()))
+                            .map(|(_, v)| *v);
+                        if let (Some(index), Some(v)) = (index, newest) {
+                            latest.entry(index).or_insert(v);
+                        }
+                    }
+                    match page.next_token() {
+                        Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                        _ => return Ok(latest),
                     }
                 }
-                match page.next_token() {
-                    Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                    _ => return Ok(latest),
-                }
-            }
-        },
-    ))
+            }),
+    )
     .await?;
     let mut values = MetricValues::default();
     for q in queries {
@@ -296,7 +304,11 @@ pub async fn alarms(c: &AwsClients) -> Result<Vec<Alarm>, ApiError> {
                     .find(|d| d.name() == Some(n))
                     .and_then(|d| d.value())
             };
-            let subject = match (dim("ClusterName"), dim("ServiceName"), dim("CacheClusterId")) {
+            let subject = match (
+                dim("ClusterName"),
+                dim("ServiceName"),
+                dim("CacheClusterId"),
+            ) {
                 (Some(cluster), Some(service), _) => Some(format!("{cluster}/{service}")),
                 (_, _, Some(cache)) => Some(cache.to_string()),
                 _ => None,
@@ -337,7 +349,10 @@ mod tests {
                 namespace: "AWS/ApplicationELB".into(),
                 metric: "TargetResponseTime".into(),
                 stat: "p95".into(),
-                dimensions: BTreeMap::from([("TargetGroup".into(), "tg-{cluster}-{service}".into())]),
+                dimensions: BTreeMap::from([(
+                    "TargetGroup".into(),
+                    "tg-{cluster}-{service}".into(),
+                )]),
             },
             CustomMetric {
                 field: "latency".into(),
@@ -347,9 +362,16 @@ mod tests {
                 dimensions: BTreeMap::new(),
             },
         ];
-        let (qs, warning) = queries(&[ServiceKey::new("manga", "api")], &["redis-1".into()], &custom);
+        let (qs, warning) = queries(
+            &[ServiceKey::new("manga", "api")],
+            &["redis-1".into()],
+            &custom,
+        );
         assert_eq!(qs.len(), 2 + 1 + 3);
-        assert_eq!(qs[2].dimensions, vec![("TargetGroup".into(), "tg-manga-api".into())]);
+        assert_eq!(
+            qs[2].dimensions,
+            vec![("TargetGroup".into(), "tg-manga-api".into())]
+        );
         assert!(warning.unwrap().contains("latency"));
     }
 }

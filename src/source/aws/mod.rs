@@ -14,7 +14,7 @@ pub mod writer;
 
 pub use calls::ApiError;
 pub use clients::{AwsClients, ChangeHint};
-pub use poller::{spawn, spawn_with};
+pub use poller::{spawn, spawn_with, unavailable};
 pub use reader::AwsReader;
 pub use writer::AwsWriter;
 

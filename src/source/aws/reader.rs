@@ -201,7 +201,8 @@ impl AwsReader {
 
     fn snapshot(&self, now: DateTime<Utc>, stats: RefreshStats) -> FleetSnapshot {
         // Task counts are read every refresh, service counts only with the slow parts.
-        let tasks_newer = self.tasks.fetched_at.is_some() && self.tasks.fetched_at >= self.services.fetched_at;
+        let tasks_newer =
+            self.tasks.fetched_at.is_some() && self.tasks.fetched_at >= self.services.fetched_at;
         let services: Vec<Service> = self
             .services
             .value
@@ -231,7 +232,13 @@ impl AwsReader {
             .value
             .iter()
             .map(|c| {
-                let m = self.metrics.value.caches.get(&c.id).copied().unwrap_or_default();
+                let m = self
+                    .metrics
+                    .value
+                    .caches
+                    .get(&c.id)
+                    .copied()
+                    .unwrap_or_default();
                 CacheCluster {
                     id: c.id.clone(),
                     engine: c.engine.clone(),
@@ -246,7 +253,12 @@ impl AwsReader {
                         .and_then(|g| self.cache_policies.value.get(g))
                         .cloned(),
                     parameter_group: c.parameter_group.clone(),
-                    tags: self.cache_tags.value.get(&c.id).cloned().unwrap_or_default(),
+                    tags: self
+                        .cache_tags
+                        .value
+                        .get(&c.id)
+                        .cloned()
+                        .unwrap_or_default(),
                 }
             })
             .collect();
@@ -263,7 +275,11 @@ impl AwsReader {
             (Part::Tasks, merge([self.tasks.status()])),
             (
                 Part::Scaling,
-                merge([self.targets.status(), self.policies.status(), self.scheduled.status()]),
+                merge([
+                    self.targets.status(),
+                    self.policies.status(),
+                    self.scheduled.status(),
+                ]),
             ),
             (Part::Metrics, merge([self.metrics.status()])),
             (
@@ -294,19 +310,35 @@ impl AwsReader {
 
     fn service(&self, s: &ServiceInfo, tasks_newer: bool) -> Service {
         let counts = self.tasks.value.get(&s.key).copied().unwrap_or_default();
-        let def = s.task_definition.as_ref().and_then(|a| self.task_defs.get(a));
+        let def = s
+            .task_definition
+            .as_ref()
+            .and_then(|a| self.task_defs.get(a));
         let scaling = self.targets.value.get(&s.key).map(|t| ScalableTarget {
             min: t.min,
             max: t.max,
             suspended: t.suspended,
             policies: self.policies.value.get(&s.key).cloned().unwrap_or_default(),
-            scheduled: self.scheduled.value.get(&s.key).cloned().unwrap_or_default(),
+            scheduled: self
+                .scheduled
+                .value
+                .get(&s.key)
+                .cloned()
+                .unwrap_or_default(),
         });
         Service {
             key: s.key.clone(),
             desired: s.desired,
-            running: if tasks_newer { counts.running } else { s.running },
-            pending: if tasks_newer { counts.pending } else { s.pending },
+            running: if tasks_newer {
+                counts.running
+            } else {
+                s.running
+            },
+            pending: if tasks_newer {
+                counts.pending
+            } else {
+                s.pending
+            },
             launch_type: s.launch_type.clone(),
             strategy: s.strategy.clone(),
             running_mix: counts.mix,
@@ -315,7 +347,13 @@ impl AwsReader {
             task_memory_gb: def.map_or(0.0, |d| d.memory_gb),
             deployment: s.deployment.clone(),
             scaling,
-            metrics: self.metrics.value.services.get(&s.key).cloned().unwrap_or_default(),
+            metrics: self
+                .metrics
+                .value
+                .services
+                .get(&s.key)
+                .cloned()
+                .unwrap_or_default(),
             tags: s.tags.clone(),
         }
     }

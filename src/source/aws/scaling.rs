@@ -37,30 +37,34 @@ pub async fn targets(
     keys: &[ServiceKey],
 ) -> Result<BTreeMap<ServiceKey, TargetInfo>, ApiError> {
     let ids: Vec<String> = keys.iter().map(ServiceKey::resource_id).collect();
-    let pages = concurrently(ids.chunks(50).map(<[String]>::to_vec).map(|chunk| async move {
-        let mut found = Vec::new();
-        let mut token = None;
-        loop {
-            let page = c
-                .calls
-                .run(
-                    "application-autoscaling:DescribeScalableTargets",
-                    c.scaling
-                        .describe_scalable_targets()
-                        .service_namespace(ServiceNamespace::Ecs)
-                        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                        .set_resource_ids(Some(chunk.clone()))
-                        .set_next_token(token.take())
-                        .send(),
-                )
-                .await?;
-            found.extend(page.scalable_targets().iter().cloned());
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => return Ok(found),
-            }
-        }
-    }))
+    let pages = concurrently(
+        ids.chunks(50)
+            .map(<[String]>::to_vec)
+            .map(|chunk| async move {
+                let mut found = Vec::new();
+                let mut token = None;
+                loop {
+                    let page = c
+                        .calls
+                        .run(
+                            "application-autoscaling:DescribeScalableTargets",
+                            c.scaling
+                                .describe_scalable_targets()
+                                .service_namespace(ServiceNamespace::Ecs)
+                                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                                .set_resource_ids(Some(chunk.clone()))
+                                .set_next_token(token.take())
+                                .send(),
+                        )
+                        .await?;
+                    found.extend(page.scalable_targets().iter().cloned());
+                    match page.next_token() {
+                        Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                        _ => return Ok(found),
+                    }
+                }
+            }),
+    )
     .await?;
     Ok(pages
         .into_iter()
@@ -74,8 +78,7 @@ pub async fn targets(
                     max: u32::try_from(t.max_capacity()).unwrap_or(0),
                     suspended: Suspended {
                         scale_in: s.and_then(|s| s.dynamic_scaling_in_suspended()) == Some(true),
-                        scale_out: s.and_then(|s| s.dynamic_scaling_out_suspended())
-                            == Some(true),
+                        scale_out: s.and_then(|s| s.dynamic_scaling_out_suspended()) == Some(true),
                         scheduled: s.and_then(|s| s.scheduled_scaling_suspended()) == Some(true),
                     },
                 },

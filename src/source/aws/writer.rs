@@ -87,7 +87,10 @@ impl AwsWriter {
             });
         }
         c.calls
-            .run("application-autoscaling:RegisterScalableTarget", request.send())
+            .run(
+                "application-autoscaling:RegisterScalableTarget",
+                request.send(),
+            )
             .await?;
         Ok(summary)
     }
