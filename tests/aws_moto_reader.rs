@@ -139,3 +139,29 @@ async fn calls_per_api_follow_the_batch_limits() {
         "kept from the last read"
     );
 }
+
+#[tokio::test]
+async fn an_endpoint_that_never_answers_times_out_without_blocking() {
+    moto(); // dummy credentials in the environment
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let cfg = sitrep::config::AwsConfig {
+        enabled: true,
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(format!("http://{}", listener.local_addr().unwrap())),
+        call_timeout_s: 1,
+        max_attempts: 1,
+        ..sitrep::config::AwsConfig::default()
+    };
+    let clients = AwsClients::new(&cfg).await.unwrap();
+    let started = std::time::Instant::now();
+    let snap = AwsReader::new(clients, &cfg).refresh().await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let services = snap.parts[&Part::Services].error.clone().unwrap();
+    assert!(services.contains("no answer within 1s"), "{services}");
+    assert!(snap.parts.values().all(|p| p.fetched_at.is_none()));
+    drop(listener);
+}

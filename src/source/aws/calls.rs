@@ -6,7 +6,6 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::Semaphore;
 
@@ -128,13 +127,13 @@ where
                 format!(
                     "HTTP {}: {}",
                     service.raw().status().as_u16(),
-                    DisplayErrorContext(service.err())
+                    chain(service.err())
                 ),
             ),
         },
         SdkError::TimeoutError(_) => (WriteErrorKind::Timeout, "timed out".to_string()),
         other => {
-            let text = DisplayErrorContext(other).to_string();
+            let text = chain(other);
             let kind = if text.contains("credentials") || text.contains("identity") {
                 WriteErrorKind::Denied
             } else if text.contains("timeout") || text.contains("timed out") {
@@ -149,6 +148,20 @@ where
         kind,
         message: format!("{api}: {}", detail.trim_end_matches(": ")),
     }
+}
+
+/// An error and its sources, one line, without the raw response dumps of `Debug`.
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    parts.join(": ")
 }
 
 /// Error codes across ECS, Application Auto Scaling, CloudWatch and ElastiCache.

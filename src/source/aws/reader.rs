@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::cache::{self, CacheInfo};
+use super::calls::ApiError;
 use super::clients::AwsClients;
 use super::ecs::{self, ClusterInfo, ServiceInfo, TaskCounts, TaskDef};
 use super::kept::{EventLog, Kept, merge};
@@ -128,11 +129,31 @@ impl AwsReader {
             .collect();
         groups.sort();
         groups.dedup();
+        let clusters_known = self.clusters.fetched_at.is_some();
+        let caches_known = self.caches.fetched_at.is_some();
         let c = &self.clients;
         let (services, tags, cache_policies) = tokio::join!(
-            ecs::services(c, &names),
-            cache::tags(c, &self.caches.value),
-            cache::policies(c, &groups),
+            async {
+                if clusters_known {
+                    ecs::services(c, &names).await
+                } else {
+                    Err(not_yet("services wait for the cluster list"))
+                }
+            },
+            async {
+                if caches_known {
+                    cache::tags(c, &self.caches.value).await
+                } else {
+                    Err(not_yet("cache tags wait for the cache list"))
+                }
+            },
+            async {
+                if caches_known {
+                    cache::policies(c, &groups).await
+                } else {
+                    Err(not_yet("parameter groups wait for the cache list"))
+                }
+            },
         );
         throttled |= self.services.apply(services, now);
         throttled |= self.cache_tags.apply(tags, now);
@@ -151,9 +172,15 @@ impl AwsReader {
             .collect();
         missing.sort();
         missing.dedup();
+        let services_known = self.services.fetched_at.is_some();
         let c = &self.clients;
-        let ((defs, def_error), targets) =
-            tokio::join!(ecs::task_defs(c, missing), scaling::targets(c, &keys));
+        let ((defs, def_error), targets) = tokio::join!(ecs::task_defs(c, missing), async {
+            if services_known {
+                scaling::targets(c, &keys).await
+            } else {
+                Err(not_yet("scalable targets wait for the service list"))
+            }
+        });
         self.task_defs.extend(defs);
         throttled |= def_error
             .as_ref()
@@ -168,10 +195,25 @@ impl AwsReader {
         let keys: Vec<ServiceKey> = self.services.value.iter().map(|s| s.key.clone()).collect();
         let cache_ids: Vec<String> = self.caches.value.iter().map(|c| c.id.clone()).collect();
         let (queries, warning) = metrics::queries(&keys, &cache_ids, &self.cfg.metrics);
+        // Without a first cluster or service list, an empty answer would look like a read.
+        let clusters_known = self.clusters.fetched_at.is_some();
+        let fleet_known = self.services.fetched_at.is_some() || self.caches.fetched_at.is_some();
         let c = &self.clients;
         let (tasks, values, alarms, activities) = tokio::join!(
-            ecs::tasks(c, &names, &self.stopped_seen),
-            metrics::read(c, &queries, now),
+            async {
+                if clusters_known {
+                    ecs::tasks(c, &names, &self.stopped_seen).await
+                } else {
+                    Err(not_yet("tasks wait for the cluster list"))
+                }
+            },
+            async {
+                if fleet_known {
+                    metrics::read(c, &queries, now).await
+                } else {
+                    Err(not_yet("metrics wait for the service and cache lists"))
+                }
+            },
             metrics::alarms(c),
             scaling::activities(c, &self.events.ids),
         );
@@ -356,5 +398,12 @@ impl AwsReader {
                 .unwrap_or_default(),
             tags: s.tags.clone(),
         }
+    }
+}
+
+fn not_yet(message: &str) -> ApiError {
+    ApiError {
+        kind: crate::source::WriteErrorKind::Other,
+        message: message.to_string(),
     }
 }
