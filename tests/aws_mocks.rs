@@ -226,10 +226,22 @@ fn ecs_rules(fleet: Fleet, faults: &Faults) -> Vec<Rule> {
             .map(|arn| {
                 let tail = arn.rsplit('/').next().unwrap_or(arn);
                 let (service, id) = tail.split_once('~').unwrap_or((tail, "0"));
+                let cluster = arn.split('/').nth(1).unwrap_or_default();
+                let arch = if service == "s000" { "arm64" } else { "x86_64" };
                 let t = Task::builder()
                     .task_arn(arn)
                     .group(format!("service:{service}"))
-                    .desired_status("RUNNING");
+                    .desired_status("RUNNING")
+                    .task_definition_arn(format!("{ARN}:task-definition/{cluster}-{service}:1"))
+                    .cpu("512")
+                    .memory("1024")
+                    .attributes(
+                        Attribute::builder()
+                            .name("ecs.cpu-architecture")
+                            .value(arch)
+                            .build()
+                            .unwrap(),
+                    );
                 let stop = match id {
                     "spot-a" | "spot-b" => Some((
                         TaskStopCode::SpotInterruption,
@@ -851,4 +863,32 @@ async fn calls_per_refresh_at_scale() {
             second.stats.calls_by_api,
         );
     }
+}
+
+#[tokio::test]
+async fn services_without_tasks_read_their_task_definition_in_bounded_batches() {
+    let idle = Fleet {
+        clusters: 2,
+        services: 100,
+        tasks: 0,
+    };
+    let mut reader = AwsReader::new(mock_clients(idle, &Faults::default()), &every_time());
+    let first = reader.refresh().await;
+    assert_eq!(
+        first.stats.calls_by_api.get("ecs:DescribeTaskDefinition"),
+        Some(&100)
+    );
+    let second = reader.refresh().await;
+    assert_eq!(
+        second.stats.calls_by_api.get("ecs:DescribeTaskDefinition"),
+        Some(&100)
+    );
+    let third = reader.refresh().await;
+    assert_eq!(
+        third.stats.calls_by_api.get("ecs:DescribeTaskDefinition"),
+        None,
+        "all cached"
+    );
+    let s0 = third.service(&ServiceKey::new("c1", "s000")).unwrap();
+    assert_eq!((s0.arch, s0.task_vcpu), (Arch::Arm64, 0.5));
 }

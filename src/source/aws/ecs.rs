@@ -58,6 +58,8 @@ pub struct TaskCounts {
 #[derive(Debug, Default)]
 pub struct TasksRead {
     pub counts: BTreeMap<ServiceKey, TaskCounts>,
+    /// Task definitions whose size and architecture running tasks already told.
+    pub shapes: Vec<(String, TaskDef)>,
     /// Every stopped task ARN listed now (seen or not).
     pub stopped: HashSet<String>,
     /// Spot interruptions and failures among stopped tasks not seen before.
@@ -315,7 +317,10 @@ pub async fn tasks(
             describe_tasks(c, cluster, &running),
             describe_tasks(c, cluster, &new_stopped),
         )?;
-        let mut read = TasksRead::default();
+        let mut read = TasksRead {
+            shapes: live.iter().filter_map(task_shape).collect(),
+            ..TasksRead::default()
+        };
         for t in &live {
             let Some(key) = service_of(cluster, t.group()) else {
                 continue;
@@ -343,6 +348,7 @@ pub async fn tasks(
     let mut all = TasksRead::default();
     for r in per_cluster {
         all.counts.extend(r.counts);
+        all.shapes.extend(r.shapes);
         all.stopped.extend(r.stopped);
         all.events.extend(r.events);
     }
@@ -398,6 +404,28 @@ async fn describe_tasks(
         .into_iter()
         .flat_map(|p| p.tasks.unwrap_or_default())
         .collect())
+}
+
+/// A running task's definition size and CPU architecture (the
+/// `ecs.cpu-architecture` attribute), which saves a DescribeTaskDefinition.
+fn task_shape(t: &aws_sdk_ecs::types::Task) -> Option<(String, TaskDef)> {
+    let arch = t
+        .attributes()
+        .iter()
+        .find(|a| a.name() == "ecs.cpu-architecture")
+        .and_then(|a| a.value())?;
+    Some((
+        t.task_definition_arn()?.to_string(),
+        TaskDef {
+            vcpu: parse_units(Some(t.cpu()?)) / 1024.0,
+            memory_gb: parse_units(Some(t.memory()?)) / 1024.0,
+            arch: if arch.eq_ignore_ascii_case("arm64") {
+                Arch::Arm64
+            } else {
+                Arch::X86_64
+            },
+        },
+    ))
 }
 
 /// Tasks started by a service carry the group `service:<name>`.

@@ -22,6 +22,9 @@ use crate::model::{
     ScheduledAction, Service, ServiceKey, TargetTrackingPolicy,
 };
 
+/// DescribeTaskDefinition calls at most per slow read; the rest follow at the next.
+const TASK_DEFS_PER_READ: usize = 100;
+
 pub struct AwsReader {
     clients: AwsClients,
     cfg: AwsConfig,
@@ -88,11 +91,16 @@ impl AwsReader {
         self.throttled = false;
         let interval = Duration::from_secs(self.cfg.config_interval_s);
         let changed = self.clients.changed.take();
-        if changed || self.config_read_at.is_none_or(|t| t.elapsed() >= interval) {
+        let due = changed || self.config_read_at.is_none_or(|t| t.elapsed() >= interval);
+        if due {
             self.read_config(now).await;
             self.config_read_at = Some(Instant::now());
         }
         self.read_live(now).await;
+        if due {
+            // After the tasks: running tasks already describe most task definitions.
+            self.read_task_defs().await;
+        }
         let calls_by_api = self.clients.calls.take();
         let stats = RefreshStats {
             api_calls: calls_by_api.values().sum(),
@@ -163,6 +171,20 @@ impl AwsReader {
         }
 
         let keys: Vec<ServiceKey> = self.services.value.iter().map(|s| s.key.clone()).collect();
+        let services_known = self.services.fetched_at.is_some();
+        let c = &self.clients;
+        let targets = if services_known {
+            scaling::targets(c, &keys).await
+        } else {
+            Err(not_yet("scalable targets wait for the service list"))
+        };
+        throttled |= self.targets.apply(targets, now);
+        self.throttled |= throttled;
+    }
+
+    /// Task definitions of services that no running task described, a bounded
+    /// number per read (they are immutable and cached by ARN).
+    async fn read_task_defs(&mut self) {
         let mut missing: Vec<String> = self
             .services
             .value
@@ -172,22 +194,13 @@ impl AwsReader {
             .collect();
         missing.sort();
         missing.dedup();
-        let services_known = self.services.fetched_at.is_some();
-        let c = &self.clients;
-        let ((defs, def_error), targets) = tokio::join!(ecs::task_defs(c, missing), async {
-            if services_known {
-                scaling::targets(c, &keys).await
-            } else {
-                Err(not_yet("scalable targets wait for the service list"))
-            }
-        });
+        missing.truncate(TASK_DEFS_PER_READ);
+        let (defs, error) = ecs::task_defs(&self.clients, missing).await;
         self.task_defs.extend(defs);
-        throttled |= def_error
+        self.throttled |= error
             .as_ref()
             .is_some_and(|e| e.kind == crate::source::WriteErrorKind::Throttled);
-        self.task_def_error = def_error.map(|e| e.message);
-        throttled |= self.targets.apply(targets, now);
-        self.throttled |= throttled;
+        self.task_def_error = error.map(|e| e.message);
     }
 
     async fn read_live(&mut self, now: DateTime<Utc>) {
@@ -220,6 +233,7 @@ impl AwsReader {
         let mut throttled = false;
         match tasks {
             Ok(read) => {
+                self.task_defs.extend(read.shapes);
                 self.stopped_seen = read.stopped;
                 self.events.add(read.events);
                 throttled |= self.tasks.apply(Ok(read.counts), now);
