@@ -108,3 +108,35 @@ fn snapshot_json_defaults_to_the_simulator() {
     assert!(json["source"].as_str().unwrap().starts_with("SIM "));
     assert!(!json["services"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn snapshot_json_names_missing_credentials() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args([
+            "snapshot",
+            "--json",
+            "--aws",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ])
+        .env_clear()
+        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("SITREP_CONFIG_DIR", env!("CARGO_TARGET_TMPDIR"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("nothing could be read from AWS"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("no providers in chain provided credentials"),
+        "{stderr}"
+    );
+}

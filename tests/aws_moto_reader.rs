@@ -165,3 +165,24 @@ async fn an_endpoint_that_never_answers_times_out_without_blocking() {
     assert!(snap.parts.values().all(|p| p.fetched_at.is_none()));
     drop(listener);
 }
+
+#[tokio::test]
+async fn the_poller_sends_whole_snapshots_and_stops_with_its_receiver() {
+    let cfg = sitrep::config::AwsConfig {
+        metrics_interval_s: 1,
+        ..moto().aws_config()
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let handle = sitrep::source::aws::spawn(&cfg, tx);
+    let snap = rx.recv().await.expect("a snapshot");
+    assert_eq!(snap.services.len(), 24);
+    assert!(matches!(
+        snap.source,
+        SourceInfo::Aws { ref endpoint_url, .. } if endpoint_url == &cfg.endpoint_url
+    ));
+    drop(rx);
+    tokio::time::timeout(std::time::Duration::from_secs(60), handle)
+        .await
+        .expect("poller ends once nobody listens")
+        .unwrap();
+}
