@@ -120,6 +120,12 @@ fn start() -> Moto {
         .arg(WATCHDOG)
         .args(&server)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        // The request recorder writes to the working directory unless told otherwise.
+        .env(
+            "MOTO_RECORDER_FILEPATH",
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("moto_recording_{port}")),
+        )
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
         .stdin(Stdio::piped())
         .spawn()
         .expect("start the moto watchdog with python3");
