@@ -503,4 +503,57 @@ mod tests {
         );
         assert_eq!(service_of("manga", Some("family:batch")), None);
     }
+
+    #[test]
+    fn deployment_state_from_primary() {
+        use aws_sdk_ecs::types::Deployment;
+        let primary = |state| {
+            Deployment::builder()
+                .status("PRIMARY")
+                .rollout_state(state)
+                .running_count(3)
+                .desired_count(10)
+                .rollout_state_reason("circuit breaker")
+                .build()
+        };
+        let old = Deployment::builder().status("ACTIVE").build();
+        assert_eq!(
+            deployment_state(&[primary(DeploymentRolloutState::InProgress), old]),
+            DeploymentState::InProgress {
+                updated: 3,
+                total: 10
+            }
+        );
+        assert_eq!(
+            deployment_state(&[primary(DeploymentRolloutState::Failed)]),
+            DeploymentState::Failed {
+                reason: "circuit breaker".into()
+            }
+        );
+        assert_eq!(
+            deployment_state(&[primary(DeploymentRolloutState::Completed)]),
+            DeploymentState::Stable
+        );
+    }
+
+    #[test]
+    fn only_spot_reclaims_and_failures_become_events() {
+        use aws_sdk_ecs::types::Task;
+        let task = |code| {
+            Task::builder()
+                .task_arn("arn:aws:ecs:us-east-1:1:task/manga/abc123")
+                .group("service:orchestrator")
+                .stop_code(code)
+                .stopped_reason("why")
+                .stopped_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+                .build()
+        };
+        let (_, spot) = stopped_event("manga", &task(TaskStopCode::SpotInterruption)).unwrap();
+        assert_eq!(spot.kind, EventKind::SpotInterruption);
+        assert_eq!(spot.service, Some(ServiceKey::new("manga", "orchestrator")));
+        assert_eq!(spot.message, "task abc123 stopped: why");
+        let (_, failed) = stopped_event("manga", &task(TaskStopCode::TaskFailedToStart)).unwrap();
+        assert_eq!(failed.kind, EventKind::TaskFailed);
+        assert!(stopped_event("manga", &task(TaskStopCode::UserInitiated)).is_none());
+    }
 }

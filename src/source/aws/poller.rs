@@ -45,17 +45,22 @@ async fn poll(mut reader: AwsReader, cfg: &AwsConfig, tx: FeedSender) {
         if tx.send(Box::new(snapshot)).await.is_err() {
             return;
         }
-        backoff = if reader.throttled() {
-            (backoff * 2).min(MAX_BACKOFF)
-        } else {
-            1
-        };
+        backoff = next_backoff(backoff, reader.throttled());
         let wait = base * backoff + jitter(base / 4);
         let changed = reader.clients().changed.clone();
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = changed.wait() => {}
         }
+    }
+}
+
+/// Interval multiplier: doubles after a throttled refresh, back to 1 after a clean one.
+fn next_backoff(current: u32, throttled: bool) -> u32 {
+    if throttled {
+        (current * 2).min(MAX_BACKOFF)
+    } else {
+        1
     }
 }
 
@@ -95,5 +100,24 @@ pub fn unavailable(cfg: &AwsConfig, reason: &str) -> FleetSnapshot {
             })
             .collect::<BTreeMap<_, _>>(),
         stats: RefreshStats::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttling_doubles_the_wait_up_to_a_cap() {
+        let mut b = 1;
+        let seen: Vec<u32> = (0..5)
+            .map(|_| {
+                b = next_backoff(b, true);
+                b
+            })
+            .collect();
+        assert_eq!(seen, [2, 4, 8, 8, 8]);
+        assert_eq!(next_backoff(8, false), 1);
+        assert!(jitter(Duration::from_secs(4)) < Duration::from_secs(4));
     }
 }
