@@ -1,8 +1,10 @@
 //! The AWS reader against a seeded moto server (see tests/fixtures/moto/seed.py).
 
-mod common;
+// Only the moto harness: tests/common/mod.rs belongs to other suites.
+#[path = "common/moto.rs"]
+mod moto;
 
-use common::moto::moto;
+use moto::moto;
 use sitrep::model::{AlarmState, Arch, FleetSnapshot, Part, ServiceKey, SourceInfo};
 use sitrep::source::aws::{AwsClients, AwsReader};
 

@@ -1,8 +1,10 @@
 //! The AWS writer changes the moto fleet, and the reader sees the change at once.
 
-mod common;
+// Only the moto harness: tests/common/mod.rs belongs to other suites.
+#[path = "common/moto.rs"]
+mod moto;
 
-use common::moto::moto;
+use moto::moto;
 use sitrep::action::request::ActionRequest;
 use sitrep::model::ServiceKey;
 use sitrep::source::aws::{AwsClients, AwsReader, AwsWriter};

@@ -1,9 +1,11 @@
 //! A read-only session sends only Describe/List/Get calls: moto's own request
 //! recorder lists every operation that reached the server during a refresh.
 
-mod common;
+// Only the moto harness: tests/common/mod.rs belongs to other suites.
+#[path = "common/moto.rs"]
+mod moto;
 
-use common::moto::moto;
+use moto::moto;
 use sitrep::source::aws::{AwsClients, AwsReader};
 
 /// The operation of one recorded request: `X-Amz-Target` (JSON protocols) or `Action=` (query).
