@@ -178,11 +178,7 @@ pub fn print_snapshot_json(cfg: &Config) -> Result<ExitCode> {
             .enable_all()
             .build()
             .wrap_err("cannot start the async runtime")?;
-        runtime.block_on(async {
-            let clients = crate::source::aws::AwsClients::new(&cfg.aws).await?;
-            let mut reader = crate::source::aws::AwsReader::new(clients, &cfg.aws);
-            Ok::<_, color_eyre::Report>(reader.refresh().await)
-        })?
+        runtime.block_on(crate::source::aws::snapshot_once(&cfg.aws))?
     } else {
         crate::sim::Simulator::from_config(&cfg.sim)
             .map_err(|e| eyre!("simulator: {e}"))?

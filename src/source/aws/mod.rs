@@ -20,6 +20,16 @@ pub use writer::AwsWriter;
 
 use chrono::{DateTime, Utc};
 
+use crate::config::AwsConfig;
+use crate::model::FleetSnapshot;
+
+/// One whole snapshot read now (for `snapshot --json`, baseline capture). Fails
+/// only when no clients can be built; read errors are in the part statuses.
+pub async fn snapshot_once(cfg: &AwsConfig) -> color_eyre::Result<FleetSnapshot> {
+    let clients = AwsClients::new(cfg).await?;
+    Ok(AwsReader::new(clients, cfg).refresh().await)
+}
+
 /// SDK time to chrono; out-of-range times become the epoch.
 fn time(t: &aws_smithy_types::DateTime) -> DateTime<Utc> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos()).unwrap_or_default()
