@@ -127,6 +127,10 @@ async fn calls_per_api_follow_the_batch_limits() {
     assert_eq!(n("cloudwatch:GetMetricData"), 1, "51 queries in one call");
     assert_eq!(n("cloudwatch:DescribeAlarms"), 1);
     assert_eq!(snap.stats.api_calls, calls.values().sum::<u32>());
+    eprintln!(
+        "moto: first refresh {} calls in {} ms",
+        snap.stats.api_calls, snap.stats.latency_ms
+    );
 
     // The next refresh within the config interval reads only the live parts.
     let again = reader.refresh().await;
@@ -139,6 +143,10 @@ async fn calls_per_api_follow_the_batch_limits() {
         again.services.len(),
         snap.services.len(),
         "kept from the last read"
+    );
+    eprintln!(
+        "moto: next refresh {} calls in {} ms",
+        again.stats.api_calls, again.stats.latency_ms
     );
 }
 
