@@ -378,6 +378,8 @@ metrics_interval_s = 15
 config_interval_s = 60
 # Per-call timeout.
 call_timeout_s = 10
+# Attempts per call; throttling is retried with backoff and jitter; 1 disables retries.
+max_attempts = 4
 # Extra CloudWatch metrics mapped onto service fields (p95_ms, error_rate_pct, requests_per_min):
 # [[aws.metrics]]
 # field = "p95_ms"
