@@ -172,18 +172,23 @@ fn nothing_read(s: &FleetSnapshot) -> bool {
     !s.parts.is_empty() && s.parts.values().all(|p| p.fetched_at.is_none())
 }
 
-pub fn print_snapshot_json(cfg: &Config) -> Result<ExitCode> {
-    let snapshot = if cfg.aws.enabled {
+/// One snapshot of the configured fleet: one AWS refresh, or the simulator at its scenario start.
+pub fn one_snapshot(cfg: &Config) -> Result<FleetSnapshot> {
+    if cfg.aws.enabled {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .wrap_err("cannot start the async runtime")?;
-        runtime.block_on(crate::source::aws::snapshot_once(&cfg.aws))?
+        runtime.block_on(crate::source::aws::snapshot_once(&cfg.aws))
     } else {
-        crate::sim::Simulator::from_config(&cfg.sim)
+        Ok(crate::sim::Simulator::from_config(&cfg.sim)
             .map_err(|e| eyre!("simulator: {e}"))?
-            .snapshot()
-    };
+            .snapshot())
+    }
+}
+
+pub fn print_snapshot_json(cfg: &Config) -> Result<ExitCode> {
+    let snapshot = one_snapshot(cfg)?;
     if nothing_read(&snapshot) {
         let reason = snapshot
             .part_errors()
