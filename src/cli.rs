@@ -43,8 +43,10 @@ pub struct GlobalArgs {
     /// Read a real AWS account instead of the simulator.
     #[arg(long, global = true)]
     pub aws: bool,
+    /// AWS profile from the shared config (SSO, assume-role and static keys all work).
     #[arg(long, global = true)]
     pub profile: Option<String>,
+    /// AWS region (default: the profile's or AWS_REGION).
     #[arg(long, global = true)]
     pub region: Option<String>,
     /// Cluster to watch (repeatable); all clusters when omitted.

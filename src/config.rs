@@ -70,6 +70,8 @@ pub struct AwsConfig {
     pub config_interval_s: u64,
     /// Per-call timeout.
     pub call_timeout_s: u64,
+    /// Attempts per call, throttling retried with exponential backoff and jitter; 1 disables retries.
+    pub max_attempts: u32,
     /// Extra CloudWatch metrics mapped onto service fields (P95, 5xx, requests).
     pub metrics: Vec<CustomMetric>,
 }
@@ -85,6 +87,7 @@ impl Default for AwsConfig {
             metrics_interval_s: 15,
             config_interval_s: 60,
             call_timeout_s: 10,
+            max_attempts: 4,
             metrics: Vec::new(),
         }
     }
@@ -375,6 +378,8 @@ metrics_interval_s = 15
 config_interval_s = 60
 # Per-call timeout.
 call_timeout_s = 10
+# Attempts per call; throttling is retried with backoff and jitter; 1 disables retries.
+max_attempts = 4
 # Extra CloudWatch metrics mapped onto service fields (p95_ms, error_rate_pct, requests_per_min):
 # [[aws.metrics]]
 # field = "p95_ms"

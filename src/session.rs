@@ -13,6 +13,7 @@ use crate::config::{Config, Paths};
 use crate::model::SourceInfo;
 use crate::sim::Simulator;
 use crate::sim::source::SimWriter;
+use crate::source::aws::{AwsClients, AwsWriter};
 use crate::source::{Feed, FleetWriter};
 
 /// Snapshots buffered between the source and the UI; the UI drains them all per frame.
@@ -29,8 +30,16 @@ pub struct Session {
 }
 
 impl Session {
-    /// Start the configured source. Must run inside a tokio runtime.
+    /// Start the configured source. Must run inside a multi-threaded tokio runtime.
     pub fn open(cfg: &Config, paths: &Paths) -> Result<Session> {
+        if cfg.aws.enabled {
+            Self::open_aws(cfg, paths)
+        } else {
+            Self::open_sim(cfg, paths)
+        }
+    }
+
+    fn open_sim(cfg: &Config, paths: &Paths) -> Result<Session> {
         let (tx, feed) = tokio::sync::mpsc::channel(FEED_DEPTH);
         let sim = Simulator::from_config(&cfg.sim)?;
         let info = SourceInfo::Sim {
@@ -49,6 +58,28 @@ impl Session {
             executor,
             info,
             sim: Some(sim),
+            task,
+        })
+    }
+
+    /// One poller reads the account; a writable session's writer shares its
+    /// clients, so a write makes the poller re-read at once.
+    fn open_aws(cfg: &Config, paths: &Paths) -> Result<Session> {
+        let (tx, feed) = tokio::sync::mpsc::channel(FEED_DEPTH);
+        // Client setup reads profiles and may ask SSO; it happens once, before the first frame.
+        let clients = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(AwsClients::new(&cfg.aws))
+        })?;
+        let info = clients.source.clone();
+        let task = crate::source::aws::spawn_with(clients.clone(), &cfg.aws, tx);
+        let executor = executor_for(cfg, paths, &info, move || {
+            Box::new(AwsWriter::new(&clients))
+        });
+        Ok(Session {
+            feed,
+            executor,
+            info,
+            sim: None,
             task,
         })
     }

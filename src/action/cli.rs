@@ -6,14 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use color_eyre::Result;
-use color_eyre::eyre::{WrapErr, bail};
+use color_eyre::eyre::WrapErr;
 
 use super::audit::{AuditEntry, AuditLog, AuditOutcome, AuditRecord};
 use super::baseline;
 use super::request::ActionRequest;
 use super::revert::Revert;
 use crate::config::{Config, Paths};
-use crate::model::FleetSnapshot;
 
 pub fn audit(paths: &Paths, json: bool) -> Result<ExitCode> {
     let log = AuditLog::new(paths.audit_log());
@@ -150,7 +149,7 @@ fn target(request: &ActionRequest) -> String {
 }
 
 pub fn baseline_capture(cfg: &Config, paths: &Paths, out: Option<PathBuf>) -> Result<ExitCode> {
-    let snapshot = one_snapshot(cfg)?;
+    let snapshot = crate::source::once::one_snapshot(cfg)?;
     let out = out
         .or_else(|| cfg.baseline.clone())
         .unwrap_or_else(|| paths.baseline());
@@ -167,18 +166,6 @@ pub fn baseline_capture(cfg: &Config, paths: &Paths, out: Option<PathBuf>) -> Re
         out.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// One snapshot of the configured fleet: the simulator's first one, at its scenario start.
-fn one_snapshot(cfg: &Config) -> Result<FleetSnapshot> {
-    if cfg.aws.enabled {
-        bail!(
-            "baseline capture from AWS needs the AWS source, which this build does not have yet; \
-             without --aws it captures the simulator's fleet"
-        );
-    }
-    let sim = crate::sim::Simulator::from_config(&cfg.sim)?;
-    Ok(sim.snapshot())
 }
 
 #[cfg(test)]

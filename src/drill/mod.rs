@@ -21,6 +21,9 @@ use score::{Score, Scorer};
 pub const DRILL_SPEED: f64 = 10.0;
 
 pub fn run(mut cfg: Config, paths: Paths, scenario: &str) -> Result<ExitCode> {
+    if cfg.aws.enabled {
+        color_eyre::eyre::bail!("drills run on the embedded simulator; drop --aws");
+    }
     let sc = crate::sim::load_scenario(scenario).map_err(|e| eyre!("{e}"))?;
     cfg.sim.scenario = scenario.to_string();
     if cfg.sim.speed == SimConfig::default().speed {

@@ -9,8 +9,8 @@ use super::state::CacheState;
 
 /// Where memory settles with `allkeys-*` policies; `volatile-*` can evict only
 /// keys with a TTL, so it settles higher.
-const ALLKEYS_LEVEL: f64 = 72.0;
-const VOLATILE_LEVEL: f64 = 80.0;
+const ALLKEYS_LEVEL: f64 = 70.0;
+const VOLATILE_LEVEL: f64 = 78.0;
 /// Seconds for eviction to close the gap to the working level.
 const EVICTION_TIME_CONSTANT_S: f64 = 180.0;
 /// Keys per percent of memory (seed 001: ~250K entries in 12.5 GB).

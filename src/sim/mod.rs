@@ -2,6 +2,15 @@
 //!
 //! Everything follows from the scenario and the seed (one ChaCha8 stream), in
 //! steps of at most 5 simulated seconds, so it runs in real time or far faster.
+//!
+//! The model, with the seeds' numbers: load follows a JST daily curve times the
+//! scenario's events; CPU is load over running tasks; P95 rises steeply past
+//! ~85 % CPU; target tracking holds CPU at 70 % (3 min above to scale out,
+//! 15 min below to scale in, 60 s / 300 s cooldowns) within min..max; new tasks
+//! start after 60-120 s; Spot tasks get a 2-minute warning before they stop;
+//! a strategy change is a rolling deployment; Redis fills under `noeviction`
+//! and holds under an eviction policy. `runbooks/drills/calm.toml` documents
+//! the scenario format.
 
 mod alarms;
 mod apply;
@@ -9,6 +18,7 @@ mod autoscale;
 mod cache;
 mod events;
 pub mod fleet;
+mod init;
 mod scenario;
 mod schedule;
 mod snapshot;
@@ -16,8 +26,6 @@ pub mod source;
 mod state;
 mod tasks;
 mod traffic;
-
-use std::collections::VecDeque;
 
 use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
@@ -28,17 +36,17 @@ pub use scenario::{
     parse_scenario, scenario_names,
 };
 
-use crate::model::cost::SPOT_FACTOR;
-use crate::model::cost::task_hour_usd;
+use crate::model::cost::{SPOT_FACTOR, task_hour_usd};
 use crate::model::{DeploymentState, EventKind, ServiceMetrics};
 use alarms::AlarmTracker;
 use events::EventLog;
-use state::{CacheState, ScalingState, SvcState, Task, TaskState};
+use state::{CacheState, SvcState};
 use tasks::Step;
 
 /// Longest simulated step, seconds.
 pub const STEP_S: u32 = 5;
 
+#[derive(Clone)]
 pub struct Simulator {
     scenario: Scenario,
     seed: u64,
@@ -64,9 +72,9 @@ impl Simulator {
             .fleet
             .services
             .iter()
-            .map(|spec| init_service(spec, &scenario, &mut rng, &mut next_task_id))
+            .map(|spec| init::service(spec, &scenario, &mut rng, &mut next_task_id))
             .collect();
-        let caches: Vec<CacheState> = scenario.fleet.caches.iter().map(init_cache).collect();
+        let caches: Vec<CacheState> = scenario.fleet.caches.iter().map(init::cache).collect();
         for svc in &services {
             events.push(
                 start,
@@ -277,82 +285,6 @@ fn measure_service(
         p95_ms: Some(traffic::p95_ms(svc.spec.base_p95_ms, u) * (1.0 + jitter * 0.01)),
         error_rate_pct: Some(traffic::error_rate_pct(u, interrupted_share)),
         requests_per_min: Some(rpm),
-    }
-}
-
-fn init_service(
-    spec: &fleet::ServiceSpec,
-    scenario: &Scenario,
-    rng: &mut ChaCha8Rng,
-    next_task_id: &mut u64,
-) -> SvcState {
-    let load = spec.peak_load * traffic::diurnal(scenario.start);
-    let scaling = spec.scaling.as_ref().map(|sc| ScalingState {
-        min: sc.min,
-        max: sc.max,
-        suspended: sc.suspended,
-        policies: sc.policies.clone(),
-        scheduled: sc.scheduled.iter().map(|a| (a.clone(), 0)).collect(),
-        last_scale_out: None,
-        last_scale_in: None,
-        minutes: VecDeque::new(),
-        minute_sum: 0.0,
-        minute_samples: 0,
-    });
-    let sized = (load / 0.6).ceil() as u32;
-    let desired = spec.desired.unwrap_or(match &scaling {
-        Some(sc) => sized.clamp(sc.min, sc.max),
-        None => sized.max(1),
-    });
-    let uses_strategy = spec.launch_type.is_none();
-    let (_, spot) = if uses_strategy {
-        tasks::split(&spec.strategy, desired)
-    } else {
-        (desired, 0)
-    };
-    let tasks = (0..desired)
-        .map(|i| {
-            *next_task_id += 1;
-            Task {
-                id: *next_task_id,
-                spot: i < spot,
-                revision: 1,
-                state: TaskState::Running,
-            }
-        })
-        .collect();
-    SvcState {
-        spec: spec.clone(),
-        desired,
-        strategy: spec.strategy.clone(),
-        launch_type: spec.launch_type.clone(),
-        scaling,
-        tasks,
-        revision: 1,
-        deployment: DeploymentState::Stable,
-        deploy_failures: 0,
-        retry_after: 0,
-        noise: (rng.random::<f64>() - 0.5) * 0.04,
-        load,
-        metrics: ServiceMetrics::default(),
-        interruptions: VecDeque::new(),
-    }
-}
-
-fn init_cache(spec: &fleet::CacheSpec) -> CacheState {
-    CacheState {
-        id: spec.id.clone(),
-        node_type: spec.node_type.clone(),
-        max_memory_gb: spec.max_memory_gb,
-        parameter_group: spec.parameter_group.clone(),
-        policy: spec.policy.clone(),
-        memory_pct: spec.memory_pct,
-        growth_pct_per_hour: spec.growth_pct_per_hour,
-        evictions_per_min: 0.0,
-        writes_failing: false,
-        noise: 0.0,
-        connections: 0.0,
-        tags: spec.tags.clone(),
     }
 }
 

@@ -183,7 +183,7 @@ fn reconcile(svc: &mut SvcState, step: &mut Step) {
         if new_count < desired {
             launch(svc, desired - new_count, step);
         } else if new_count > desired {
-            stop_excess(svc, new_count - desired);
+            stop_excess(svc, new_count - desired, step);
         }
         finish_deployment(svc, step);
         return;
@@ -196,7 +196,7 @@ fn reconcile(svc: &mut SvcState, step: &mut Step) {
     if new_count < desired && total < max_total {
         launch(svc, (desired - new_count).min(max_total - total), step);
     } else if new_count > desired {
-        stop_excess(svc, new_count - desired);
+        stop_excess(svc, new_count - desired, step);
     }
     // Old tasks that never started can go at once.
     svc.tasks.retain(|t| t.revision == current || t.serving());
@@ -292,7 +292,8 @@ fn launch(svc: &mut SvcState, n: u32, step: &mut Step) {
 
 /// Scale in: warned tasks first (going anyway), then pending, then running tasks
 /// of whichever provider is over its share.
-fn stop_excess(svc: &mut SvcState, n: u32) {
+fn stop_excess(svc: &mut SvcState, n: u32, step: &mut Step) {
+    let before = svc.tasks.len();
     for _ in 0..n {
         let current = svc.revision;
         let pick = |pred: &dyn Fn(&Task) -> bool| {
@@ -307,14 +308,25 @@ fn stop_excess(svc: &mut SvcState, n: u32) {
             .iter()
             .filter(|t| t.revision == current && t.spot)
             .count() as u32;
-        let remaining = svc.tasks.iter().filter(|t| t.revision == current).count() as u32 - 1;
+        let remaining =
+            (svc.tasks.iter().filter(|t| t.revision == current).count() as u32).saturating_sub(1);
         let spot_over = svc.uses_strategy() && spot_now > split(&svc.strategy, remaining).1;
         let victim = pick(&|t| matches!(t.state, TaskState::Warned { .. }))
             .or_else(|| pick(&|t| !t.serving()))
             .or_else(|| pick(&|t| t.spot == spot_over))
             .or_else(|| pick(&|_| true));
-        let Some(id) = victim else { return };
+        let Some(id) = victim else { break };
         svc.tasks.retain(|t| t.id != id);
+    }
+    let stopped = before - svc.tasks.len();
+    if stopped > 0 {
+        let key = svc.spec.key.clone();
+        let msg = format!(
+            "(service {}) has stopped {stopped} task(s): scaling in to desired {}",
+            key.service, svc.desired
+        );
+        step.events
+            .push(step.at(step.t), EventKind::ServiceEvent, Some(&key), msg);
     }
 }
 

@@ -60,4 +60,5 @@ pub trait FleetWriter: Send + Sync {
     fn apply<'a>(&'a self, request: &'a ActionRequest) -> WriteFuture<'a>;
 }
 
+pub mod aws;
 pub mod once;

@@ -490,7 +490,10 @@ impl App {
 
     fn scroll(&mut self, by: isize) {
         match self.focus {
-            Focus::Events => self.events_scroll = add(self.events_scroll, by, usize::MAX / 4),
+            Focus::Events => {
+                let n = self.snapshot.as_ref().map_or(0, |s| s.events.len());
+                self.events_scroll = add(self.events_scroll, by, n.saturating_sub(1));
+            }
             Focus::Cache => {
                 let n = self.snapshot.as_ref().map_or(0, |s| s.caches.len());
                 self.cache_scroll = add(self.cache_scroll, by, n.saturating_sub(1));

@@ -56,15 +56,10 @@ pub fn prepare(cfg: &Config, paths: &Paths) -> Result<app::App> {
     Ok(app)
 }
 
-/// Open the session (source, and the executor unless read-only) and run the
-/// loop until the operator quits.
+/// Open the session (the simulator or AWS, and the executor unless read-only)
+/// and run the loop until the operator quits.
 pub fn open_and_drive(cfg: &Config, paths: &Paths, app: &mut app::App) -> Result<()> {
     let started = Instant::now();
-    if cfg.aws.enabled {
-        color_eyre::eyre::bail!(
-            "the AWS source is not wired into the cockpit yet; run without --aws"
-        );
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -75,9 +70,6 @@ pub fn open_and_drive(cfg: &Config, paths: &Paths, app: &mut app::App) -> Result
         // The session keeps its source task; the loop takes the feed.
         let feed = std::mem::replace(&mut session.feed, tokio::sync::mpsc::channel(1).1);
         app.writable = executor.is_some();
-        if let Some(ex) = &executor {
-            app.runbooks.overdue = ex.ledger().overdue(Utc::now()).unwrap_or_default();
-        }
         let io = run::Io {
             config_dir: Some(paths.config_dir.clone()),
             // Walk records go to the same log as the executor's; read-only too (not a write to AWS).

@@ -85,6 +85,8 @@ where
     // Executor answers come back on this channel; `in_flight` counts applies not yet answered.
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
     let mut in_flight = 0usize;
+    // The ledger is read for overdue overrides once data time is known, and after each apply.
+    let mut ledger_read = false;
     // Walk records are appended (and fsync'd) in order by one blocking task.
     let (audit_tx, audit_task) = audit_writer(io.audit.clone());
     let result = loop {
@@ -98,10 +100,7 @@ where
         let first = tokio::select! {
             Some(ev) = done_rx.recv(), if in_flight > 0 => {
                 in_flight -= 1;
-                if let Some(ex) = &io.executor {
-                    // The ledger changed: refresh what the override helpers see.
-                    app.runbooks.overdue = ex.ledger().overdue(app.clock()).unwrap_or_default();
-                }
+                ledger_read = false;
                 ev
             }
             Some(ev) = input.next() => ev,
@@ -127,6 +126,14 @@ where
             }
         }
         let mut quit = false;
+        if !ledger_read
+            && app.snapshot.is_some()
+            && let Some(ex) = &io.executor
+        {
+            // Data time, not wall time: on the simulator the two are days apart.
+            app.runbooks.overdue = ex.ledger().overdue(app.clock()).unwrap_or_default();
+            ledger_read = true;
+        }
         while let Some(ev) = batch.pop_front() {
             for effect in app.handle(ev) {
                 match effect {

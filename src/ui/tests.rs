@@ -393,3 +393,20 @@ mod event_loop {
         assert!(ms < 200, "{ms} ms to the first frame");
     }
 }
+
+#[test]
+fn narrow_header_keeps_badges_and_clock_apart() {
+    let cfg = Config {
+        read_only: true,
+        ..Config::default()
+    };
+    let mut app = fixtures::app(14.0, &cfg);
+    app.handle(Event::Tick(app.now + chrono::Duration::seconds(30)));
+    let text = cockpit(&app, 80, 24);
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.contains("READ-ONLY") && header.contains("STALE"),
+        "{header}"
+    );
+    assert!(header.ends_with("09:14JST"), "{header}");
+}

@@ -45,7 +45,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     }
     let wide = inner.width >= 96;
     let wall = app.wall;
-    let name_w: u16 = if wide { 20 } else { 16 };
+    let name_w: u16 = if wide || wall { 20 } else { 16 };
     let trend_w: usize = if wide { 8 } else { 6 };
     let (header, widths): (Vec<&str>, Vec<Constraint>) = if wall {
         (
@@ -98,7 +98,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         )
     };
     // Only the visible window of rows is built: the table stays cheap at 500 services.
-    let visible = inner.height.saturating_sub(1) as usize;
+    // On the wall each row gets a blank line below it, to read from across the room.
+    let row_h = if wall { 2 } else { 1 };
+    let visible = inner.height.saturating_sub(1) as usize / row_h;
     let selected = app.selected_row().unwrap_or(0);
     let offset = selected.saturating_sub(visible.saturating_sub(1));
     // Wall rows: name, tasks, CPU %, the bar, P95, deploy, and the spaces between.
@@ -142,7 +144,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             } else {
                 Style::default()
             };
-            Row::new(cells).style(row_style)
+            Row::new(cells)
+                .style(row_style)
+                .bottom_margin(row_h as u16 - 1)
         });
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(t.bold(t.muted)))

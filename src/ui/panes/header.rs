@@ -2,7 +2,7 @@
 
 use chrono::FixedOffset;
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Rect};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -83,19 +83,32 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let clock = app.clock();
     let jst =
         clock.with_timezone(&FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset"));
-    let right = Line::from(vec![
-        Span::styled("UTC ", bar.fg(t.muted)),
-        Span::styled(
-            clock.format("%H:%M:%S").to_string(),
-            bar.add_modifier(Modifier::BOLD),
-        ),
-        Span::styled("  JST ", bar.fg(t.muted)),
-        Span::styled(
-            jst.format("%H:%M:%S").to_string(),
-            bar.add_modifier(Modifier::BOLD),
-        ),
-        Span::styled(" ", bar),
-    ]);
-    f.render_widget(Paragraph::new(Line::from(left)).style(bar), area);
-    f.render_widget(Paragraph::new(right).alignment(Alignment::Right), area);
+    let strong = bar.add_modifier(Modifier::BOLD);
+    // Narrow terminals get a shorter clock so the source and badges keep their room.
+    let right = if area.width >= 100 {
+        Line::from(vec![
+            Span::styled("UTC ", bar.fg(t.muted)),
+            Span::styled(clock.format("%H:%M:%S").to_string(), strong),
+            Span::styled("  JST ", bar.fg(t.muted)),
+            Span::styled(jst.format("%H:%M:%S").to_string(), strong),
+            Span::styled(" ", bar),
+        ])
+    } else {
+        Line::from(vec![
+            Span::styled(clock.format("%H:%M").to_string(), strong),
+            Span::styled("Z ", bar.fg(t.muted)),
+            Span::styled(jst.format("%H:%M").to_string(), strong),
+            Span::styled("JST ", bar.fg(t.muted)),
+        ])
+    };
+    let [left_area, right_area] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(right.width() as u16),
+    ])
+    .areas(area);
+    f.render_widget(Paragraph::new(Line::from(left)).style(bar), left_area);
+    f.render_widget(
+        Paragraph::new(right).style(bar).alignment(Alignment::Right),
+        right_area,
+    );
 }

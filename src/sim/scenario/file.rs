@@ -1,5 +1,5 @@
-//! Scenarios: a fleet, a start time and what happens to it, read from
-//! `runbooks/drills/NAME.toml` (format documented at the top of `calm.toml`).
+//! The scenario file as written (spans kept for error messages), and how it
+//! resolves against the default fleet.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -8,197 +8,14 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::fleet::{self, Fleet};
-use super::schedule::Schedule;
+use super::{LoadEvent, Scenario, ScenarioError, Sla, SpotRate};
 use crate::model::{Arch, FARGATE, FARGATE_SPOT, StrategyItem};
-
-/// Shipped scenarios, embedded in the binary.
-const SHIPPED: &[(&str, &str)] = &[
-    ("calm", include_str!("../../runbooks/drills/calm.toml")),
-    (
-        "manga-release",
-        include_str!("../../runbooks/drills/manga-release.toml"),
-    ),
-    (
-        "spot-cascade",
-        include_str!("../../runbooks/drills/spot-cascade.toml"),
-    ),
-    (
-        "override-left-behind",
-        include_str!("../../runbooks/drills/override-left-behind.toml"),
-    ),
-    (
-        "cache-noeviction",
-        include_str!("../../runbooks/drills/cache-noeviction.toml"),
-    ),
-    (
-        "bad-image",
-        include_str!("../../runbooks/drills/bad-image.toml"),
-    ),
-];
-
-pub fn scenario_names() -> Vec<&'static str> {
-    SHIPPED.iter().map(|(name, _)| *name).collect()
-}
-
-/// A parsed, validated scenario.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Scenario {
-    pub name: String,
-    pub description: String,
-    /// Id of the runbook this scenario drills, if any.
-    pub runbook: Option<String>,
-    pub start: DateTime<Utc>,
-    pub sla: Sla,
-    pub fleet: Fleet,
-    pub load_events: Vec<LoadEvent>,
-    /// Spot interruptions per Spot task-hour, from `at_s` seconds after start.
-    pub spot_rates: Vec<SpotRate>,
-}
-
-/// What the drill scores against.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Sla {
-    /// Service whose metrics the SLA is about (name in the default cluster).
-    pub service: String,
-    pub p95_ms: f64,
-    #[serde(default = "default_error_rate")]
-    pub error_rate_pct: f64,
-}
-
-fn default_error_rate() -> f64 {
-    1.0
-}
-
-/// A traffic multiplier: ramps from 1 to `factor`, holds, then decays back.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LoadEvent {
-    /// Services it applies to (names); empty means every service.
-    pub services: Vec<String>,
-    pub at_s: i64,
-    pub ramp_s: i64,
-    pub factor: f64,
-    pub hold_s: Option<i64>,
-    pub decay_s: i64,
-}
-
-impl LoadEvent {
-    pub fn applies_to(&self, service: &str) -> bool {
-        self.services.is_empty() || self.services.iter().any(|s| s == service)
-    }
-
-    /// Multiplier at `t` seconds after start.
-    pub fn multiplier(&self, t: i64) -> f64 {
-        let since = t - self.at_s;
-        let level = if since <= 0 {
-            0.0
-        } else if since < self.ramp_s {
-            since as f64 / self.ramp_s as f64
-        } else {
-            match self.hold_s {
-                None => 1.0,
-                Some(hold) => {
-                    let past = since - self.ramp_s - hold;
-                    if past <= 0 {
-                        1.0
-                    } else if self.decay_s > 0 && past < self.decay_s {
-                        1.0 - past as f64 / self.decay_s as f64
-                    } else {
-                        0.0
-                    }
-                }
-            }
-        };
-        1.0 + (self.factor - 1.0) * level
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SpotRate {
-    pub at_s: i64,
-    pub per_task_hour: f64,
-}
-
-/// Why a scenario could not be loaded: file, position when known, and the problem.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScenarioError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-}
-
-impl std::fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.line, self.column) {
-            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.file, self.message),
-            _ => write!(f, "{}: {}", self.file, self.message),
-        }
-    }
-}
-
-impl std::error::Error for ScenarioError {}
-
-impl ScenarioError {
-    fn at(file: &str, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
-        let (line, column) = match span {
-            Some(span) => {
-                let before = &text[..span.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                (Some(line), Some(column))
-            }
-            None => (None, None),
-        };
-        Self {
-            file: file.to_string(),
-            line,
-            column,
-            message: message.into(),
-        }
-    }
-}
-
-/// A shipped scenario by name, or a scenario file by path.
-pub fn load_scenario(name_or_path: &str) -> Result<Scenario, ScenarioError> {
-    if let Some((name, text)) = SHIPPED.iter().find(|(n, _)| *n == name_or_path) {
-        return parse_scenario(name, &format!("runbooks/drills/{name}.toml"), text);
-    }
-    let path = std::path::Path::new(name_or_path);
-    let looks_like_path = name_or_path.contains(['/', '\\']) || name_or_path.ends_with(".toml");
-    if !looks_like_path && !path.exists() {
-        return Err(ScenarioError::at(
-            name_or_path,
-            "",
-            None,
-            format!(
-                "unknown scenario (shipped: {}; or give a path to a .toml file)",
-                scenario_names().join(", ")
-            ),
-        ));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::at(name_or_path, "", None, format!("cannot read: {e}")))?;
-    let name = path.file_stem().map_or_else(
-        || name_or_path.to_string(),
-        |s| s.to_string_lossy().into_owned(),
-    );
-    parse_scenario(&name, name_or_path, &text)
-}
-
-/// Parse scenario text; `file` is used in error messages.
-pub fn parse_scenario(name: &str, file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let raw: RawScenario = toml::from_str(text)
-        .map_err(|e| ScenarioError::at(file, text, e.span(), e.message().trim().to_string()))?;
-    raw.resolve(name, &|span, msg| {
-        ScenarioError::at(file, text, Some(span), msg)
-    })
-}
+use crate::sim::fleet::{self, Fleet};
+use crate::sim::schedule::Schedule;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawScenario {
+pub(super) struct RawScenario {
     description: String,
     runbook: Option<String>,
     /// Start time with its offset, e.g. `2026-11-20T19:50:00+09:00` (JST).
@@ -305,7 +122,7 @@ fn secs(min: f64) -> i64 {
 type Fail<'a> = dyn Fn(Range<usize>, String) -> ScenarioError + 'a;
 
 impl RawScenario {
-    fn resolve(self, name: &str, fail: &Fail) -> Result<Scenario, ScenarioError> {
+    pub(super) fn resolve(self, name: &str, fail: &Fail) -> Result<Scenario, ScenarioError> {
         let start = parse_start(self.start.get_ref()).map_err(|m| fail(self.start.span(), m))?;
         let mut fleet = fleet::default_fleet();
         catch_up_schedules(&mut fleet, start);
@@ -542,4 +359,39 @@ pub fn validate_strategy(strategy: &[StrategyItem], arch: Arch) -> Result<(), St
         return Err("FARGATE_SPOT does not support ARM64 tasks".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FARGATE, FARGATE_SPOT};
+
+    #[test]
+    fn strategies_follow_ecs_rules() {
+        let ok = [
+            StrategyItem::new(FARGATE, 30, 3),
+            StrategyItem::new(FARGATE_SPOT, 70, 0),
+        ];
+        assert!(validate_strategy(&ok, Arch::X86_64).is_ok());
+        let two_bases = [
+            StrategyItem::new(FARGATE, 30, 3),
+            StrategyItem::new(FARGATE_SPOT, 70, 1),
+        ];
+        assert!(validate_strategy(&two_bases, Arch::X86_64).is_err());
+        assert!(validate_strategy(&[StrategyItem::new("EC2", 1, 0)], Arch::X86_64).is_err());
+        assert!(validate_strategy(&[StrategyItem::new(FARGATE, 0, 1)], Arch::X86_64).is_err());
+        assert!(validate_strategy(&ok, Arch::Arm64).is_err());
+        assert!(validate_strategy(&[], Arch::X86_64).is_err());
+    }
+
+    #[test]
+    fn catch_up_applies_the_latest_schedule() {
+        let jst = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let mut day = fleet::default_fleet();
+        catch_up_schedules(&mut day, jst("2026-11-20T14:00:00+09:00"));
+        assert_eq!(day.services[0].scaling.as_ref().unwrap().min, 20);
+        let mut night = fleet::default_fleet();
+        catch_up_schedules(&mut night, jst("2026-11-21T02:00:00+09:00"));
+        assert_eq!(night.services[0].scaling.as_ref().unwrap().min, 5);
+    }
 }

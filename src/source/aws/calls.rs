@@ -1,0 +1,247 @@
+//! Every AWS call goes through `Calls::run`: a bounded number in flight, a
+//! timeout, a count per API for the refresh stats, and one error shape.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use tokio::sync::Semaphore;
+
+use crate::source::{WriteError, WriteErrorKind};
+
+/// Calls in flight at once, across every part of a refresh.
+pub const MAX_IN_FLIGHT: usize = 8;
+
+/// A failed AWS call: what kind of failure, and a message that names the API.
+/// Messages come from the error chain, which never carries secret keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    pub kind: WriteErrorKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<ApiError> for WriteError {
+    fn from(e: ApiError) -> Self {
+        WriteError::new(e.kind, e.message)
+    }
+}
+
+#[derive(Clone)]
+pub struct Calls {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    timeout: Duration,
+    permits: Semaphore,
+    counts: Mutex<BTreeMap<String, u32>>,
+}
+
+impl Calls {
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                timeout,
+                permits: Semaphore::new(MAX_IN_FLIGHT),
+                counts: Mutex::new(BTreeMap::new()),
+            }),
+        }
+    }
+
+    /// Same timeout, separate counters and permits (the writer's calls are not a refresh's).
+    pub fn fork(&self) -> Self {
+        Self::new(self.inner.timeout)
+    }
+
+    /// Run one API call. `api` is `service:Operation`, e.g. `ecs:DescribeServices`.
+    pub async fn run<T, E>(
+        &self,
+        api: &'static str,
+        call: impl Future<Output = Result<T, aws_sdk_ecs::error::SdkError<E>>>,
+    ) -> Result<T, ApiError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let _permit = self.inner.permits.acquire().await.map_err(|_| ApiError {
+            kind: WriteErrorKind::Other,
+            message: format!("{api}: reader shut down"),
+        })?;
+        *self
+            .inner
+            .counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(api.to_string())
+            .or_default() += 1;
+        match tokio::time::timeout(self.inner.timeout, call).await {
+            Ok(Ok(out)) => Ok(out),
+            Ok(Err(err)) => Err(classify(api, &err)),
+            Err(_) => Err(ApiError {
+                kind: WriteErrorKind::Timeout,
+                message: format!("{api}: no answer within {}s", self.inner.timeout.as_secs()),
+            }),
+        }
+    }
+
+    /// Calls per API since the last `take`.
+    pub fn take(&self) -> BTreeMap<String, u32> {
+        std::mem::take(&mut *self.inner.counts.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Run independent calls concurrently (the permits bound what is in flight);
+/// the first error wins. Results come back in completion order.
+pub async fn concurrently<T, F>(calls: impl IntoIterator<Item = F>) -> Result<Vec<T>, ApiError>
+where
+    F: Future<Output = Result<T, ApiError>>,
+{
+    use futures_util::{StreamExt, TryStreamExt};
+    futures_util::stream::iter(calls)
+        .buffer_unordered(MAX_IN_FLIGHT)
+        .try_collect()
+        .await
+}
+
+fn classify<E>(api: &str, err: &aws_sdk_ecs::error::SdkError<E>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    use aws_sdk_ecs::error::SdkError;
+    let (kind, detail) = match err {
+        SdkError::ServiceError(service) => match service.err().code() {
+            Some(code) => {
+                let text = service.err().message().unwrap_or("");
+                (kind_of_code(code, text), format!("{code}: {text}"))
+            }
+            // No error code: an unparsable or unimplemented answer (HTTP status in the chain).
+            None => (
+                WriteErrorKind::Other,
+                format!(
+                    "HTTP {}: {}",
+                    service.raw().status().as_u16(),
+                    chain(service.err())
+                ),
+            ),
+        },
+        SdkError::TimeoutError(_) => (WriteErrorKind::Timeout, "timed out".to_string()),
+        other => {
+            let text = chain(other);
+            let kind = if text.contains("credentials") || text.contains("identity") {
+                WriteErrorKind::Denied
+            } else if text.contains("timeout") || text.contains("timed out") {
+                WriteErrorKind::Timeout
+            } else {
+                WriteErrorKind::Other
+            };
+            (kind, text)
+        }
+    };
+    ApiError {
+        kind,
+        message: format!("{api}: {}", detail.trim_end_matches(": ")),
+    }
+}
+
+/// An error and its sources, one line, without the raw response dumps of `Debug`.
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Error codes across ECS, Application Auto Scaling, CloudWatch and ElastiCache.
+pub fn kind_of_code(code: &str, message: &str) -> WriteErrorKind {
+    const THROTTLED: [&str; 5] = [
+        "Throttling",
+        "TooManyRequests",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "RequestThrottled",
+    ];
+    const DENIED: [&str; 7] = [
+        "AccessDenied",
+        "UnrecognizedClient",
+        "ExpiredToken",
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "MissingAuthenticationToken",
+        "UnauthorizedOperation",
+    ];
+    if THROTTLED.iter().any(|c| code.contains(c)) || message.contains("Rate exceeded") {
+        WriteErrorKind::Throttled
+    } else if DENIED.iter().any(|c| code.contains(c)) {
+        WriteErrorKind::Denied
+    } else if code.contains("NotFound") || code == "ServiceNotActiveException" {
+        WriteErrorKind::NotFound
+    } else if code.contains("InvalidParameter")
+        || code.contains("Validation")
+        || code.contains("LimitExceeded")
+        || code == "ClientException"
+        || code == "InvalidCacheParameterGroupState"
+    {
+        WriteErrorKind::Rejected
+    } else {
+        WriteErrorKind::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_kinds() {
+        assert_eq!(
+            kind_of_code("ThrottlingException", ""),
+            WriteErrorKind::Throttled
+        );
+        assert_eq!(
+            kind_of_code("ClientException", "Rate exceeded"),
+            WriteErrorKind::Throttled
+        );
+        assert_eq!(
+            kind_of_code("AccessDeniedException", ""),
+            WriteErrorKind::Denied
+        );
+        assert_eq!(
+            kind_of_code("ExpiredTokenException", ""),
+            WriteErrorKind::Denied
+        );
+        assert_eq!(
+            kind_of_code("ServiceNotFoundException", ""),
+            WriteErrorKind::NotFound
+        );
+        assert_eq!(
+            kind_of_code("CacheParameterGroupNotFound", ""),
+            WriteErrorKind::NotFound
+        );
+        assert_eq!(
+            kind_of_code("ObjectNotFoundException", ""),
+            WriteErrorKind::NotFound
+        );
+        assert_eq!(
+            kind_of_code("InvalidParameterException", ""),
+            WriteErrorKind::Rejected
+        );
+        assert_eq!(
+            kind_of_code("ValidationException", ""),
+            WriteErrorKind::Rejected
+        );
+        assert_eq!(kind_of_code("ServerException", ""), WriteErrorKind::Other);
+    }
+}

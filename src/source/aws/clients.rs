@@ -1,0 +1,121 @@
+//! The four service clients, built once from the standard credential chain.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use color_eyre::Result;
+use color_eyre::eyre::eyre;
+use tokio::sync::Notify;
+
+use super::calls::Calls;
+use crate::config::AwsConfig;
+use crate::model::SourceInfo;
+
+/// Cheap to clone: every client shares its connection pool and credentials.
+#[derive(Clone)]
+pub struct AwsClients {
+    pub ecs: aws_sdk_ecs::Client,
+    pub scaling: aws_sdk_applicationautoscaling::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub calls: Calls,
+    pub source: SourceInfo,
+    pub changed: ChangeHint,
+}
+
+impl AwsClients {
+    /// Clients from aws-config's standard chain, with the profile, region and
+    /// endpoint of `cfg`. Fails only when no region can be found.
+    pub async fn new(cfg: &AwsConfig) -> Result<Self> {
+        let retry = match cfg.max_attempts {
+            0 | 1 => RetryConfig::disabled(),
+            n => RetryConfig::standard()
+                .with_max_attempts(n)
+                .with_initial_backoff(Duration::from_millis(200)),
+        };
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
+        if let Some(profile) = &cfg.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &cfg.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(url) = &cfg.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
+            eyre!("no AWS region: pass --region, set AWS_REGION, or set one in the profile")
+        })?;
+        Ok(Self {
+            ecs: aws_sdk_ecs::Client::new(&sdk),
+            scaling: aws_sdk_applicationautoscaling::Client::new(&sdk),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&sdk),
+            elasticache: aws_sdk_elasticache::Client::new(&sdk),
+            calls: Calls::new(Duration::from_secs(cfg.call_timeout_s.max(1))),
+            source: SourceInfo::Aws {
+                profile: cfg.profile.clone(),
+                region,
+                endpoint_url: cfg.endpoint_url.clone(),
+            },
+            changed: ChangeHint::default(),
+        })
+    }
+
+    /// Clients built elsewhere (tests with mock clients).
+    pub fn from_clients(
+        ecs: aws_sdk_ecs::Client,
+        scaling: aws_sdk_applicationautoscaling::Client,
+        cloudwatch: aws_sdk_cloudwatch::Client,
+        elasticache: aws_sdk_elasticache::Client,
+        call_timeout: Duration,
+    ) -> Self {
+        Self {
+            ecs,
+            scaling,
+            cloudwatch,
+            elasticache,
+            calls: Calls::new(call_timeout),
+            source: SourceInfo::Aws {
+                profile: None,
+                region: "us-east-1".into(),
+                endpoint_url: None,
+            },
+            changed: ChangeHint::default(),
+        }
+    }
+}
+
+/// Set by the writer after a successful change, so the poller re-reads the
+/// slow parts (desired count, bounds, policy) at once instead of a minute later.
+#[derive(Clone, Default)]
+pub struct ChangeHint {
+    inner: Arc<HintInner>,
+}
+
+#[derive(Default)]
+struct HintInner {
+    dirty: AtomicBool,
+    wake: Notify,
+}
+
+impl ChangeHint {
+    pub fn mark(&self) {
+        self.inner.dirty.store(true, Ordering::SeqCst);
+        self.inner.wake.notify_one();
+    }
+
+    /// True once after each `mark`.
+    pub fn take(&self) -> bool {
+        self.inner.dirty.swap(false, Ordering::SeqCst)
+    }
+
+    /// Resolves at the next `mark` (or at once if one is pending).
+    pub fn wait(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let inner = self.inner.clone();
+        async move { inner.wake.notified().await }
+    }
+}

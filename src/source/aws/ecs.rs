@@ -1,0 +1,559 @@
+//! ECS reads: clusters, services (10 per DescribeServices), tasks (100 per
+//! DescribeTasks) and task definitions (immutable, so cached by ARN).
+
+use std::collections::{BTreeMap, HashSet};
+
+use aws_sdk_ecs::types::{
+    CpuArchitecture, DeploymentRolloutState, DesiredStatus, ServiceField, TaskStopCode,
+};
+
+use super::calls::{ApiError, concurrently};
+use super::clients::AwsClients;
+use super::time;
+use crate::model::{
+    Arch, CapacityMix, DeploymentState, EventKind, FARGATE_SPOT, FleetEvent, ServiceKey,
+    StrategyItem,
+};
+
+/// Service events kept per read; ECS returns up to 100, newest first.
+const EVENTS_PER_SERVICE: usize = 5;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterInfo {
+    pub name: String,
+    pub arn: Option<String>,
+    pub running: u32,
+    pub pending: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceInfo {
+    pub key: ServiceKey,
+    pub desired: u32,
+    pub running: u32,
+    pub pending: u32,
+    pub launch_type: Option<String>,
+    pub strategy: Vec<StrategyItem>,
+    pub task_definition: Option<String>,
+    pub deployment: DeploymentState,
+    pub tags: BTreeMap<String, String>,
+    /// Recent service events with their ECS ids (for de-duplication).
+    pub events: Vec<(String, FleetEvent)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TaskDef {
+    pub vcpu: f64,
+    pub memory_gb: f64,
+    pub arch: Arch,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TaskCounts {
+    pub running: u32,
+    pub pending: u32,
+    pub mix: CapacityMix,
+}
+
+#[derive(Debug, Default)]
+pub struct TasksRead {
+    pub counts: BTreeMap<ServiceKey, TaskCounts>,
+    /// Task definitions whose size and architecture running tasks already told.
+    pub shapes: Vec<(String, TaskDef)>,
+    /// Every stopped task ARN listed now (seen or not).
+    pub stopped: HashSet<String>,
+    /// Spot interruptions and failures among stopped tasks not seen before.
+    pub events: Vec<(String, FleetEvent)>,
+}
+
+/// The clusters to watch: `wanted`, or all of them. Missing names are warnings.
+pub async fn clusters(
+    c: &AwsClients,
+    wanted: &[String],
+) -> Result<(Vec<ClusterInfo>, Vec<String>), ApiError> {
+    let names = if wanted.is_empty() {
+        let mut arns = Vec::new();
+        let mut token = None;
+        loop {
+            let page = c
+                .calls
+                .run(
+                    "ecs:ListClusters",
+                    c.ecs
+                        .list_clusters()
+                        .max_results(100)
+                        .set_next_token(token.take())
+                        .send(),
+                )
+                .await?;
+            arns.extend(page.cluster_arns().iter().cloned());
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        arns
+    } else {
+        wanted.to_vec()
+    };
+    let pages = concurrently(names.chunks(100).map(<[String]>::to_vec).map(|chunk| {
+        c.calls.run(
+            "ecs:DescribeClusters",
+            c.ecs.describe_clusters().set_clusters(Some(chunk)).send(),
+        )
+    }))
+    .await?;
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    for page in pages {
+        for cl in page.clusters() {
+            if cl.status().is_some_and(|s| s != "ACTIVE") {
+                continue;
+            }
+            let Some(name) = cl.cluster_name() else {
+                continue;
+            };
+            out.push(ClusterInfo {
+                name: name.to_string(),
+                arn: cl.cluster_arn().map(str::to_string),
+                running: count(cl.running_tasks_count()),
+                pending: count(cl.pending_tasks_count()),
+            });
+        }
+        for f in page.failures() {
+            warnings.push(format!(
+                "cluster {} {}",
+                f.arn().unwrap_or("?"),
+                f.reason().unwrap_or("unreadable").to_lowercase()
+            ));
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok((out, warnings))
+}
+
+/// Every active service of the clusters, described with tags.
+pub async fn services(c: &AwsClients, clusters: &[String]) -> Result<Vec<ServiceInfo>, ApiError> {
+    let per_cluster = concurrently(clusters.iter().cloned().map(|cluster| async move {
+        let arns = list_service_arns(c, &cluster).await?;
+        let batches = concurrently(arns.chunks(10).map(<[String]>::to_vec).map(|chunk| {
+            c.calls.run(
+                "ecs:DescribeServices",
+                c.ecs
+                    .describe_services()
+                    .cluster(&cluster)
+                    .set_services(Some(chunk))
+                    .include(ServiceField::Tags)
+                    .send(),
+            )
+        }))
+        .await?;
+        // A service deleted between List and Describe comes back as a failure: skip it.
+        Ok(batches
+            .iter()
+            .flat_map(|b| b.services())
+            .filter(|s| s.status() == Some("ACTIVE"))
+            .filter_map(|s| service_info(&cluster, s))
+            .collect::<Vec<_>>())
+    }))
+    .await?;
+    let mut all: Vec<ServiceInfo> = per_cluster.into_iter().flatten().collect();
+    all.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(all)
+}
+
+async fn list_service_arns(c: &AwsClients, cluster: &str) -> Result<Vec<String>, ApiError> {
+    let mut arns = Vec::new();
+    let mut token = None;
+    loop {
+        let page = c
+            .calls
+            .run(
+                "ecs:ListServices",
+                c.ecs
+                    .list_services()
+                    .cluster(cluster)
+                    .max_results(100)
+                    .set_next_token(token.take())
+                    .send(),
+            )
+            .await?;
+        arns.extend(page.service_arns().iter().cloned());
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(arns),
+        }
+    }
+}
+
+fn service_info(cluster: &str, s: &aws_sdk_ecs::types::Service) -> Option<ServiceInfo> {
+    let key = ServiceKey::new(cluster, s.service_name()?);
+    let events = s
+        .events()
+        .iter()
+        .take(EVENTS_PER_SERVICE)
+        .filter_map(|e| {
+            Some((
+                e.id()?.to_string(),
+                FleetEvent {
+                    at: time(e.created_at()?),
+                    kind: EventKind::ServiceEvent,
+                    service: Some(key.clone()),
+                    message: e.message().unwrap_or_default().to_string(),
+                },
+            ))
+        })
+        .collect();
+    Some(ServiceInfo {
+        desired: count(s.desired_count()),
+        running: count(s.running_count()),
+        pending: count(s.pending_count()),
+        launch_type: s.launch_type().map(|l| l.as_str().to_string()),
+        strategy: s
+            .capacity_provider_strategy()
+            .iter()
+            .map(|i| StrategyItem {
+                provider: i.capacity_provider().to_string(),
+                weight: count(i.weight()),
+                base: count(i.base()),
+            })
+            .collect(),
+        task_definition: s.task_definition().map(str::to_string),
+        deployment: deployment_state(s.deployments()),
+        tags: s
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+            .collect(),
+        events,
+        key,
+    })
+}
+
+fn deployment_state(deployments: &[aws_sdk_ecs::types::Deployment]) -> DeploymentState {
+    let Some(primary) = deployments.iter().find(|d| d.status() == Some("PRIMARY")) else {
+        return DeploymentState::Stable;
+    };
+    match primary.rollout_state() {
+        Some(DeploymentRolloutState::Failed) => DeploymentState::Failed {
+            reason: primary.rollout_state_reason().unwrap_or("").to_string(),
+        },
+        Some(DeploymentRolloutState::InProgress) if deployments.len() > 1 => {
+            DeploymentState::InProgress {
+                updated: count(primary.running_count()),
+                total: count(primary.desired_count()),
+            }
+        }
+        _ => DeploymentState::Stable,
+    }
+}
+
+/// Describe task definitions not yet cached. Returns what was read and the first error.
+pub async fn task_defs(
+    c: &AwsClients,
+    arns: Vec<String>,
+) -> (Vec<(String, TaskDef)>, Option<ApiError>) {
+    use futures_util::StreamExt;
+    let results: Vec<Result<(String, TaskDef), ApiError>> =
+        futures_util::stream::iter(arns.into_iter().map(|arn| async move {
+            let out = c
+                .calls
+                .run(
+                    "ecs:DescribeTaskDefinition",
+                    c.ecs
+                        .describe_task_definition()
+                        .task_definition(&arn)
+                        .send(),
+                )
+                .await?;
+            let td = out.task_definition();
+            let def = TaskDef {
+                vcpu: parse_units(td.and_then(|t| t.cpu())) / 1024.0,
+                memory_gb: parse_units(td.and_then(|t| t.memory())) / 1024.0,
+                arch: match td
+                    .and_then(|t| t.runtime_platform())
+                    .and_then(|p| p.cpu_architecture())
+                {
+                    Some(CpuArchitecture::Arm64) => Arch::Arm64,
+                    _ => Arch::X86_64,
+                },
+            };
+            Ok((arn, def))
+        }))
+        .buffer_unordered(super::calls::MAX_IN_FLIGHT)
+        .collect()
+        .await;
+    let mut defs = Vec::new();
+    let mut first_error = None;
+    for r in results {
+        match r {
+            Ok(d) => defs.push(d),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    (defs, first_error)
+}
+
+/// Running and pending tasks per service, and new stopped tasks worth an event.
+pub async fn tasks(
+    c: &AwsClients,
+    clusters: &[String],
+    seen_stopped: &HashSet<String>,
+) -> Result<TasksRead, ApiError> {
+    let per_cluster = concurrently(clusters.iter().cloned().map(|cluster| async move {
+        let cluster = cluster.as_str();
+        let (running, stopped) = tokio::try_join!(
+            list_task_arns(c, cluster, DesiredStatus::Running),
+            list_task_arns(c, cluster, DesiredStatus::Stopped),
+        )?;
+        let new_stopped: Vec<String> = stopped
+            .iter()
+            .filter(|a| !seen_stopped.contains(*a))
+            .cloned()
+            .collect();
+        let (live, ended) = tokio::try_join!(
+            describe_tasks(c, cluster, &running),
+            describe_tasks(c, cluster, &new_stopped),
+        )?;
+        let mut read = TasksRead {
+            shapes: live.iter().filter_map(task_shape).collect(),
+            ..TasksRead::default()
+        };
+        for t in &live {
+            let Some(key) = service_of(cluster, t.group()) else {
+                continue;
+            };
+            let entry = read.counts.entry(key).or_default();
+            if t.last_status() == Some("RUNNING") {
+                entry.running += 1;
+                if t.capacity_provider_name() == Some(FARGATE_SPOT) {
+                    entry.mix.spot += 1;
+                } else {
+                    entry.mix.on_demand += 1;
+                }
+            } else {
+                entry.pending += 1;
+            }
+        }
+        read.events = ended
+            .iter()
+            .filter_map(|t| stopped_event(cluster, t))
+            .collect();
+        read.stopped = stopped.into_iter().collect();
+        Ok(read)
+    }))
+    .await?;
+    let mut all = TasksRead::default();
+    for r in per_cluster {
+        all.counts.extend(r.counts);
+        all.shapes.extend(r.shapes);
+        all.stopped.extend(r.stopped);
+        all.events.extend(r.events);
+    }
+    Ok(all)
+}
+
+async fn list_task_arns(
+    c: &AwsClients,
+    cluster: &str,
+    status: DesiredStatus,
+) -> Result<Vec<String>, ApiError> {
+    let mut arns = Vec::new();
+    let mut token = None;
+    loop {
+        let page = c
+            .calls
+            .run(
+                "ecs:ListTasks",
+                c.ecs
+                    .list_tasks()
+                    .cluster(cluster)
+                    .desired_status(status.clone())
+                    .max_results(100)
+                    .set_next_token(token.take())
+                    .send(),
+            )
+            .await?;
+        arns.extend(page.task_arns().iter().cloned());
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(arns),
+        }
+    }
+}
+
+async fn describe_tasks(
+    c: &AwsClients,
+    cluster: &str,
+    arns: &[String],
+) -> Result<Vec<aws_sdk_ecs::types::Task>, ApiError> {
+    let pages = concurrently(arns.chunks(100).map(<[String]>::to_vec).map(|chunk| {
+        c.calls.run(
+            "ecs:DescribeTasks",
+            c.ecs
+                .describe_tasks()
+                .cluster(cluster)
+                .set_tasks(Some(chunk))
+                .send(),
+        )
+    }))
+    .await?;
+    Ok(pages
+        .into_iter()
+        .flat_map(|p| p.tasks.unwrap_or_default())
+        .collect())
+}
+
+/// A running task's definition size and CPU architecture (the
+/// `ecs.cpu-architecture` attribute), which saves a DescribeTaskDefinition.
+fn task_shape(t: &aws_sdk_ecs::types::Task) -> Option<(String, TaskDef)> {
+    let arch = t
+        .attributes()
+        .iter()
+        .find(|a| a.name() == "ecs.cpu-architecture")
+        .and_then(|a| a.value())?;
+    Some((
+        t.task_definition_arn()?.to_string(),
+        TaskDef {
+            vcpu: parse_units(Some(t.cpu()?)) / 1024.0,
+            memory_gb: parse_units(Some(t.memory()?)) / 1024.0,
+            arch: if arch.eq_ignore_ascii_case("arm64") {
+                Arch::Arm64
+            } else {
+                Arch::X86_64
+            },
+        },
+    ))
+}
+
+/// Tasks started by a service carry the group `service:<name>`.
+fn service_of(cluster: &str, group: Option<&str>) -> Option<ServiceKey> {
+    group
+        .and_then(|g| g.strip_prefix("service:"))
+        .map(|name| ServiceKey::new(cluster, name))
+}
+
+/// Fargate Spot reclaims are stopped tasks with stopCode `SpotInterruption`;
+/// failures are tasks that failed to start or whose essential container exited.
+fn stopped_event(cluster: &str, t: &aws_sdk_ecs::types::Task) -> Option<(String, FleetEvent)> {
+    let kind = match t.stop_code()? {
+        TaskStopCode::SpotInterruption => EventKind::SpotInterruption,
+        TaskStopCode::TaskFailedToStart | TaskStopCode::EssentialContainerExited => {
+            EventKind::TaskFailed
+        }
+        _ => return None,
+    };
+    let arn = t.task_arn()?.to_string();
+    let at = t
+        .stopped_at()
+        .or(t.stopping_at())
+        .or(t.created_at())
+        .map(time)?;
+    let id = arn.rsplit('/').next().unwrap_or(&arn);
+    Some((
+        arn.clone(),
+        FleetEvent {
+            at,
+            kind,
+            service: service_of(cluster, t.group()),
+            message: format!("task {id} stopped: {}", t.stopped_reason().unwrap_or("")),
+        },
+    ))
+}
+
+fn count(n: i32) -> u32 {
+    u32::try_from(n).unwrap_or(0)
+}
+
+/// `"1024"` or `"1 vCPU"`/`"2 GB"` as ECS units (CPU units, MiB).
+fn parse_units(text: Option<&str>) -> f64 {
+    let Some(text) = text else { return 0.0 };
+    let lower = text.trim().to_ascii_lowercase();
+    let number: String = lower
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let value: f64 = number.parse().unwrap_or(0.0);
+    if lower.ends_with("vcpu") || lower.ends_with("gb") {
+        value * 1024.0
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_parse_both_forms() {
+        assert_eq!(parse_units(Some("1024")), 1024.0);
+        assert_eq!(parse_units(Some("0.5 vCPU")), 512.0);
+        assert_eq!(parse_units(Some("2 GB")), 2048.0);
+        assert_eq!(parse_units(None), 0.0);
+    }
+
+    #[test]
+    fn task_group_names_the_service() {
+        assert_eq!(
+            service_of("manga", Some("service:api")),
+            Some(ServiceKey::new("manga", "api"))
+        );
+        assert_eq!(service_of("manga", Some("family:batch")), None);
+    }
+
+    #[test]
+    fn deployment_state_from_primary() {
+        use aws_sdk_ecs::types::Deployment;
+        let primary = |state| {
+            Deployment::builder()
+                .status("PRIMARY")
+                .rollout_state(state)
+                .running_count(3)
+                .desired_count(10)
+                .rollout_state_reason("circuit breaker")
+                .build()
+        };
+        let old = Deployment::builder().status("ACTIVE").build();
+        assert_eq!(
+            deployment_state(&[primary(DeploymentRolloutState::InProgress), old]),
+            DeploymentState::InProgress {
+                updated: 3,
+                total: 10
+            }
+        );
+        assert_eq!(
+            deployment_state(&[primary(DeploymentRolloutState::Failed)]),
+            DeploymentState::Failed {
+                reason: "circuit breaker".into()
+            }
+        );
+        assert_eq!(
+            deployment_state(&[primary(DeploymentRolloutState::Completed)]),
+            DeploymentState::Stable
+        );
+    }
+
+    #[test]
+    fn only_spot_reclaims_and_failures_become_events() {
+        use aws_sdk_ecs::types::Task;
+        let task = |code| {
+            Task::builder()
+                .task_arn("arn:aws:ecs:us-east-1:1:task/manga/abc123")
+                .group("service:orchestrator")
+                .stop_code(code)
+                .stopped_reason("why")
+                .stopped_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+                .build()
+        };
+        let (_, spot) = stopped_event("manga", &task(TaskStopCode::SpotInterruption)).unwrap();
+        assert_eq!(spot.kind, EventKind::SpotInterruption);
+        assert_eq!(spot.service, Some(ServiceKey::new("manga", "orchestrator")));
+        assert_eq!(spot.message, "task abc123 stopped: why");
+        let (_, failed) = stopped_event("manga", &task(TaskStopCode::TaskFailedToStart)).unwrap();
+        assert_eq!(failed.kind, EventKind::TaskFailed);
+        assert!(stopped_event("manga", &task(TaskStopCode::UserInitiated)).is_none());
+    }
+}

@@ -1,0 +1,377 @@
+//! CloudWatch: latest metric values through GetMetricData (up to 500 queries
+//! per call) and alarm states through DescribeAlarms.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_cloudwatch::types::{
+    Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StateValue,
+};
+use chrono::{DateTime, Utc};
+
+use super::calls::{ApiError, concurrently};
+use super::clients::AwsClients;
+use super::time;
+use crate::config::CustomMetric;
+use crate::model::{Alarm, AlarmState, ServiceKey, ServiceMetrics};
+
+/// GetMetricData's limit of queries per call.
+const QUERIES_PER_CALL: usize = 500;
+/// How far back to look for the latest datapoint (ECS publishes every minute).
+const LOOKBACK_MIN: i64 = 10;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Service(ServiceKey),
+    Cache(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Cpu,
+    Memory,
+    P95,
+    ErrorRate,
+    Requests,
+    CacheMemory,
+    CacheEvictions,
+    CacheConnections,
+}
+
+impl Field {
+    fn custom(name: &str) -> Option<Self> {
+        match name {
+            "p95_ms" => Some(Field::P95),
+            "error_rate_pct" => Some(Field::ErrorRate),
+            "requests_per_min" => Some(Field::Requests),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    pub subject: Subject,
+    pub field: Field,
+    pub namespace: String,
+    pub metric: String,
+    pub stat: String,
+    pub dimensions: Vec<(String, String)>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CacheMetrics {
+    pub memory_pct: Option<f64>,
+    pub evictions_per_min: Option<f64>,
+    pub connections: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricValues {
+    pub services: BTreeMap<ServiceKey, ServiceMetrics>,
+    pub caches: BTreeMap<String, CacheMetrics>,
+}
+
+/// The queries for a fleet; unknown custom fields come back as a warning.
+pub fn queries(
+    services: &[ServiceKey],
+    caches: &[String],
+    custom: &[CustomMetric],
+) -> (Vec<Query>, Option<String>) {
+    let mut out = Vec::new();
+    for key in services {
+        let dims = vec![
+            ("ClusterName".to_string(), key.cluster.clone()),
+            ("ServiceName".to_string(), key.service.clone()),
+        ];
+        for (field, metric) in [
+            (Field::Cpu, "CPUUtilization"),
+            (Field::Memory, "MemoryUtilization"),
+        ] {
+            out.push(Query {
+                subject: Subject::Service(key.clone()),
+                field,
+                namespace: "AWS/ECS".into(),
+                metric: metric.into(),
+                stat: "Average".into(),
+                dimensions: dims.clone(),
+            });
+        }
+        for m in custom {
+            let Some(field) = Field::custom(&m.field) else {
+                continue;
+            };
+            out.push(Query {
+                subject: Subject::Service(key.clone()),
+                field,
+                namespace: m.namespace.clone(),
+                metric: m.metric.clone(),
+                stat: m.stat.clone(),
+                dimensions: m
+                    .dimensions
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = v
+                            .replace("{cluster}", &key.cluster)
+                            .replace("{service}", &key.service);
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            });
+        }
+    }
+    for id in caches {
+        for (field, metric, stat) in [
+            (
+                Field::CacheMemory,
+                "DatabaseMemoryUsagePercentage",
+                "Average",
+            ),
+            (Field::CacheEvictions, "Evictions", "Sum"),
+            (Field::CacheConnections, "CurrConnections", "Average"),
+        ] {
+            out.push(Query {
+                subject: Subject::Cache(id.clone()),
+                field,
+                namespace: "AWS/ElastiCache".into(),
+                metric: metric.into(),
+                stat: stat.into(),
+                dimensions: vec![("CacheClusterId".into(), id.clone())],
+            });
+        }
+    }
+    let unknown: Vec<&str> = custom
+        .iter()
+        .filter(|m| Field::custom(&m.field).is_none())
+        .map(|m| m.field.as_str())
+        .collect();
+    let warning = (!unknown.is_empty()).then(|| {
+        format!(
+            "unknown custom metric field {} (use p95_ms, error_rate_pct or requests_per_min)",
+            unknown.join(", ")
+        )
+    });
+    (out, warning)
+}
+
+/// Latest value of every query; `None` where CloudWatch has no datapoint yet.
+pub async fn read(
+    c: &AwsClients,
+    queries: &[Query],
+    now: DateTime<Utc>,
+) -> Result<MetricValues, ApiError> {
+    let start = aws_smithy_types::DateTime::from_secs((now.timestamp() - LOOKBACK_MIN * 60).max(0));
+    let end = aws_smithy_types::DateTime::from_secs(now.timestamp());
+    let batches = concurrently(
+        queries
+            .chunks(QUERIES_PER_CALL)
+            .map(<[Query]>::to_vec)
+            .enumerate()
+            .map(|(batch, chunk)| async move {
+                let base = batch * QUERIES_PER_CALL;
+                let requests: Vec<MetricDataQuery> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, q)| request(&format!("q{}", base + i), q))
+                    .collect();
+                let mut latest: BTreeMap<usize, f64> = BTreeMap::new();
+                let mut token = None;
+                loop {
+                    let page = c
+                        .calls
+                        .run(
+                            "cloudwatch:GetMetricData",
+                            c.cloudwatch
+                                .get_metric_data()
+                                .set_metric_data_queries(Some(requests.clone()))
+                                .start_time(start)
+                                .end_time(end)
+                                .scan_by(ScanBy::TimestampDescending)
+                                .set_next_token(token.take())
+                                .send(),
+                        )
+                        .await?;
+                    for r in page.metric_data_results() {
+                        let index = r
+                            .id()
+                            .and_then(|id| id.strip_prefix('q'))
+                            .and_then(|n| n.parse::<usize>().ok());
+                        let newest = r
+                            .timestamps()
+                            .iter()
+                            .zip(r.values())
+                            .max_by_key(|(t, _)| (t.secs(), t.subsec_nanos()))
+                            .map(|(_, v)| *v);
+                        if let (Some(index), Some(v)) = (index, newest) {
+                            latest.entry(index).or_insert(v);
+                        }
+                    }
+                    match page.next_token() {
+                        Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                        _ => return Ok(latest),
+                    }
+                }
+            }),
+    )
+    .await?;
+    let mut values = MetricValues::default();
+    for q in queries {
+        match &q.subject {
+            Subject::Service(key) => {
+                values.services.entry(key.clone()).or_default();
+            }
+            Subject::Cache(id) => {
+                values.caches.entry(id.clone()).or_default();
+            }
+        }
+    }
+    for (index, v) in batches.into_iter().flatten() {
+        let Some(q) = queries.get(index) else {
+            continue;
+        };
+        match &q.subject {
+            Subject::Service(key) => {
+                let m = values.services.entry(key.clone()).or_default();
+                let slot = match q.field {
+                    Field::Cpu => &mut m.cpu_pct,
+                    Field::Memory => &mut m.memory_pct,
+                    Field::P95 => &mut m.p95_ms,
+                    Field::ErrorRate => &mut m.error_rate_pct,
+                    _ => &mut m.requests_per_min,
+                };
+                *slot = Some(v);
+            }
+            Subject::Cache(id) => {
+                let m = values.caches.entry(id.clone()).or_default();
+                let slot = match q.field {
+                    Field::CacheMemory => &mut m.memory_pct,
+                    Field::CacheEvictions => &mut m.evictions_per_min,
+                    _ => &mut m.connections,
+                };
+                *slot = Some(v);
+            }
+        }
+    }
+    Ok(values)
+}
+
+fn request(id: &str, q: &Query) -> MetricDataQuery {
+    let metric = Metric::builder()
+        .namespace(&q.namespace)
+        .metric_name(&q.metric)
+        .set_dimensions(Some(
+            q.dimensions
+                .iter()
+                .map(|(k, v)| Dimension::builder().name(k).value(v).build())
+                .collect(),
+        ))
+        .build();
+    MetricDataQuery::builder()
+        .id(id)
+        .metric_stat(
+            MetricStat::builder()
+                .metric(metric)
+                .period(60)
+                .stat(&q.stat)
+                .build(),
+        )
+        .return_data(true)
+        .build()
+}
+
+/// Every metric alarm's state; the subject is the service or cache it watches.
+pub async fn alarms(c: &AwsClients) -> Result<Vec<Alarm>, ApiError> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = c
+            .calls
+            .run(
+                "cloudwatch:DescribeAlarms",
+                c.cloudwatch
+                    .describe_alarms()
+                    .max_records(100)
+                    .set_next_token(token.take())
+                    .send(),
+            )
+            .await?;
+        for a in page.metric_alarms() {
+            let Some(name) = a.alarm_name() else {
+                continue;
+            };
+            let dim = |n: &str| {
+                a.dimensions()
+                    .iter()
+                    .find(|d| d.name() == Some(n))
+                    .and_then(|d| d.value())
+            };
+            let subject = match (
+                dim("ClusterName"),
+                dim("ServiceName"),
+                dim("CacheClusterId"),
+            ) {
+                (Some(cluster), Some(service), _) => Some(format!("{cluster}/{service}")),
+                (_, _, Some(cache)) => Some(cache.to_string()),
+                _ => None,
+            };
+            out.push(Alarm {
+                name: name.to_string(),
+                state: match a.state_value() {
+                    Some(StateValue::Alarm) => AlarmState::Alarm,
+                    Some(StateValue::Ok) => AlarmState::Ok,
+                    _ => AlarmState::InsufficientData,
+                },
+                reason: a.state_reason().unwrap_or("").to_string(),
+                updated_at: a
+                    .state_updated_timestamp()
+                    .map(time)
+                    .unwrap_or_else(Utc::now),
+                subject,
+            });
+        }
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_metrics_fill_placeholders_and_flag_unknown_fields() {
+        let custom = vec![
+            CustomMetric {
+                field: "p95_ms".into(),
+                namespace: "AWS/ApplicationELB".into(),
+                metric: "TargetResponseTime".into(),
+                stat: "p95".into(),
+                dimensions: BTreeMap::from([(
+                    "TargetGroup".into(),
+                    "tg-{cluster}-{service}".into(),
+                )]),
+            },
+            CustomMetric {
+                field: "latency".into(),
+                namespace: "X".into(),
+                metric: "Y".into(),
+                stat: "Average".into(),
+                dimensions: BTreeMap::new(),
+            },
+        ];
+        let (qs, warning) = queries(
+            &[ServiceKey::new("manga", "api")],
+            &["redis-1".into()],
+            &custom,
+        );
+        assert_eq!(qs.len(), 2 + 1 + 3);
+        assert_eq!(
+            qs[2].dimensions,
+            vec![("TargetGroup".into(), "tg-manga-api".into())]
+        );
+        assert!(warning.unwrap().contains("latency"));
+    }
+}

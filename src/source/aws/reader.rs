@@ -1,0 +1,423 @@
+//! One whole `FleetSnapshot` per refresh. Slow parts (clusters, services,
+//! scalable targets, policies, task definitions, caches and their parameter
+//! groups) are read every `config_interval_s`; tasks, metrics, alarms and
+//! scaling activities on every refresh. A failed read keeps the part's last
+//! value and marks it with the error.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::cache::{self, CacheInfo};
+use super::calls::ApiError;
+use super::clients::AwsClients;
+use super::ecs::{self, ClusterInfo, ServiceInfo, TaskCounts, TaskDef};
+use super::kept::{EventLog, Kept, merge};
+use super::metrics::{self, MetricValues};
+use super::scaling::{self, TargetInfo};
+use crate::config::AwsConfig;
+use crate::model::{
+    Arch, CacheCluster, Cluster, FleetSnapshot, Part, PartStatus, RefreshStats, ScalableTarget,
+    ScheduledAction, Service, ServiceKey, TargetTrackingPolicy,
+};
+
+/// DescribeTaskDefinition calls at most per slow read; the rest follow at the next.
+const TASK_DEFS_PER_READ: usize = 100;
+
+pub struct AwsReader {
+    clients: AwsClients,
+    cfg: AwsConfig,
+    config_read_at: Option<Instant>,
+    throttled: bool,
+    clusters: Kept<Vec<ClusterInfo>>,
+    services: Kept<Vec<ServiceInfo>>,
+    task_defs: HashMap<String, TaskDef>,
+    task_def_error: Option<String>,
+    tasks: Kept<BTreeMap<ServiceKey, TaskCounts>>,
+    stopped_seen: HashSet<String>,
+    targets: Kept<BTreeMap<ServiceKey, TargetInfo>>,
+    policies: Kept<BTreeMap<ServiceKey, Vec<TargetTrackingPolicy>>>,
+    scheduled: Kept<BTreeMap<ServiceKey, Vec<ScheduledAction>>>,
+    metrics: Kept<MetricValues>,
+    caches: Kept<Vec<CacheInfo>>,
+    cache_tags: Kept<BTreeMap<String, BTreeMap<String, String>>>,
+    cache_policies: Kept<BTreeMap<String, String>>,
+    alarms: Kept<Vec<crate::model::Alarm>>,
+    activities: Kept<()>,
+    events: EventLog,
+}
+
+impl AwsReader {
+    pub fn new(clients: AwsClients, cfg: &AwsConfig) -> Self {
+        Self {
+            clients,
+            cfg: cfg.clone(),
+            config_read_at: None,
+            throttled: false,
+            clusters: Kept::default(),
+            services: Kept::default(),
+            task_defs: HashMap::new(),
+            task_def_error: None,
+            tasks: Kept::default(),
+            stopped_seen: HashSet::new(),
+            targets: Kept::default(),
+            policies: Kept::default(),
+            scheduled: Kept::default(),
+            metrics: Kept::default(),
+            caches: Kept::default(),
+            cache_tags: Kept::default(),
+            cache_policies: Kept::default(),
+            alarms: Kept::default(),
+            activities: Kept::default(),
+            events: EventLog::default(),
+        }
+    }
+
+    pub fn clients(&self) -> &AwsClients {
+        &self.clients
+    }
+
+    /// Whether the last refresh was throttled (even after the SDK's retries).
+    pub fn throttled(&self) -> bool {
+        self.throttled
+    }
+
+    /// Read what is due and return the whole fleet. Never fails: errors are
+    /// in the snapshot's part statuses.
+    pub async fn refresh(&mut self) -> FleetSnapshot {
+        let started = Instant::now();
+        let now = Utc::now();
+        self.throttled = false;
+        let interval = Duration::from_secs(self.cfg.config_interval_s);
+        let changed = self.clients.changed.take();
+        let due = changed || self.config_read_at.is_none_or(|t| t.elapsed() >= interval);
+        if due {
+            self.read_config(now).await;
+            self.config_read_at = Some(Instant::now());
+        }
+        self.read_live(now).await;
+        if due {
+            // After the tasks: running tasks already describe most task definitions.
+            self.read_task_defs().await;
+        }
+        let calls_by_api = self.clients.calls.take();
+        let stats = RefreshStats {
+            api_calls: calls_by_api.values().sum(),
+            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            calls_by_api,
+        };
+        self.snapshot(now, stats)
+    }
+
+    async fn read_config(&mut self, now: DateTime<Utc>) {
+        let c = &self.clients;
+        let (clusters, caches, policies, scheduled) = tokio::join!(
+            ecs::clusters(c, &self.cfg.clusters),
+            cache::clusters(c),
+            scaling::policies(c),
+            scaling::scheduled(c),
+        );
+        let mut throttled = false;
+        let warnings = clusters.as_ref().ok().map(|(_, w)| w.join("; "));
+        throttled |= self.clusters.apply(clusters.map(|(list, _)| list), now);
+        if let Some(w) = warnings.filter(|w| !w.is_empty()) {
+            self.clusters.error = Some(w);
+        }
+        throttled |= self.caches.apply(caches, now);
+        throttled |= self.policies.apply(policies, now);
+        throttled |= self.scheduled.apply(scheduled, now);
+
+        let names: Vec<String> = self.clusters.value.iter().map(|c| c.name.clone()).collect();
+        let mut groups: Vec<String> = self
+            .caches
+            .value
+            .iter()
+            .filter_map(|c| c.parameter_group.clone())
+            .collect();
+        groups.sort();
+        groups.dedup();
+        let clusters_known = self.clusters.fetched_at.is_some();
+        let caches_known = self.caches.fetched_at.is_some();
+        let c = &self.clients;
+        let (services, tags, cache_policies) = tokio::join!(
+            async {
+                if clusters_known {
+                    ecs::services(c, &names).await
+                } else {
+                    Err(not_yet("services wait for the cluster list"))
+                }
+            },
+            async {
+                if caches_known {
+                    cache::tags(c, &self.caches.value).await
+                } else {
+                    Err(not_yet("cache tags wait for the cache list"))
+                }
+            },
+            async {
+                if caches_known {
+                    cache::policies(c, &groups).await
+                } else {
+                    Err(not_yet("parameter groups wait for the cache list"))
+                }
+            },
+        );
+        throttled |= self.services.apply(services, now);
+        throttled |= self.cache_tags.apply(tags, now);
+        throttled |= self.cache_policies.apply(cache_policies, now);
+        for s in &self.services.value {
+            self.events.add(s.events.iter().cloned());
+        }
+
+        let keys: Vec<ServiceKey> = self.services.value.iter().map(|s| s.key.clone()).collect();
+        let services_known = self.services.fetched_at.is_some();
+        let c = &self.clients;
+        let targets = if services_known {
+            scaling::targets(c, &keys).await
+        } else {
+            Err(not_yet("scalable targets wait for the service list"))
+        };
+        throttled |= self.targets.apply(targets, now);
+        self.throttled |= throttled;
+    }
+
+    /// Task definitions of services that no running task described, a bounded
+    /// number per read (they are immutable and cached by ARN).
+    async fn read_task_defs(&mut self) {
+        let mut missing: Vec<String> = self
+            .services
+            .value
+            .iter()
+            .filter_map(|s| s.task_definition.clone())
+            .filter(|arn| !self.task_defs.contains_key(arn))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        missing.truncate(TASK_DEFS_PER_READ);
+        let (defs, error) = ecs::task_defs(&self.clients, missing).await;
+        self.task_defs.extend(defs);
+        self.throttled |= error
+            .as_ref()
+            .is_some_and(|e| e.kind == crate::source::WriteErrorKind::Throttled);
+        self.task_def_error = error.map(|e| e.message);
+    }
+
+    async fn read_live(&mut self, now: DateTime<Utc>) {
+        let names: Vec<String> = self.clusters.value.iter().map(|c| c.name.clone()).collect();
+        let keys: Vec<ServiceKey> = self.services.value.iter().map(|s| s.key.clone()).collect();
+        let cache_ids: Vec<String> = self.caches.value.iter().map(|c| c.id.clone()).collect();
+        let (queries, warning) = metrics::queries(&keys, &cache_ids, &self.cfg.metrics);
+        // Without a first cluster or service list, an empty answer would look like a read.
+        let clusters_known = self.clusters.fetched_at.is_some();
+        let fleet_known = self.services.fetched_at.is_some() || self.caches.fetched_at.is_some();
+        let c = &self.clients;
+        let (tasks, values, alarms, activities) = tokio::join!(
+            async {
+                if clusters_known {
+                    ecs::tasks(c, &names, &self.stopped_seen).await
+                } else {
+                    Err(not_yet("tasks wait for the cluster list"))
+                }
+            },
+            async {
+                if fleet_known {
+                    metrics::read(c, &queries, now).await
+                } else {
+                    Err(not_yet("metrics wait for the service and cache lists"))
+                }
+            },
+            metrics::alarms(c),
+            scaling::activities(c, &self.events.ids),
+        );
+        let mut throttled = false;
+        match tasks {
+            Ok(read) => {
+                self.task_defs.extend(read.shapes);
+                self.stopped_seen = read.stopped;
+                self.events.add(read.events);
+                throttled |= self.tasks.apply(Ok(read.counts), now);
+            }
+            Err(e) => throttled |= self.tasks.apply(Err(e), now),
+        }
+        throttled |= self.metrics.apply(values, now);
+        if let Some(w) = warning {
+            self.metrics.error = Some(w);
+        }
+        throttled |= self.alarms.apply(alarms, now);
+        match activities {
+            Ok(list) => {
+                self.events.add(list);
+                throttled |= self.activities.apply(Ok(()), now);
+            }
+            Err(e) => throttled |= self.activities.apply(Err(e), now),
+        }
+        self.throttled |= throttled;
+    }
+
+    fn snapshot(&self, now: DateTime<Utc>, stats: RefreshStats) -> FleetSnapshot {
+        // Task counts are read every refresh, service counts only with the slow parts.
+        let tasks_newer =
+            self.tasks.fetched_at.is_some() && self.tasks.fetched_at >= self.services.fetched_at;
+        let services: Vec<Service> = self
+            .services
+            .value
+            .iter()
+            .map(|s| self.service(s, tasks_newer))
+            .collect();
+        let clusters = self
+            .clusters
+            .value
+            .iter()
+            .map(|cl| {
+                let mine = services.iter().filter(|s| s.key.cluster == cl.name);
+                let (n, running, pending) = mine.fold((0, 0, 0), |(n, r, p), s| {
+                    (n + 1, r + s.running, p + s.pending)
+                });
+                Cluster {
+                    name: cl.name.clone(),
+                    arn: cl.arn.clone(),
+                    active_services: n,
+                    running_tasks: if tasks_newer { running } else { cl.running },
+                    pending_tasks: if tasks_newer { pending } else { cl.pending },
+                }
+            })
+            .collect();
+        let caches = self
+            .caches
+            .value
+            .iter()
+            .map(|c| {
+                let m = self
+                    .metrics
+                    .value
+                    .caches
+                    .get(&c.id)
+                    .copied()
+                    .unwrap_or_default();
+                CacheCluster {
+                    id: c.id.clone(),
+                    engine: c.engine.clone(),
+                    node_type: c.node_type.clone(),
+                    memory_pct: m.memory_pct,
+                    max_memory_gb: cache::node_memory_gb(&c.node_type),
+                    evictions_per_min: m.evictions_per_min,
+                    connections: m.connections,
+                    maxmemory_policy: c
+                        .parameter_group
+                        .as_ref()
+                        .and_then(|g| self.cache_policies.value.get(g))
+                        .cloned(),
+                    parameter_group: c.parameter_group.clone(),
+                    tags: self
+                        .cache_tags
+                        .value
+                        .get(&c.id)
+                        .cloned()
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        let services_at = self.services.fetched_at;
+        let parts: BTreeMap<Part, PartStatus> = [
+            (
+                Part::Services,
+                merge([
+                    self.clusters.status(),
+                    self.services.status(),
+                    (services_at, self.task_def_error.as_deref()),
+                ]),
+            ),
+            (Part::Tasks, merge([self.tasks.status()])),
+            (
+                Part::Scaling,
+                merge([
+                    self.targets.status(),
+                    self.policies.status(),
+                    self.scheduled.status(),
+                ]),
+            ),
+            (Part::Metrics, merge([self.metrics.status()])),
+            (
+                Part::Caches,
+                merge([
+                    self.caches.status(),
+                    self.cache_tags.status(),
+                    self.cache_policies.status(),
+                ]),
+            ),
+            (Part::Alarms, merge([self.alarms.status()])),
+            (Part::Events, merge([self.activities.status()])),
+        ]
+        .into_iter()
+        .collect();
+        FleetSnapshot {
+            taken_at: now,
+            source: self.clients.source.clone(),
+            clusters,
+            services,
+            caches,
+            alarms: self.alarms.value.clone(),
+            events: self.events.list(),
+            parts,
+            stats,
+        }
+    }
+
+    fn service(&self, s: &ServiceInfo, tasks_newer: bool) -> Service {
+        let counts = self.tasks.value.get(&s.key).copied().unwrap_or_default();
+        let def = s
+            .task_definition
+            .as_ref()
+            .and_then(|a| self.task_defs.get(a));
+        let scaling = self.targets.value.get(&s.key).map(|t| ScalableTarget {
+            min: t.min,
+            max: t.max,
+            suspended: t.suspended,
+            policies: self.policies.value.get(&s.key).cloned().unwrap_or_default(),
+            scheduled: self
+                .scheduled
+                .value
+                .get(&s.key)
+                .cloned()
+                .unwrap_or_default(),
+        });
+        Service {
+            key: s.key.clone(),
+            desired: s.desired,
+            running: if tasks_newer {
+                counts.running
+            } else {
+                s.running
+            },
+            pending: if tasks_newer {
+                counts.pending
+            } else {
+                s.pending
+            },
+            launch_type: s.launch_type.clone(),
+            strategy: s.strategy.clone(),
+            running_mix: counts.mix,
+            arch: def.map_or(Arch::X86_64, |d| d.arch),
+            task_vcpu: def.map_or(0.0, |d| d.vcpu),
+            task_memory_gb: def.map_or(0.0, |d| d.memory_gb),
+            deployment: s.deployment.clone(),
+            scaling,
+            metrics: self
+                .metrics
+                .value
+                .services
+                .get(&s.key)
+                .cloned()
+                .unwrap_or_default(),
+            tags: s.tags.clone(),
+        }
+    }
+}
+
+fn not_yet(message: &str) -> ApiError {
+    ApiError {
+        kind: crate::source::WriteErrorKind::Other,
+        message: message.to_string(),
+    }
+}
