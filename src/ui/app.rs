@@ -12,6 +12,8 @@ use super::command::{Command, SortKey};
 use super::keymap::{Key, Keymap, Layer};
 use super::theme::Theme;
 use super::trouble;
+use super::walk::{ActionResult, Purpose, RevertChoice, Runbooks, WalkAudit};
+use crate::action::confirm::{ConfirmInput, ConfirmedAction};
 use crate::config::Config;
 use crate::model::history::FleetHistory;
 use crate::model::{FleetSnapshot, Part, ServiceKey, SourceInfo, cost};
@@ -27,14 +29,28 @@ pub enum Event {
     Snapshot(Box<FleetSnapshot>),
     /// The once-a-second clock, with the wall time.
     Tick(DateTime<Utc>),
+    /// The executor answered an `Effect::Apply`.
+    Outcome(Box<ActionResult>),
+    /// The ledger's active entries, answering `Effect::ListReverts`.
+    Reverts(Result<Vec<RevertChoice>, String>),
 }
 
 /// What the loop must do after an event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Effect {
     Quit,
     /// Load a theme by name (reads the config dir), then `App::set_theme`.
     LoadTheme(String),
+    /// Hand a confirmed request to the executor (off the UI loop), then send
+    /// `Event::Outcome` back.
+    Apply {
+        action: Box<ConfirmedAction>,
+        purpose: Purpose,
+    },
+    /// Append a walk record to the audit log.
+    Audit(Box<WalkAudit>),
+    /// Read the ledger's active entries and send `Event::Reverts`.
+    ListReverts,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,6 +161,9 @@ pub struct App {
     pub sort: SortKey,
     pub wall: bool,
     pub read_only: bool,
+    /// An executor exists in the loop: actions can be applied.
+    pub writable: bool,
+    pub runbooks: Runbooks,
     pub keymap: Keymap,
     pub theme: Theme,
     /// Theme names the palette offers.
@@ -175,6 +194,8 @@ impl App {
             sort: SortKey::Trouble,
             wall: cfg.wall,
             read_only: cfg.read_only,
+            writable: !cfg.read_only,
+            runbooks: Runbooks::shipped(),
             keymap,
             theme,
             themes: super::theme::SHIPPED
@@ -195,8 +216,14 @@ impl App {
             Layer::Help
         } else if self.palette.is_some() {
             Layer::Palette
+        } else if self.runbooks.confirm.is_some() {
+            Layer::Confirm
+        } else if self.runbooks.list.is_some() {
+            Layer::Runbooks
         } else if self.filter_before.is_some() {
             Layer::Filter
+        } else if self.runbooks.walk.as_ref().is_some_and(|w| w.focused) {
+            Layer::Runbook
         } else {
             Layer::Cockpit
         }
@@ -218,8 +245,14 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
-            Event::Snapshot(snap) => {
-                self.on_snapshot(snap);
+            Event::Snapshot(snap) => self.on_snapshot(snap),
+            Event::Outcome(result) => {
+                self.dirty = true;
+                self.on_outcome(*result)
+            }
+            Event::Reverts(list) => {
+                self.dirty = true;
+                self.set_reverts(list);
                 Vec::new()
             }
             Event::Tick(now) => {
@@ -230,17 +263,18 @@ impl App {
         }
     }
 
-    fn on_snapshot(&mut self, snap: Box<FleetSnapshot>) {
+    fn on_snapshot(&mut self, snap: Box<FleetSnapshot>) -> Vec<Effect> {
         self.received_at = Some(self.now);
         // The source may resend unchanged data; only the age moves, and the tick shows that.
         if self.snapshot.as_deref() == Some(&*snap) {
-            return;
+            return Vec::new();
         }
         self.history.record(&snap);
         self.snapshot = Some(Arc::from(snap));
         self.received_at = Some(self.now);
         self.refresh_rows();
         self.dirty = true;
+        self.runbooks_on_snapshot()
     }
 
     fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
@@ -262,6 +296,9 @@ impl App {
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
         {
+            if layer == Layer::Confirm {
+                return self.confirm_input(ConfirmInput::Char(c));
+            }
             self.type_char(layer, c);
             return Vec::new();
         }
@@ -287,7 +324,7 @@ impl App {
                 self.filter.push(c);
                 self.refresh_rows();
             }
-            Layer::Cockpit => {}
+            Layer::Cockpit | Layer::Runbooks | Layer::Runbook | Layer::Confirm => {}
         }
     }
 
@@ -299,6 +336,9 @@ impl App {
             Layer::Palette => self.run_palette(cmd),
             Layer::Filter => self.run_filter(cmd),
             Layer::Cockpit => self.run_cockpit(cmd),
+            Layer::Runbooks => self.run_runbooks_list(cmd),
+            Layer::Runbook => self.run_runbook(cmd),
+            Layer::Confirm => self.run_confirm(cmd),
         }
     }
 
@@ -374,7 +414,7 @@ impl App {
         Vec::new()
     }
 
-    fn run_cockpit(&mut self, cmd: Command) -> Vec<Effect> {
+    pub(super) fn run_cockpit(&mut self, cmd: Command) -> Vec<Effect> {
         match cmd {
             Command::Quit => return vec![Effect::Quit],
             Command::Down => self.scroll(1),
@@ -410,7 +450,20 @@ impl App {
             Command::Wall => self.wall = !self.wall,
             Command::Help => self.help = Some(HelpState::default()),
             Command::Palette => self.palette = Some(PaletteState::default()),
-            Command::Close | Command::Accept | Command::Backspace => {}
+            Command::Runbooks => self.open_runbooks(),
+            Command::Reverts => return self.ask_reverts(),
+            Command::Close
+            | Command::Accept
+            | Command::Backspace
+            | Command::Follow
+            | Command::Answer(_)
+            | Command::Overrule
+            | Command::Tick
+            | Command::Back
+            | Command::Apply
+            | Command::Skip
+            | Command::ApplyFix
+            | Command::CloseRunbook => {}
         }
         Vec::new()
     }

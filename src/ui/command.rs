@@ -69,6 +69,26 @@ pub enum Command {
     Close,
     Accept,
     Backspace,
+    /// Open the runbook list, or return to the open runbook.
+    Runbooks,
+    /// Take the evaluated branch (or tick a step).
+    Follow,
+    /// Choose answer N (1-based) of the current check.
+    Answer(usize),
+    /// Overrule the evaluated answer with the one under the cursor.
+    Overrule,
+    Tick,
+    Back,
+    /// Apply the proposed action (opens the confirmation).
+    Apply,
+    /// Skip the proposed action and walk on.
+    Skip,
+    /// Apply the fix a failing guard offers (opens the confirmation).
+    ApplyFix,
+    /// Active overrides in the ledger, to revert one.
+    Reverts,
+    /// Stop walking the open runbook.
+    CloseRunbook,
 }
 
 impl Command {
@@ -111,6 +131,23 @@ impl Command {
             "close" => no_arg(Command::Close),
             "accept" => no_arg(Command::Accept),
             "backspace" => no_arg(Command::Backspace),
+            "runbooks" => no_arg(Command::Runbooks),
+            "follow" => no_arg(Command::Follow),
+            "answer" => {
+                let a = arg.ok_or("`answer` needs a number, e.g. `answer 2`")?;
+                match a.parse::<usize>() {
+                    Ok(n) if n >= 1 => Ok(Command::Answer(n)),
+                    _ => Err(format!("`answer` needs a number from 1 (got `{a}`)")),
+                }
+            }
+            "overrule" => no_arg(Command::Overrule),
+            "tick" => no_arg(Command::Tick),
+            "back" => no_arg(Command::Back),
+            "apply" => no_arg(Command::Apply),
+            "skip" => no_arg(Command::Skip),
+            "apply-fix" => no_arg(Command::ApplyFix),
+            "revert" => no_arg(Command::Reverts),
+            "close-runbook" => no_arg(Command::CloseRunbook),
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}`")),
         }
@@ -141,6 +178,17 @@ impl fmt::Display for Command {
             Command::Close => f.write_str("close"),
             Command::Accept => f.write_str("accept"),
             Command::Backspace => f.write_str("backspace"),
+            Command::Runbooks => f.write_str("runbooks"),
+            Command::Follow => f.write_str("follow"),
+            Command::Answer(n) => write!(f, "answer {n}"),
+            Command::Overrule => f.write_str("overrule"),
+            Command::Tick => f.write_str("tick"),
+            Command::Back => f.write_str("back"),
+            Command::Apply => f.write_str("apply"),
+            Command::Skip => f.write_str("skip"),
+            Command::ApplyFix => f.write_str("apply-fix"),
+            Command::Reverts => f.write_str("revert"),
+            Command::CloseRunbook => f.write_str("close-runbook"),
         }
     }
 }
@@ -158,6 +206,9 @@ mod tests {
             "filter manga",
             "filter",
             "page-down",
+            "answer 2",
+            "revert",
+            "apply",
         ] {
             assert_eq!(Command::parse(text).unwrap().to_string(), text);
         }

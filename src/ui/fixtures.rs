@@ -494,3 +494,51 @@ pub fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
     }
     out
 }
+
+/// A key as the terminal sends it: `\n` Enter, `\x1b` Esc, `\x08` Backspace,
+/// uppercase letters with shift, anything else as typed.
+pub fn key_event(c: char) -> crossterm::event::KeyEvent {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let code = match c {
+        '\n' => KeyCode::Enter,
+        '\x1b' => KeyCode::Esc,
+        '\x08' => KeyCode::Backspace,
+        c => KeyCode::Char(c),
+    };
+    let mods = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    KeyEvent::new(code, mods)
+}
+
+/// A cockpit on the simulator (seed 7) driven by a plan: for each entry,
+/// advance that many simulated minutes (every 5 s step fed in), then press the keys.
+pub fn sim_walk(
+    scenario: &str,
+    plan: &[(u32, &str)],
+    cfg: &crate::config::Config,
+) -> Result<crate::ui::app::App, String> {
+    use crate::sim::{STEP_S, Simulator};
+    use crate::ui::{app::App, app::Event, keymap::Keymap, theme::Theme};
+    let sim_cfg = crate::config::SimConfig {
+        scenario: scenario.to_string(),
+        seed: 7,
+        speed: 1.0,
+    };
+    let mut sim = Simulator::from_config(&sim_cfg).map_err(|e| e.to_string())?;
+    let theme = Theme::load(&cfg.theme, None)?;
+    let mut app = App::new(cfg, Keymap::default_map(), theme, sim.now());
+    for (minutes, keys) in plan {
+        for _ in 0..(minutes * 60 / STEP_S) {
+            sim.advance(STEP_S);
+            app.now = sim.now();
+            app.handle(Event::Snapshot(Box::new(sim.snapshot())));
+        }
+        for c in keys.chars() {
+            app.handle(Event::Key(key_event(c)));
+        }
+    }
+    Ok(app)
+}

@@ -21,6 +21,12 @@ pub enum Layer {
     Help,
     Palette,
     Filter,
+    /// The runbook list (and the revert picker).
+    Runbooks,
+    /// The open runbook's pane.
+    Runbook,
+    /// A confirmation popup: typed keys go to the prompt.
+    Confirm,
 }
 
 impl Layer {
@@ -30,13 +36,30 @@ impl Layer {
             Layer::Help => "help",
             Layer::Palette => "palette",
             Layer::Filter => "filter",
+            Layer::Runbooks => "runbooks",
+            Layer::Runbook => "runbook",
+            Layer::Confirm => "confirm",
         }
     }
 
     /// Layers where unbound printable keys are typed into an input line.
     pub fn takes_text(self) -> bool {
-        !matches!(self, Layer::Cockpit)
+        matches!(
+            self,
+            Layer::Help | Layer::Palette | Layer::Filter | Layer::Confirm
+        )
     }
+
+    /// Every layer, in the order help lists them.
+    pub const ALL: [Layer; 7] = [
+        Layer::Cockpit,
+        Layer::Runbooks,
+        Layer::Runbook,
+        Layer::Confirm,
+        Layer::Filter,
+        Layer::Palette,
+        Layer::Help,
+    ];
 }
 
 /// A key with its modifiers, normalised so `G` and `shift-g` are the same key.
@@ -154,6 +177,9 @@ pub struct Keymap {
     pub help: Vec<Binding>,
     pub palette: Vec<Binding>,
     pub filter: Vec<Binding>,
+    pub runbooks: Vec<Binding>,
+    pub runbook: Vec<Binding>,
+    pub confirm: Vec<Binding>,
 }
 
 #[derive(Deserialize)]
@@ -172,6 +198,9 @@ struct RawKeymap {
     help: Vec<RawBinding>,
     palette: Vec<RawBinding>,
     filter: Vec<RawBinding>,
+    runbooks: Vec<RawBinding>,
+    runbook: Vec<RawBinding>,
+    confirm: Vec<RawBinding>,
 }
 
 impl Keymap {
@@ -199,6 +228,9 @@ impl Keymap {
             Layer::Help => &self.help,
             Layer::Palette => &self.palette,
             Layer::Filter => &self.filter,
+            Layer::Runbooks => &self.runbooks,
+            Layer::Runbook => &self.runbook,
+            Layer::Confirm => &self.confirm,
         }
     }
 
@@ -225,6 +257,9 @@ impl Keymap {
         merge(&mut self.help, user.help);
         merge(&mut self.palette, user.palette);
         merge(&mut self.filter, user.filter);
+        merge(&mut self.runbooks, user.runbooks);
+        merge(&mut self.runbook, user.runbook);
+        merge(&mut self.confirm, user.confirm);
     }
 }
 
@@ -262,6 +297,9 @@ fn parse(file: &Path, text: &str) -> Result<Keymap, String> {
         help: layer(raw.help)?,
         palette: layer(raw.palette)?,
         filter: layer(raw.filter)?,
+        runbooks: layer(raw.runbooks)?,
+        runbook: layer(raw.runbook)?,
+        confirm: layer(raw.confirm)?,
     })
 }
 
@@ -284,6 +322,32 @@ mod tests {
         );
         assert_eq!(map.resolve(Layer::Help, key("esc")), Some(&Command::Close));
         assert_eq!(map.resolve(Layer::Palette, key("q")), None);
+    }
+
+    #[test]
+    fn no_write_can_hide_on_lowercase_navigation() {
+        // Every cockpit binding on a bare lowercase letter is navigation or view only.
+        let map = Keymap::default_map();
+        let writes = |c: &Command| {
+            matches!(
+                c,
+                Command::Accept
+                    | Command::Apply
+                    | Command::ApplyFix
+                    | Command::Skip
+                    | Command::Reverts
+            )
+        };
+        for b in map.cockpit.iter().chain(&map.runbooks).chain(&map.runbook) {
+            for k in &b.keys {
+                if let KeyCode::Char(c) = k.code
+                    && k.mods.is_empty()
+                    && c.is_ascii_lowercase()
+                {
+                    assert!(!writes(&b.command), "{k} runs {}", b.command);
+                }
+            }
+        }
     }
 
     #[test]

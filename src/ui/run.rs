@@ -2,7 +2,8 @@
 //! Everything already waiting is handled before one draw, and nothing is drawn
 //! unless the app says it changed, so an idle cockpit only redraws its clock.
 
-use std::path::Path;
+use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -15,7 +16,21 @@ use ratatui::backend::Backend;
 use super::app::{App, Effect, Event};
 use super::theme::Theme;
 use super::view;
+use super::walk::{ActionResult, Purpose, RevertChoice, WalkAudit};
+use crate::action::audit::{AuditLog, AuditRecord};
+use crate::action::confirm::ConfirmedAction;
+use crate::action::executor::{ApplyContext, Executor, Outcome};
 use crate::source::Feed;
+
+/// What the loop reaches outside the app: the config dir (themes), the
+/// executor (absent in a read-only session, so nothing here can reach a
+/// writer) and the audit log for walk records.
+pub struct Io {
+    pub config_dir: Option<std::path::PathBuf>,
+    pub executor: Option<Arc<Executor>>,
+    pub audit: AuditLog,
+    pub operator: String,
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LoopStats {
@@ -57,7 +72,7 @@ pub async fn drive<B: Backend>(
     input: impl Stream<Item = Event> + Unpin,
     mut feed: Feed,
     ticks: impl Stream<Item = DateTime<Utc>> + Unpin,
-    config_dir: Option<&Path>,
+    io: &Io,
     started: Instant,
 ) -> Result<LoopStats>
 where
@@ -67,7 +82,12 @@ where
     let (mut input, mut ticks) = (input.fuse(), ticks.fuse());
     let mut stats = LoopStats::default();
     let mut feed_open = true;
-    loop {
+    // Executor answers come back on this channel; `in_flight` counts applies not yet answered.
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let mut in_flight = 0usize;
+    // Walk records are appended (and fsync'd) in order by one blocking task.
+    let (audit_tx, audit_task) = audit_writer(io.audit.clone());
+    let result = loop {
         if app.take_dirty() {
             terminal.draw(|f| view::draw(f, app))?;
             stats.draws += 1;
@@ -76,6 +96,14 @@ where
             }
         }
         let first = tokio::select! {
+            Some(ev) = done_rx.recv(), if in_flight > 0 => {
+                in_flight -= 1;
+                if let Some(ex) = &io.executor {
+                    // The ledger changed: refresh what the override helpers see.
+                    app.runbooks.overdue = ex.ledger().overdue(app.clock()).unwrap_or_default();
+                }
+                ev
+            }
             Some(ev) = input.next() => ev,
             snap = feed.recv(), if feed_open => match snap {
                 Some(s) => Event::Snapshot(s),
@@ -86,25 +114,162 @@ where
                 }
             },
             Some(now) = ticks.next() => Event::Tick(now),
-            else => return Ok(stats),
+            else => break Ok(stats),
         };
-        let mut batch = vec![first];
+        let mut batch = VecDeque::from([first]);
         loop {
             if let Some(Some(ev)) = input.next().now_or_never() {
-                batch.push(ev);
+                batch.push_back(ev);
             } else if let Ok(s) = feed.try_recv() {
-                batch.push(Event::Snapshot(s));
+                batch.push_back(Event::Snapshot(s));
             } else {
                 break;
             }
         }
-        for ev in batch {
+        let mut quit = false;
+        while let Some(ev) = batch.pop_front() {
             for effect in app.handle(ev) {
                 match effect {
-                    Effect::Quit => return Ok(stats),
-                    Effect::LoadTheme(name) => app.set_theme(Theme::load(&name, config_dir)),
+                    Effect::Quit => quit = true,
+                    Effect::LoadTheme(name) => {
+                        app.set_theme(Theme::load(&name, io.config_dir.as_deref()))
+                    }
+                    Effect::Apply { action, purpose } => match &io.executor {
+                        Some(ex) => {
+                            in_flight += 1;
+                            spawn_apply(app, ex.clone(), action, purpose, done_tx.clone());
+                        }
+                        None => batch.push_back(read_only_outcome(&action, purpose)),
+                    },
+                    Effect::Audit(walk) => {
+                        let source = app
+                            .snapshot
+                            .as_ref()
+                            .map(|s| s.source.label())
+                            .unwrap_or_default();
+                        let _ = audit_tx.send(walk_record(*walk, &io.operator, &source));
+                    }
+                    Effect::ListReverts => {
+                        batch.push_back(Event::Reverts(reverts(io.executor.as_deref())))
+                    }
                 }
             }
         }
+        if quit {
+            break Ok(stats);
+        }
+    };
+    // An apply under way finishes (its result is audited) before the cockpit closes.
+    while in_flight > 0
+        && let Some(ev) = done_rx.recv().await
+    {
+        in_flight -= 1;
+        app.handle(ev);
     }
+    // Let every walk record reach the disk before the cockpit closes.
+    drop(audit_tx);
+    if let Err(e) = audit_task.await {
+        tracing::warn!("audit writer ended badly: {e}");
+    }
+    result
+}
+
+fn audit_writer(
+    log: AuditLog,
+) -> (
+    std::sync::mpsc::Sender<AuditRecord>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel::<AuditRecord>();
+    let task = tokio::task::spawn_blocking(move || {
+        for record in rx {
+            if let Err(e) = log.append(&record) {
+                tracing::error!(
+                    "{}: cannot append to the audit log: {e}",
+                    log.path().display()
+                );
+            }
+        }
+    });
+    (tx, task)
+}
+
+fn walk_record(walk: WalkAudit, operator: &str, source: &str) -> AuditRecord {
+    AuditRecord::new(
+        walk.data_time,
+        operator,
+        source,
+        Some(&walk.runbook),
+        Some(&walk.node),
+        walk.entry,
+    )
+}
+
+/// Run the executor as its own task (it does fsync'd IO and waits on the
+/// API) and send the outcome back to the loop.
+fn spawn_apply(
+    app: &App,
+    ex: Arc<Executor>,
+    action: Box<ConfirmedAction>,
+    purpose: Purpose,
+    done: tokio::sync::mpsc::UnboundedSender<Event>,
+) {
+    let Some(snap) = app.snapshot.clone() else {
+        let _ = done.send(read_only_outcome(&action, purpose));
+        return;
+    };
+    let baseline = app.runbooks.baseline.clone();
+    tokio::spawn(async move {
+        let request = action.request().clone();
+        let mut ctx = ApplyContext::new(&snap);
+        if let Some((rb, node)) = purpose.runbook_node() {
+            ctx = ctx.in_runbook(rb, node);
+        }
+        if let Some(b) = &baseline {
+            ctx = ctx.with_baseline(b);
+        }
+        let outcome = match &purpose {
+            Purpose::Revert { entry_id } => ex.revert(entry_id, *action, ctx).await,
+            Purpose::Node { .. } | Purpose::Fix { .. } => ex.apply(*action, ctx).await,
+        };
+        let _ = done.send(Event::Outcome(Box::new(ActionResult {
+            purpose,
+            request,
+            outcome,
+        })));
+    });
+}
+
+/// The answer when there is no executor (or no data to judge against).
+fn read_only_outcome(action: &ConfirmedAction, purpose: Purpose) -> Event {
+    Event::Outcome(Box::new(ActionResult {
+        purpose,
+        request: action.request().clone(),
+        outcome: Outcome::NotSent {
+            reason: "read-only session: cannot apply".into(),
+        },
+    }))
+}
+
+/// Active ledger entries with the request that reverts each.
+fn reverts(executor: Option<&Executor>) -> Result<Vec<RevertChoice>, String> {
+    let ex = executor.ok_or("read-only session: cannot revert")?;
+    let active = ex
+        .ledger()
+        .active()
+        .map_err(|e| format!("{}: {e}", ex.ledger().path().display()))?;
+    Ok(active
+        .into_iter()
+        .map(|e| RevertChoice {
+            label: format!(
+                "applied {} on {} by {}; revert: {}",
+                e.applied_at.format("%m-%d %H:%M"),
+                e.target,
+                e.operator,
+                e.revert.describe()
+            ),
+            request: ex.revert_request(&e.id),
+            entry_id: e.id,
+        })
+        .collect())
 }

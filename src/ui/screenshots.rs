@@ -78,6 +78,36 @@ pub fn write_all(out: &Path) -> Result<()> {
             48,
         ),
     ];
+    // Spot cascade: the trigger fires at ~6 min; the 15-minute wait ends at the switch.
+    let walk = |plan: &[(u32, &str)], cfg: &Config| {
+        fixtures::sim_walk("spot-cascade", plan, cfg).map_err(|e| eyre!(e))
+    };
+    let to_switch: [(u32, &str); 2] = [(7, "r\n\nx\n"), (16, "")];
+    let read_only = Config {
+        read_only: true,
+        ..Config::default()
+    };
+    let shots: Vec<(&str, App, u16, u16)> = shots
+        .into_iter()
+        .chain([
+            ("runbook-list", walk(&[(7, "r")], &cfg)?, 160, 48),
+            ("runbook-check", walk(&[(7, "r\n")], &cfg)?, 160, 48),
+            ("runbook-action", walk(&to_switch, &cfg)?, 160, 48),
+            (
+                "runbook-confirm",
+                walk(&[to_switch[0], to_switch[1], (0, "Aorch")], &cfg)?,
+                160,
+                48,
+            ),
+            (
+                "runbook-read-only",
+                walk(&[to_switch[0], to_switch[1], (0, "A")], &read_only)?,
+                160,
+                48,
+            ),
+            ("runbook-80x24", walk(&[(7, "r\n")], &cfg)?, 80, 24),
+        ])
+        .collect();
     let rsvg = which("rsvg-convert");
     for (name, app, w, h) in &shots {
         let buf = fixtures::render(app, *w, *h, view::draw);

@@ -324,7 +324,14 @@ mod event_loop {
             stream(key_rx),
             feed,
             stream(tick_rx),
-            None,
+            &super::super::run::Io {
+                config_dir: None,
+                executor: None,
+                audit: crate::action::audit::AuditLog::new(
+                    std::env::temp_dir().join("sitrep-ui-test-unused-audit.jsonl"),
+                ),
+                operator: "test".into(),
+            },
             Instant::now(),
         )
         .await

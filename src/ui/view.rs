@@ -6,7 +6,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
 use super::app::{App, Focus};
-use super::panes::{cache, capacity, cost, detail, events, fleet, header, help, palette, status};
+use super::panes::{
+    cache, capacity, confirm, cost, detail, events, fleet, header, help, palette, runbook,
+    runbooks, status,
+};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -35,6 +38,8 @@ pub fn draw(f: &mut Frame, app: &App) {
         compact(f, body, app);
     }
     status::render(f, bottom, app);
+    runbooks::render(f, area, app);
+    confirm::render(f, area, app);
     help::render(f, area, app);
     palette::render(f, area, app);
 }
@@ -47,12 +52,21 @@ fn cache_height(app: &App, per: u16, cap: u16) -> u16 {
 fn wide(f: &mut Frame, body: Rect, app: &App) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
-    // A short fleet leaves its spare rows to the detail pane.
-    let table_h = (app.rows.len() as u16 + 3).clamp(8, left.height.saturating_sub(13).max(8));
+    // A short fleet leaves its spare rows to the detail pane; an open runbook takes more.
+    let max_table = if walking(app) {
+        12
+    } else {
+        left.height.saturating_sub(13).max(8)
+    };
+    let table_h = (app.rows.len() as u16 + 3).clamp(8, max_table);
     let [table, detail_area] =
         Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(left);
     fleet::render(f, table, app);
-    detail::render(f, detail_area, app);
+    if walking(app) {
+        runbook::render(f, detail_area, app);
+    } else {
+        detail::render(f, detail_area, app);
+    }
     let services = app.rows.len() as u16;
     let [cap, cache_area, ev, cost_area] = Layout::vertical([
         Constraint::Length((services + 2).clamp(4, 11)),
@@ -70,10 +84,19 @@ fn wide(f: &mut Frame, body: Rect, app: &App) {
 /// 80 columns: the table on top; below it the detail beside a stack whose middle
 /// slot shows the capacity mix when that pane has focus, else alarms and events.
 fn compact(f: &mut Frame, body: Rect, app: &App) {
-    let table_h = (body.height * 2 / 5).max(7);
+    // An open runbook needs the rows more than the table does.
+    let table_h = if walking(app) {
+        (body.height / 4).max(5)
+    } else {
+        (body.height * 2 / 5).max(7)
+    };
     let [table, rest] =
         Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(body);
     fleet::render(f, table, app);
+    if walking(app) {
+        runbook::render(f, rest, app);
+        return;
+    }
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(rest);
     detail::render(f, left, app);
@@ -96,7 +119,11 @@ fn compact(f: &mut Frame, body: Rect, app: &App) {
 fn wall(f: &mut Frame, body: Rect, app: &App) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
-    fleet::render(f, left, app);
+    if walking(app) {
+        runbook::render(f, left, app);
+    } else {
+        fleet::render(f, left, app);
+    }
     let [cache_area, ev, cost_area] = Layout::vertical([
         Constraint::Length(cache_height(app, 3, 14)),
         Constraint::Fill(1),
@@ -106,6 +133,11 @@ fn wall(f: &mut Frame, body: Rect, app: &App) {
     cache::render(f, cache_area, app);
     events::render(f, ev, app);
     cost::render(f, cost_area, app);
+}
+
+/// A runbook is open: it takes the detail pane's place.
+fn walking(app: &App) -> bool {
+    app.runbooks.walk.is_some()
 }
 
 fn too_small(f: &mut Frame, area: Rect, app: &App) {

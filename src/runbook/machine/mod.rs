@@ -621,9 +621,17 @@ impl Machine {
         }
         let from = self.current().to_string();
         self.path.pop();
-        let Some(previous) = self.path.pop() else {
+        let Some(mut previous) = self.path.pop() else {
             return;
         };
+        // A wait re-entered may be met at once and walk straight back here:
+        // step over waits to the node before them.
+        while matches!(self.runbook.nodes[previous].kind, NodeKind::Wait(_))
+            && let Some(&before) = self.path.last()
+        {
+            self.path.pop();
+            previous = before;
+        }
         self.current = previous;
         self.log(ec, Walked::Back { from }, fx);
         self.enter(previous, ec, fx);

@@ -579,3 +579,34 @@ fn machines_and_runbooks_can_move_between_tasks() {
     send_sync::<Runbook>();
     send_sync::<crate::runbook::library::Library>();
 }
+
+#[test]
+fn back_from_past_a_met_wait_lands_before_the_wait() {
+    let mut snap = sample::snapshot();
+    let key = sample::service_key();
+    for i in 0..6 {
+        snap.events.push(FleetEvent {
+            at: snap.taken_at - Duration::minutes(i),
+            kind: EventKind::SpotInterruption,
+            service: Some(key.clone()),
+            message: "SpotInterruption".into(),
+        });
+    }
+    let mut w = World::new(snap);
+    let mut m = service_machine("spot-cascade");
+    w.send(&mut m, Event::Evaluate);
+    w.send(&mut m, Event::Choose("yes".into()));
+    w.send(&mut m, Event::TickStep);
+    w.send(&mut m, Event::Choose("local".into()));
+    assert_eq!(m.current(), "sustained");
+    // The interruptions age out of the window: the wait is met and the walk moves on.
+    w.advance(11, |_| {});
+    w.send(&mut m, Event::WaitTick);
+    assert_eq!(m.current(), "dlq");
+    w.send(&mut m, Event::Back);
+    assert_eq!(
+        m.current(),
+        "regional",
+        "not back into the met wait and out again"
+    );
+}

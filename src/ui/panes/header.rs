@@ -25,6 +25,22 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         )),
         None => left.push(Span::styled("waiting for data…", bar.fg(t.muted))),
     }
+    if let Some(crate::model::SourceInfo::Sim { speed, .. }) =
+        app.snapshot.as_ref().map(|s| &s.source)
+        && *speed != 1.0
+    {
+        left.push(Span::styled(format!(" ×{speed}"), bar.fg(t.accent)));
+    }
+    if let Some(d) = &app.runbooks.drill {
+        left.push(Span::raw(" "));
+        left.push(Span::styled(
+            format!(" DRILL {} ", d.scenario),
+            Style::default()
+                .fg(t.bg)
+                .bg(t.warn)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
     if app.read_only {
         left.push(Span::raw(" "));
         left.push(Span::styled(

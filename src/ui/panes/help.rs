@@ -12,7 +12,7 @@ use crate::ui::widgets;
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let Some(state) = &app.help else { return };
     let t = &app.theme;
-    let popup = centered(area, 72, area.height.saturating_sub(4).min(40));
+    let popup = centered(area, 76, area.height.saturating_sub(4).min(40));
     f.render_widget(Clear, popup);
     let block = widgets::pane(t, "Help · keys and commands", true);
     let inner = block.inner(popup);
@@ -23,7 +23,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Span::styled(format!("{}▏", state.filter), t.bold(t.fg)),
     ])];
     let mut rows = Vec::new();
-    for layer in [Layer::Cockpit, Layer::Filter, Layer::Palette, Layer::Help] {
+    for layer in Layer::ALL {
         for b in app.keymap.layer(layer) {
             let keys = b.keys_label();
             let cmd = b.command.to_string();
@@ -32,7 +32,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 continue;
             }
             rows.push(Line::from(vec![
-                Span::styled(format!(" {:<8}", layer.label()), t.style(t.muted)),
+                Span::styled(format!(" {:<9}", layer.label()), t.style(t.muted)),
                 Span::styled(format!("{keys:<22}"), t.bold(t.accent)),
                 Span::styled(format!("{cmd:<14}"), t.style(t.fg)),
                 Span::styled(b.desc.clone(), t.style(t.muted)),

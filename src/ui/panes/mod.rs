@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod capacity;
+pub mod confirm;
 pub mod cost;
 pub mod detail;
 pub mod events;
@@ -9,4 +10,6 @@ pub mod fleet;
 pub mod header;
 pub mod help;
 pub mod palette;
+pub mod runbook;
+pub mod runbooks;
 pub mod status;

@@ -23,15 +23,22 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         let color = if m.error { t.alert } else { t.ok };
         spans.push(Span::styled(format!(" {}", m.text), bar.fg(color)));
     } else {
+        suggestion_badge(&mut spans, app, layer);
         let mut seen = Vec::new();
         // Help and the palette first: from them every other key can be found.
         let bindings = app.keymap.layer(layer);
-        let (first, rest): (Vec<_>, Vec<_>) = bindings
-            .iter()
-            .partition(|b| matches!(b.command, Command::Help | Command::Palette | Command::Quit));
+        let (first, rest): (Vec<_>, Vec<_>) = bindings.iter().partition(|b| {
+            matches!(
+                b.command,
+                Command::Help | Command::Palette | Command::Quit | Command::Runbooks
+            )
+        });
         for b in first.into_iter().chain(rest) {
-            // One hint per command; the help lists every key.
-            if seen.contains(&&b.command) || b.keys.is_empty() {
+            // One hint per command (answers: the first stands for all); the help lists every key.
+            if seen.contains(&&b.command)
+                || b.keys.is_empty()
+                || matches!(b.command, Command::Answer(n) if n > 1)
+            {
                 continue;
             }
             seen.push(&b.command);
@@ -41,11 +48,32 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 bar.fg(t.muted),
             ));
         }
-        if layer.takes_text() && layer != Layer::Help {
+        if layer == Layer::Confirm {
+            spans.push(Span::styled("  y or the name, as asked", bar.fg(t.muted)));
+        } else if layer.takes_text() && layer != Layer::Help {
             spans.push(Span::styled("  type to edit", bar.fg(t.muted)));
         }
     }
     f.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+}
+
+/// A runbook trigger fired and no walk is open: say which, and how to open it.
+fn suggestion_badge(spans: &mut Vec<Span<'static>>, app: &App, layer: Layer) {
+    let t = &app.theme;
+    let Some(first) = app.runbooks.suggestions.first() else {
+        return;
+    };
+    if app.runbooks.walk.is_some() || layer != Layer::Cockpit {
+        return;
+    }
+    let more = match app.runbooks.suggestions.len() {
+        1 => String::new(),
+        n => format!(" +{}", n - 1),
+    };
+    spans.push(Span::styled(
+        format!(" ▲ {} on {}{more} · r ", first.runbook, first.scope),
+        Style::default().fg(t.badge_fg).bg(t.warn),
+    ));
 }
 
 /// The first word of a description, for the one-line hints.
