@@ -60,11 +60,6 @@ pub fn prepare(cfg: &Config, paths: &Paths) -> Result<app::App> {
 /// loop until the operator quits.
 pub fn open_and_drive(cfg: &Config, paths: &Paths, app: &mut app::App) -> Result<()> {
     let started = Instant::now();
-    if cfg.aws.enabled {
-        color_eyre::eyre::bail!(
-            "the AWS source is not wired into the cockpit yet; run without --aws"
-        );
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
