@@ -354,7 +354,7 @@ fn slot_of(entry: &Entry) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::testing::{fleet, svc_key};
+    use crate::action::testing::{fleet, suspend_scale_in, svc_key};
 
     fn at(h: i64) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-21T14:00:00Z")
@@ -514,12 +514,7 @@ mod tests {
             desired: 45,
         };
         assert_eq!(classify(&desired, &snap, None), Kind::Transient);
-        snap.services[0]
-            .scaling
-            .as_mut()
-            .unwrap()
-            .suspended
-            .scale_in = true;
+        suspend_scale_in(&mut snap);
         assert_eq!(classify(&desired, &snap, None), Kind::Override);
     }
 
