@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::calls::{ApiError, all_pages, concurrently};
+use super::calls::{ApiError, all_pages, concurrently, next_page};
 use super::clients::AwsClients;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -111,9 +111,9 @@ pub async fn policies(
             {
                 return Ok(Some((group, value.to_string())));
             }
-            match page.marker() {
-                Some(m) if !m.is_empty() => marker = Some(m.to_string()),
-                _ => return Ok(None),
+            marker = next_page(page.marker());
+            if marker.is_none() {
+                return Ok(None);
             }
         }
     }))

@@ -123,11 +123,17 @@ where
     loop {
         let (items, next) = page(token.take()).await?;
         all.extend(items);
-        match next {
-            Some(t) if !t.is_empty() => token = Some(t),
-            _ => return Ok(all),
+        token = next_page(next.as_deref());
+        if token.is_none() {
+            return Ok(all);
         }
     }
+}
+
+/// The token to ask for the next page with, if there is one: an empty token
+/// ends a listing as well as a missing one.
+pub fn next_page(token: Option<&str>) -> Option<String> {
+    token.filter(|t| !t.is_empty()).map(str::to_string)
 }
 
 fn classify<E>(api: &str, err: &aws_sdk_ecs::error::SdkError<E>) -> ApiError
@@ -249,6 +255,9 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(err.kind, WriteErrorKind::Denied);
+        assert_eq!(next_page(Some("t")), Some("t".into()));
+        assert_eq!(next_page(Some("")), None);
+        assert_eq!(next_page(None), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use aws_sdk_applicationautoscaling::types::{
     PolicyType, ScalableDimension, ScalingActivityStatusCode, ServiceNamespace,
 };
 
-use super::calls::{ApiError, all_pages, concurrently};
+use super::calls::{ApiError, all_pages, concurrently, next_page};
 use super::clients::AwsClients;
 use super::time;
 use crate::model::{
@@ -227,9 +227,9 @@ pub async fn activities(
                 },
             ));
         }
-        match page.next_token() {
-            Some(t) if !t.is_empty() && !reached_seen => token = Some(t.to_string()),
-            _ => break,
+        token = next_page(page.next_token()).filter(|_| !reached_seen);
+        if token.is_none() {
+            break;
         }
     }
     Ok(out)
