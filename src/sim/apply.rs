@@ -132,19 +132,19 @@ impl Simulator {
         let cache = self
             .caches
             .iter()
-            .find(|c| c.id == cache_id)
+            .find(|c| c.spec.id == cache_id)
             .ok_or_else(|| {
                 WriteError::new(
                     WriteErrorKind::NotFound,
                     format!("CacheClusterNotFound: cache cluster {cache_id} not found"),
                 )
             })?;
-        if cache.parameter_group != group {
+        if cache.spec.parameter_group != group {
             return Err(WriteError::new(
                 WriteErrorKind::NotFound,
                 format!(
                     "CacheParameterGroupNotFound: {group} is not the parameter group of {cache_id} ({})",
-                    cache.parameter_group
+                    cache.spec.parameter_group
                 ),
             ));
         }
@@ -164,7 +164,7 @@ impl Simulator {
         for c in self
             .caches
             .iter_mut()
-            .filter(|c| c.parameter_group == group)
+            .filter(|c| c.spec.parameter_group == group)
         {
             c.policy = policy.to_string();
         }
