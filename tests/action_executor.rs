@@ -21,6 +21,13 @@ fn raise_bounds() -> ActionRequest {
     }
 }
 
+/// `raise_bounds()`, confirmed, applied against the fixture fleet outside any runbook.
+async fn apply_raise(rig: &Rig) -> Outcome {
+    rig.executor
+        .apply(confirm(raise_bounds()), ApplyContext::new(&fleet()))
+        .await
+}
+
 #[tokio::test]
 async fn apply_audits_intent_before_the_call_and_result_after() {
     let rig = Rig::new(Ok("RegisterScalableTarget ok".into()));
@@ -134,11 +141,7 @@ async fn writer_error_is_audited_and_leaves_no_ledger_entry() {
         WriteErrorKind::Denied,
         "not authorized; key AKIAIOSFODNN7EXAMPLE",
     )));
-    let snap = fleet();
-    let outcome = rig
-        .executor
-        .apply(confirm(raise_bounds()), ApplyContext::new(&snap))
-        .await;
+    let outcome = apply_raise(&rig).await;
     assert!(
         matches!(outcome, Outcome::Failed { ref error } if error.kind == WriteErrorKind::Denied)
     );
@@ -219,14 +222,10 @@ async fn stale_data_at_apply_time_is_refused() {
 #[tokio::test]
 async fn revert_applies_the_recorded_revert_and_closes_the_entry() {
     let rig = Rig::new(Ok("ok".into()));
-    let snap = fleet();
     let Outcome::Applied {
         ledger: LedgerChange::Recorded(entry),
         ..
-    } = rig
-        .executor
-        .apply(confirm(raise_bounds()), ApplyContext::new(&snap))
-        .await
+    } = apply_raise(&rig).await
     else {
         panic!("not applied")
     };
@@ -315,11 +314,7 @@ async fn unwritable_audit_log_means_nothing_is_sent() {
     // The audit path is a directory: the intent cannot be appended.
     std::fs::create_dir_all(dir.path().join("data/audit.jsonl")).unwrap();
     let rig = Rig::in_dir(dir, Ok("ok".into()));
-    let snap = fleet();
-    let outcome = rig
-        .executor
-        .apply(confirm(raise_bounds()), ApplyContext::new(&snap))
-        .await;
+    let outcome = apply_raise(&rig).await;
     assert!(
         matches!(outcome, Outcome::NotSent { ref reason } if reason.contains("nothing was sent")),
         "{outcome:?}"

@@ -4,7 +4,7 @@
 #[path = "common/moto.rs"]
 mod moto;
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 use moto::moto;
 
@@ -27,18 +27,23 @@ fn sitrep(endpoint: &str) -> Command {
     cmd
 }
 
+/// The JSON a successful run printed (its stderr is the message when it failed).
+fn json_of(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
 #[test]
 fn snapshot_json_matches_the_moto_fleet() {
     let cfg = moto().aws_config();
     let out = sitrep(cfg.endpoint_url.as_deref().unwrap())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let json = json_of(&out);
     assert_eq!(json["schema_version"], 1);
     assert_eq!(json["source"], "aws@us-east-1");
     let services = json["services"].as_array().unwrap();
@@ -100,12 +105,7 @@ fn snapshot_json_defaults_to_the_simulator() {
         .env("SITREP_CONFIG_DIR", env!("CARGO_TARGET_TMPDIR"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = json_of(&out);
     assert_eq!(json["schema_version"], 1);
     assert!(json["source"].as_str().unwrap().starts_with("SIM "));
     assert!(!json["services"].as_array().unwrap().is_empty());

@@ -15,7 +15,7 @@ use super::revert::Revert;
 use crate::config::{Config, Paths};
 
 pub fn audit(paths: &Paths, json: bool) -> Result<ExitCode> {
-    let log = AuditLog::new(paths.audit_log());
+    let log = AuditLog::for_paths(paths);
     let read = log
         .read()
         .wrap_err_with(|| format!("reading {}", log.path().display()))?;

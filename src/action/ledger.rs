@@ -354,13 +354,20 @@ fn slot_of(entry: &Entry) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::testing::{fleet, svc_key};
+    use crate::action::testing::{fleet, suspend_scale_in, svc_key};
 
     fn at(h: i64) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-21T14:00:00Z")
             .unwrap()
             .with_timezone(&Utc)
             + Duration::hours(h)
+    }
+
+    /// A ledger in a fresh directory (kept alive by the returned guard).
+    fn ledger_in_tempdir(revert_after_hours: f64) -> (tempfile::TempDir, Ledger) {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(dir.path().join("ledger.jsonl"), revert_after_hours);
+        (dir, ledger)
     }
 
     fn bounds(min: u32, max: u32) -> ActionRequest {
@@ -392,8 +399,7 @@ mod tests {
 
     #[test]
     fn override_becomes_overdue_after_revert_after_hours() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::new(dir.path().join("ledger.jsonl"), 24.0);
+        let (_dir, ledger) = ledger_in_tempdir(24.0);
         let LedgerChange::Recorded(e) = apply(&ledger, &bounds(100, 200), Some(bounds(10, 50)), 0)
         else {
             panic!("not recorded")
@@ -406,8 +412,7 @@ mod tests {
 
     #[test]
     fn second_override_supersedes_and_keeps_the_first_revert() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::new(dir.path().join("ledger.jsonl"), 24.0);
+        let (_dir, ledger) = ledger_in_tempdir(24.0);
         apply(&ledger, &bounds(10, 200), Some(bounds(10, 50)), 0);
         let LedgerChange::Recorded(second) =
             apply(&ledger, &bounds(100, 200), Some(bounds(10, 200)), 1)
@@ -433,8 +438,7 @@ mod tests {
 
     #[test]
     fn resume_without_suspend_and_forced_deployments_are_not_overrides() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::new(dir.path().join("ledger.jsonl"), 24.0);
+        let (_dir, ledger) = ledger_in_tempdir(24.0);
         let resume = ActionRequest::ResumeScaleIn { service: svc_key() };
         let suspend = ActionRequest::SuspendScaleIn { service: svc_key() };
         assert_eq!(
@@ -448,8 +452,7 @@ mod tests {
 
     #[test]
     fn manual_revert_is_ticked_off_by_hand() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::new(dir.path().join("ledger.jsonl"), 24.0);
+        let (_dir, ledger) = ledger_in_tempdir(24.0);
         let put = ActionRequest::PutScheduledAction {
             service: svc_key(),
             name: "prewarm".into(),
@@ -481,8 +484,7 @@ mod tests {
 
     #[test]
     fn restoring_the_baseline_closes_instead_of_recording() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::new(dir.path().join("ledger.jsonl"), 24.0);
+        let (_dir, ledger) = ledger_in_tempdir(24.0);
         let snap = fleet();
         let baseline = crate::action::baseline::capture(&snap);
         // An override recorded with a revert that is not the baseline (10/50).
@@ -514,19 +516,13 @@ mod tests {
             desired: 45,
         };
         assert_eq!(classify(&desired, &snap, None), Kind::Transient);
-        snap.services[0]
-            .scaling
-            .as_mut()
-            .unwrap()
-            .suspended
-            .scale_in = true;
+        suspend_scale_in(&mut snap);
         assert_eq!(classify(&desired, &snap, None), Kind::Override);
     }
 
     #[test]
     fn kept_entries_stop_being_flagged() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::new(dir.path().join("ledger.jsonl"), 1.0);
+        let (_dir, ledger) = ledger_in_tempdir(1.0);
         let LedgerChange::Recorded(e) = apply(&ledger, &bounds(20, 60), Some(bounds(10, 50)), 0)
         else {
             panic!("not recorded")

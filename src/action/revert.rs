@@ -151,7 +151,7 @@ pub fn revert_of(request: &ActionRequest, before: &FleetSnapshot) -> Option<Reve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::testing::{cache_key, fleet, svc_key};
+    use crate::action::testing::{cache_key, fleet, suspend_scale_in, svc_key};
     use crate::model::{FARGATE, FARGATE_SPOT, ServiceKey, StrategyItem};
 
     fn req(r: ActionRequest) -> Option<Revert> {
@@ -283,12 +283,7 @@ mod tests {
     #[test]
     fn resume_reverts_to_suspend_when_it_was_suspended() {
         let mut snap = fleet();
-        snap.services[0]
-            .scaling
-            .as_mut()
-            .unwrap()
-            .suspended
-            .scale_in = true;
+        suspend_scale_in(&mut snap);
         assert_eq!(
             revert_of(&ActionRequest::ResumeScaleIn { service: svc_key() }, &snap),
             req(ActionRequest::SuspendScaleIn { service: svc_key() })

@@ -7,6 +7,16 @@ pub fn fleet() -> FleetSnapshot {
         .expect("tests/fixtures/action_fleet.json is a FleetSnapshot")
 }
 
+/// Suspend dynamic scale-in on the fixture's scaled service (`svc_key()`).
+pub fn suspend_scale_in(snap: &mut FleetSnapshot) {
+    snap.services[0]
+        .scaling
+        .as_mut()
+        .expect("the fixture's first service has a scalable target")
+        .suspended
+        .scale_in = true;
+}
+
 pub fn svc_key() -> ServiceKey {
     ServiceKey::new("manga", "orchestrator")
 }

@@ -66,7 +66,7 @@ pub fn trackers(
     }
     for (index, cache) in caches.iter().enumerate() {
         for watch in [Watch::CacheWarn, Watch::CacheCritical, Watch::CacheWrites] {
-            all.push(tracker(watch, index, &cache.id, at));
+            all.push(tracker(watch, index, &cache.spec.id, at));
         }
     }
     all

@@ -3,7 +3,6 @@
 use super::scenario::{MAXMEMORY_POLICIES, validate_strategy};
 use super::schedule::Schedule;
 use super::state::SvcState;
-use super::tasks::Step;
 use super::{Simulator, start_deployment};
 use crate::action::request::ActionRequest;
 use crate::model::{EventKind, ScheduledAction, ServiceKey};
@@ -64,15 +63,8 @@ impl Simulator {
         index: usize,
         req: &ActionRequest,
     ) -> Result<String, WriteError> {
-        let mut step = Step {
-            t: self.t,
-            dt: 0,
-            start: self.scenario.start,
-            rng: &mut self.rng,
-            events: &mut self.events,
-            next_task_id: &mut self.next_task_id,
-        };
-        let svc = &mut self.services[index];
+        let (mut step, services) = self.step_parts(0);
+        let svc = &mut services[index];
         match req {
             ActionRequest::SetDesiredCount { desired, .. } => {
                 if *desired > MAX_DESIRED {
@@ -126,7 +118,7 @@ impl Simulator {
                 min,
                 max,
                 ..
-            } => put_scheduled(svc, self.t, name, schedule, *min, *max),
+            } => put_scheduled(svc, step.t, name, schedule, *min, *max),
             ActionRequest::SetMaxmemoryPolicy { .. } => unreachable!("handled by apply"),
         }
     }
@@ -140,19 +132,19 @@ impl Simulator {
         let cache = self
             .caches
             .iter()
-            .find(|c| c.id == cache_id)
+            .find(|c| c.spec.id == cache_id)
             .ok_or_else(|| {
                 WriteError::new(
                     WriteErrorKind::NotFound,
                     format!("CacheClusterNotFound: cache cluster {cache_id} not found"),
                 )
             })?;
-        if cache.parameter_group != group {
+        if cache.spec.parameter_group != group {
             return Err(WriteError::new(
                 WriteErrorKind::NotFound,
                 format!(
                     "CacheParameterGroupNotFound: {group} is not the parameter group of {cache_id} ({})",
-                    cache.parameter_group
+                    cache.spec.parameter_group
                 ),
             ));
         }
@@ -172,7 +164,7 @@ impl Simulator {
         for c in self
             .caches
             .iter_mut()
-            .filter(|c| c.parameter_group == group)
+            .filter(|c| c.spec.parameter_group == group)
         {
             c.policy = policy.to_string();
         }

@@ -18,7 +18,7 @@ const KEYS_PER_PCT: f64 = 2500.0;
 
 pub fn step_cache(cache: &mut CacheState, dt: i64, clients: f64, rng: &mut ChaCha8Rng) {
     let dt_f = dt as f64;
-    let growth = cache.growth_pct_per_hour * dt_f / 3600.0;
+    let growth = cache.spec.growth_pct_per_hour * dt_f / 3600.0;
     cache.noise = cache.noise * 0.98 + (rng.random::<f64>() - 0.5) * 0.3;
     cache.connections = 40.0 + clients;
     let level = match cache.policy.as_str() {
@@ -42,11 +42,12 @@ pub fn step_cache(cache: &mut CacheState, dt: i64, clients: f64, rng: &mut ChaCh
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::fleet::CacheSpec;
     use rand::SeedableRng;
     use std::collections::BTreeMap;
 
     fn cache(policy: &str, pct: f64) -> CacheState {
-        CacheState {
+        crate::sim::init::cache(&CacheSpec {
             id: "c".into(),
             node_type: "cache.r6g.large".into(),
             max_memory_gb: 13.07,
@@ -54,12 +55,8 @@ mod tests {
             policy: policy.into(),
             memory_pct: pct,
             growth_pct_per_hour: 35.0,
-            evictions_per_min: 0.0,
-            writes_failing: false,
-            noise: 0.0,
-            connections: 0.0,
             tags: BTreeMap::new(),
-        }
+        })
     }
 
     fn run(c: &mut CacheState, minutes: i64) {

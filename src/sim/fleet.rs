@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    Arch, FARGATE, FARGATE_SPOT, ScheduledAction, ServiceKey, StrategyItem, Suspended,
-    TargetTrackingPolicy,
+    Arch, FARGATE, FARGATE_SPOT, ScalableTarget, ScheduledAction, ServiceKey, StrategyItem,
+    Suspended, TargetTrackingPolicy,
 };
 
 pub const CLUSTER: &str = "manga-chatbot";
@@ -17,15 +17,6 @@ pub const CLUSTER: &str = "manga-chatbot";
 pub struct DeployConfig {
     pub min_healthy_pct: u32,
     pub max_pct: u32,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ScalingSpec {
-    pub min: u32,
-    pub max: u32,
-    pub suspended: Suspended,
-    pub policies: Vec<TargetTrackingPolicy>,
-    pub scheduled: Vec<ScheduledAction>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -39,7 +30,8 @@ pub struct ServiceSpec {
     pub strategy: Vec<StrategyItem>,
     /// Desired count at start; `None` sizes it from the load at start.
     pub desired: Option<u32>,
-    pub scaling: Option<ScalingSpec>,
+    /// The scalable target at start (the same shape the snapshot reports).
+    pub scaling: Option<ScalableTarget>,
     /// Load at the daily peak, in tasks at 100 % CPU.
     pub peak_load: f64,
     /// Requests per minute one task serves at 100 % CPU.
@@ -101,8 +93,8 @@ pub fn cpu_policy(service: &str) -> TargetTrackingPolicy {
     }
 }
 
-fn scaling(service: &str, min: u32, max: u32) -> ScalingSpec {
-    ScalingSpec {
+fn scaling(service: &str, min: u32, max: u32) -> ScalableTarget {
+    ScalableTarget {
         min,
         max,
         suspended: Suspended::default(),

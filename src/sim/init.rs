@@ -73,17 +73,12 @@ pub fn service(
 
 pub fn cache(spec: &fleet::CacheSpec) -> CacheState {
     CacheState {
-        id: spec.id.clone(),
-        node_type: spec.node_type.clone(),
-        max_memory_gb: spec.max_memory_gb,
-        parameter_group: spec.parameter_group.clone(),
+        spec: spec.clone(),
         policy: spec.policy.clone(),
         memory_pct: spec.memory_pct,
-        growth_pct_per_hour: spec.growth_pct_per_hour,
         evictions_per_min: 0.0,
         writes_failing: false,
         noise: 0.0,
         connections: 0.0,
-        tags: spec.tags.clone(),
     }
 }

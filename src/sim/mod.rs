@@ -160,6 +160,22 @@ impl Simulator {
         }
     }
 
+    /// The shared state one step works with, beside the services it steps
+    /// (split so both can be borrowed mutably at once).
+    fn step_parts(&mut self, dt: i64) -> (Step<'_>, &mut [SvcState]) {
+        (
+            Step {
+                t: self.t,
+                dt,
+                start: self.scenario.start,
+                rng: &mut self.rng,
+                events: &mut self.events,
+                next_task_id: &mut self.next_task_id,
+            },
+            &mut self.services,
+        )
+    }
+
     fn step(&mut self, dt: i64) {
         self.t += dt;
         let t = self.t;
@@ -170,15 +186,8 @@ impl Simulator {
             .rev()
             .find(|r| r.at_s <= t)
             .map_or(0.0, |r| r.per_task_hour);
-        let mut step = Step {
-            t,
-            dt,
-            start: self.scenario.start,
-            rng: &mut self.rng,
-            events: &mut self.events,
-            next_task_id: &mut self.next_task_id,
-        };
-        for svc in &mut self.services {
+        let (mut step, services) = self.step_parts(dt);
+        for svc in services {
             if svc.spec.deploy_at.is_some_and(|d| d > t - dt && d <= t) {
                 start_deployment(
                     svc,
@@ -189,15 +198,8 @@ impl Simulator {
             tasks::step_service(svc, spot_rate, &mut step);
         }
         self.measure(dt);
-        let mut step = Step {
-            t,
-            dt,
-            start: self.scenario.start,
-            rng: &mut self.rng,
-            events: &mut self.events,
-            next_task_id: &mut self.next_task_id,
-        };
-        for svc in &mut self.services {
+        let (mut step, services) = self.step_parts(dt);
+        for svc in services {
             autoscale::step_scaling(svc, &mut step);
         }
         let clients: f64 = self

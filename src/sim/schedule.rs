@@ -167,7 +167,8 @@ fn parse_rate(body: &str) -> Result<Schedule, String> {
         "day" | "days" => 86_400,
         _ => return Err(bad()),
     };
-    Ok(Schedule::Rate(n * unit_s))
+    // A count too large for seconds is as bad as a count of zero.
+    n.checked_mul(unit_s).map(Schedule::Rate).ok_or_else(bad)
 }
 
 #[cfg(test)]
@@ -215,6 +216,7 @@ mod tests {
             "cron(1 1 * *)",
             "at(tomorrow)",
             "rate(0 days)",
+            "rate(9223372036854775807 days)",
             "daily",
         ] {
             assert!(Schedule::parse(bad).is_err(), "{bad}");

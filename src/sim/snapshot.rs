@@ -100,15 +100,15 @@ fn service(s: &SvcState) -> Service {
 
 fn cache(c: &CacheState) -> CacheCluster {
     CacheCluster {
-        id: c.id.clone(),
+        id: c.spec.id.clone(),
         engine: "redis".into(),
-        node_type: c.node_type.clone(),
+        node_type: c.spec.node_type.clone(),
         memory_pct: Some(c.shown_memory_pct()),
-        max_memory_gb: Some(c.max_memory_gb),
+        max_memory_gb: Some(c.spec.max_memory_gb),
         evictions_per_min: Some(c.evictions_per_min),
         connections: Some(c.connections.round()),
         maxmemory_policy: Some(c.policy.clone()),
-        parameter_group: Some(c.parameter_group.clone()),
-        tags: c.tags.clone(),
+        parameter_group: Some(c.spec.parameter_group.clone()),
+        tags: c.spec.tags.clone(),
     }
 }

@@ -6,7 +6,7 @@ use crate::model::{
     DeploymentState, ScheduledAction, ServiceMetrics, StrategyItem, Suspended, TargetTrackingPolicy,
 };
 
-use super::fleet::ServiceSpec;
+use super::fleet::{CacheSpec, ServiceSpec};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TaskState {
@@ -92,19 +92,15 @@ impl SvcState {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct CacheState {
-    pub id: String,
-    pub node_type: String,
-    pub max_memory_gb: f64,
-    pub parameter_group: String,
+    /// What does not change while the simulator runs (its policy and memory do).
+    pub spec: CacheSpec,
     pub policy: String,
     /// The data set's share of maxmemory, before noise.
     pub memory_pct: f64,
-    pub growth_pct_per_hour: f64,
     pub evictions_per_min: f64,
     pub writes_failing: bool,
     pub noise: f64,
     pub connections: f64,
-    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl CacheState {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{LoadEvent, Scenario, ScenarioError, Sla, SpotRate};
-use crate::model::{Arch, FARGATE, FARGATE_SPOT, StrategyItem};
+use crate::model::{Arch, FARGATE, FARGATE_SPOT, ScalableTarget, StrategyItem};
 use crate::sim::fleet::{self, Fleet};
 use crate::sim::schedule::Schedule;
 
@@ -251,7 +251,7 @@ fn apply_service(fleet: &mut Fleet, raw: &RawService) -> Result<(), String> {
     }
     if raw.min.is_some() || raw.max.is_some() || raw.scale_in_suspended.is_some() {
         let name = raw.name.clone();
-        let scaling = spec.scaling.get_or_insert_with(|| fleet::ScalingSpec {
+        let scaling = spec.scaling.get_or_insert_with(|| ScalableTarget {
             min: 1,
             max: 10,
             suspended: Default::default(),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::calls::{ApiError, concurrently};
+use super::calls::{ApiError, all_pages, concurrently, next_page};
 use super::clients::AwsClients;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -16,9 +16,7 @@ pub struct CacheInfo {
 }
 
 pub async fn clusters(c: &AwsClients) -> Result<Vec<CacheInfo>, ApiError> {
-    let mut out = Vec::new();
-    let mut marker = None;
-    loop {
+    let mut out = all_pages(|marker| async move {
         let page = c
             .calls
             .run(
@@ -27,30 +25,29 @@ pub async fn clusters(c: &AwsClients) -> Result<Vec<CacheInfo>, ApiError> {
                     .describe_cache_clusters()
                     .show_cache_node_info(true)
                     .max_records(100)
-                    .set_marker(marker.take())
+                    .set_marker(marker)
                     .send(),
             )
             .await?;
-        for cc in page.cache_clusters() {
-            let Some(id) = cc.cache_cluster_id() else {
-                continue;
-            };
-            out.push(CacheInfo {
-                id: id.to_string(),
-                arn: cc.arn().map(str::to_string),
-                engine: cc.engine().unwrap_or("").to_string(),
-                node_type: cc.cache_node_type().unwrap_or("").to_string(),
-                parameter_group: cc
-                    .cache_parameter_group()
-                    .and_then(|g| g.cache_parameter_group_name())
-                    .map(str::to_string),
-            });
-        }
-        match page.marker() {
-            Some(m) if !m.is_empty() => marker = Some(m.to_string()),
-            _ => break,
-        }
-    }
+        let found = page
+            .cache_clusters()
+            .iter()
+            .filter_map(|cc| {
+                Some(CacheInfo {
+                    id: cc.cache_cluster_id()?.to_string(),
+                    arn: cc.arn().map(str::to_string),
+                    engine: cc.engine().unwrap_or("").to_string(),
+                    node_type: cc.cache_node_type().unwrap_or("").to_string(),
+                    parameter_group: cc
+                        .cache_parameter_group()
+                        .and_then(|g| g.cache_parameter_group_name())
+                        .map(str::to_string),
+                })
+            })
+            .collect();
+        Ok((found, page.marker().map(str::to_string)))
+    })
+    .await?;
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
 }
@@ -114,9 +111,9 @@ pub async fn policies(
             {
                 return Ok(Some((group, value.to_string())));
             }
-            match page.marker() {
-                Some(m) if !m.is_empty() => marker = Some(m.to_string()),
-                _ => return Ok(None),
+            marker = next_page(page.marker());
+            if marker.is_none() {
+                return Ok(None);
             }
         }
     }))

@@ -110,6 +110,32 @@ where
         .await
 }
 
+/// Every item of a listing that pages with a token: `page` is called with the
+/// token from the last page (`None` first) and answers that page's items and its
+/// next token. An empty token ends the listing as well as a missing one.
+pub async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, ApiError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), ApiError>>,
+{
+    let mut all = Vec::new();
+    let mut token = None;
+    loop {
+        let (items, next) = page(token.take()).await?;
+        all.extend(items);
+        token = next_page(next.as_deref());
+        if token.is_none() {
+            return Ok(all);
+        }
+    }
+}
+
+/// The token to ask for the next page with, if there is one: an empty token
+/// ends a listing as well as a missing one.
+pub fn next_page(token: Option<&str>) -> Option<String> {
+    token.filter(|t| !t.is_empty()).map(str::to_string)
+}
+
 fn classify<E>(api: &str, err: &aws_sdk_ecs::error::SdkError<E>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -203,6 +229,36 @@ pub fn kind_of_code(code: &str, message: &str) -> WriteErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn all_pages_follows_tokens_until_none_or_empty() {
+        let mut asked = Vec::new();
+        let items = all_pages(|token: Option<String>| {
+            asked.push(token.clone());
+            let answer = match token.as_deref() {
+                None => (vec![1, 2], Some("a".to_string())),
+                Some("a") => (vec![3], Some("b".to_string())),
+                _ => (vec![4], Some(String::new())),
+            };
+            async move { Ok(answer) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(items, [1, 2, 3, 4]);
+        assert_eq!(asked, [None, Some("a".into()), Some("b".into())]);
+        let err = all_pages(|_| async {
+            Err::<(Vec<u8>, _), _>(ApiError {
+                kind: WriteErrorKind::Denied,
+                message: "ecs:ListTasks: denied".into(),
+            })
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind, WriteErrorKind::Denied);
+        assert_eq!(next_page(Some("t")), Some("t".into()));
+        assert_eq!(next_page(Some("")), None);
+        assert_eq!(next_page(None), None);
+    }
 
     #[test]
     fn codes_map_to_kinds() {

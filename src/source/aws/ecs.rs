@@ -7,7 +7,7 @@ use aws_sdk_ecs::types::{
     CpuArchitecture, DeploymentRolloutState, DesiredStatus, ServiceField, TaskStopCode,
 };
 
-use super::calls::{ApiError, concurrently};
+use super::calls::{ApiError, all_pages, concurrently};
 use super::clients::AwsClients;
 use super::time;
 use crate::model::{
@@ -72,9 +72,7 @@ pub async fn clusters(
     wanted: &[String],
 ) -> Result<(Vec<ClusterInfo>, Vec<String>), ApiError> {
     let names = if wanted.is_empty() {
-        let mut arns = Vec::new();
-        let mut token = None;
-        loop {
+        all_pages(|token| async move {
             let page = c
                 .calls
                 .run(
@@ -82,17 +80,16 @@ pub async fn clusters(
                     c.ecs
                         .list_clusters()
                         .max_results(100)
-                        .set_next_token(token.take())
+                        .set_next_token(token)
                         .send(),
                 )
                 .await?;
-            arns.extend(page.cluster_arns().iter().cloned());
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
-        arns
+            Ok((
+                page.cluster_arns().to_vec(),
+                page.next_token().map(str::to_string),
+            ))
+        })
+        .await?
     } else {
         wanted.to_vec()
     };
@@ -163,9 +160,7 @@ pub async fn services(c: &AwsClients, clusters: &[String]) -> Result<Vec<Service
 }
 
 async fn list_service_arns(c: &AwsClients, cluster: &str) -> Result<Vec<String>, ApiError> {
-    let mut arns = Vec::new();
-    let mut token = None;
-    loop {
+    all_pages(|token| async move {
         let page = c
             .calls
             .run(
@@ -174,16 +169,16 @@ async fn list_service_arns(c: &AwsClients, cluster: &str) -> Result<Vec<String>,
                     .list_services()
                     .cluster(cluster)
                     .max_results(100)
-                    .set_next_token(token.take())
+                    .set_next_token(token)
                     .send(),
             )
             .await?;
-        arns.extend(page.service_arns().iter().cloned());
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(arns),
-        }
-    }
+        Ok((
+            page.service_arns().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await
 }
 
 fn service_info(cluster: &str, s: &aws_sdk_ecs::types::Service) -> Option<ServiceInfo> {
@@ -360,28 +355,29 @@ async fn list_task_arns(
     cluster: &str,
     status: DesiredStatus,
 ) -> Result<Vec<String>, ApiError> {
-    let mut arns = Vec::new();
-    let mut token = None;
-    loop {
-        let page = c
-            .calls
-            .run(
-                "ecs:ListTasks",
-                c.ecs
-                    .list_tasks()
-                    .cluster(cluster)
-                    .desired_status(status.clone())
-                    .max_results(100)
-                    .set_next_token(token.take())
-                    .send(),
-            )
-            .await?;
-        arns.extend(page.task_arns().iter().cloned());
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(arns),
+    all_pages(|token| {
+        let status = status.clone();
+        async move {
+            let page = c
+                .calls
+                .run(
+                    "ecs:ListTasks",
+                    c.ecs
+                        .list_tasks()
+                        .cluster(cluster)
+                        .desired_status(status)
+                        .max_results(100)
+                        .set_next_token(token)
+                        .send(),
+                )
+                .await?;
+            Ok((
+                page.task_arns().to_vec(),
+                page.next_token().map(str::to_string),
+            ))
         }
-    }
+    })
+    .await
 }
 
 async fn describe_tasks(

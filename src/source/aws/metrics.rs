@@ -8,7 +8,7 @@ use aws_sdk_cloudwatch::types::{
 };
 use chrono::{DateTime, Utc};
 
-use super::calls::{ApiError, concurrently};
+use super::calls::{ApiError, all_pages, concurrently};
 use super::clients::AwsClients;
 use super::time;
 use crate::config::CustomMetric;
@@ -173,43 +173,49 @@ pub async fn read(
                     .enumerate()
                     .map(|(i, q)| request(&format!("q{}", base + i), q))
                     .collect();
-                let mut latest: BTreeMap<usize, f64> = BTreeMap::new();
-                let mut token = None;
-                loop {
-                    let page = c
-                        .calls
-                        .run(
-                            "cloudwatch:GetMetricData",
-                            c.cloudwatch
-                                .get_metric_data()
-                                .set_metric_data_queries(Some(requests.clone()))
-                                .start_time(start)
-                                .end_time(end)
-                                .scan_by(ScanBy::TimestampDescending)
-                                .set_next_token(token.take())
-                                .send(),
-                        )
-                        .await?;
-                    for r in page.metric_data_results() {
-                        let index = r
-                            .id()
-                            .and_then(|id| id.strip_prefix('q'))
-                            .and_then(|n| n.parse::<usize>().ok());
-                        let newest = r
-                            .timestamps()
-                            .iter()
-                            .zip(r.values())
-                            .max_by_key(|(t, _)| (t.secs(), t.subsec_nanos()))
-                            .map(|(_, v)| *v);
-                        if let (Some(index), Some(v)) = (index, newest) {
-                            latest.entry(index).or_insert(v);
+                let found = all_pages(|token| {
+                    let requests = requests.clone();
+                    async move {
+                        let page = c
+                            .calls
+                            .run(
+                                "cloudwatch:GetMetricData",
+                                c.cloudwatch
+                                    .get_metric_data()
+                                    .set_metric_data_queries(Some(requests))
+                                    .start_time(start)
+                                    .end_time(end)
+                                    .scan_by(ScanBy::TimestampDescending)
+                                    .set_next_token(token)
+                                    .send(),
+                            )
+                            .await?;
+                        let mut found = Vec::new();
+                        for r in page.metric_data_results() {
+                            let index = r
+                                .id()
+                                .and_then(|id| id.strip_prefix('q'))
+                                .and_then(|n| n.parse::<usize>().ok());
+                            let newest = r
+                                .timestamps()
+                                .iter()
+                                .zip(r.values())
+                                .max_by_key(|(t, _)| (t.secs(), t.subsec_nanos()))
+                                .map(|(_, v)| *v);
+                            if let (Some(index), Some(v)) = (index, newest) {
+                                found.push((index, v));
+                            }
                         }
+                        Ok((found, page.next_token().map(str::to_string)))
                     }
-                    match page.next_token() {
-                        Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                        _ => return Ok(latest),
-                    }
+                })
+                .await?;
+                // Pages run newest first: the first value seen per query is the latest.
+                let mut latest: BTreeMap<usize, f64> = BTreeMap::new();
+                for (index, v) in found {
+                    latest.entry(index).or_insert(v);
                 }
+                Ok(latest)
             }),
     )
     .await?;
@@ -280,9 +286,7 @@ fn request(id: &str, q: &Query) -> MetricDataQuery {
 
 /// Every metric alarm's state; the subject is the service or cache it watches.
 pub async fn alarms(c: &AwsClients) -> Result<Vec<Alarm>, ApiError> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
+    let mut out = all_pages(|token| async move {
         let page = c
             .calls
             .run(
@@ -290,10 +294,11 @@ pub async fn alarms(c: &AwsClients) -> Result<Vec<Alarm>, ApiError> {
                 c.cloudwatch
                     .describe_alarms()
                     .max_records(100)
-                    .set_next_token(token.take())
+                    .set_next_token(token)
                     .send(),
             )
             .await?;
+        let mut found = Vec::new();
         for a in page.metric_alarms() {
             let Some(name) = a.alarm_name() else {
                 continue;
@@ -313,7 +318,7 @@ pub async fn alarms(c: &AwsClients) -> Result<Vec<Alarm>, ApiError> {
                 (_, _, Some(cache)) => Some(cache.to_string()),
                 _ => None,
             };
-            out.push(Alarm {
+            found.push(Alarm {
                 name: name.to_string(),
                 state: match a.state_value() {
                     Some(StateValue::Alarm) => AlarmState::Alarm,
@@ -328,11 +333,9 @@ pub async fn alarms(c: &AwsClients) -> Result<Vec<Alarm>, ApiError> {
                 subject,
             });
         }
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
+        Ok((found, page.next_token().map(str::to_string)))
+    })
+    .await?;
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }

@@ -8,7 +8,7 @@ use aws_sdk_applicationautoscaling::types::{
     PolicyType, ScalableDimension, ScalingActivityStatusCode, ServiceNamespace,
 };
 
-use super::calls::{ApiError, concurrently};
+use super::calls::{ApiError, all_pages, concurrently, next_page};
 use super::clients::AwsClients;
 use super::time;
 use crate::model::{
@@ -37,34 +37,30 @@ pub async fn targets(
     keys: &[ServiceKey],
 ) -> Result<BTreeMap<ServiceKey, TargetInfo>, ApiError> {
     let ids: Vec<String> = keys.iter().map(ServiceKey::resource_id).collect();
-    let pages = concurrently(
-        ids.chunks(50)
-            .map(<[String]>::to_vec)
-            .map(|chunk| async move {
-                let mut found = Vec::new();
-                let mut token = None;
-                loop {
-                    let page = c
-                        .calls
-                        .run(
-                            "application-autoscaling:DescribeScalableTargets",
-                            c.scaling
-                                .describe_scalable_targets()
-                                .service_namespace(ServiceNamespace::Ecs)
-                                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                                .set_resource_ids(Some(chunk.clone()))
-                                .set_next_token(token.take())
-                                .send(),
-                        )
-                        .await?;
-                    found.extend(page.scalable_targets().iter().cloned());
-                    match page.next_token() {
-                        Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                        _ => return Ok(found),
-                    }
-                }
-            }),
-    )
+    let pages = concurrently(ids.chunks(50).map(<[String]>::to_vec).map(|chunk| {
+        all_pages(move |token| {
+            let chunk = chunk.clone();
+            async move {
+                let page = c
+                    .calls
+                    .run(
+                        "application-autoscaling:DescribeScalableTargets",
+                        c.scaling
+                            .describe_scalable_targets()
+                            .service_namespace(ServiceNamespace::Ecs)
+                            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                            .set_resource_ids(Some(chunk))
+                            .set_next_token(token)
+                            .send(),
+                    )
+                    .await?;
+                Ok((
+                    page.scalable_targets().to_vec(),
+                    page.next_token().map(str::to_string),
+                ))
+            }
+        })
+    }))
     .await?;
     Ok(pages
         .into_iter()
@@ -91,9 +87,7 @@ pub async fn targets(
 pub async fn policies(
     c: &AwsClients,
 ) -> Result<BTreeMap<ServiceKey, Vec<TargetTrackingPolicy>>, ApiError> {
-    let mut out: BTreeMap<ServiceKey, Vec<TargetTrackingPolicy>> = BTreeMap::new();
-    let mut token = None;
-    loop {
+    let found = all_pages(|token| async move {
         let page = c
             .calls
             .run(
@@ -102,10 +96,11 @@ pub async fn policies(
                     .describe_scaling_policies()
                     .service_namespace(ServiceNamespace::Ecs)
                     .max_results(50)
-                    .set_next_token(token.take())
+                    .set_next_token(token)
                     .send(),
             )
             .await?;
+        let mut found = Vec::new();
         for p in page.scaling_policies() {
             let (Some(key), PolicyType::TargetTrackingScaling, Some(conf)) = (
                 key_of(p.resource_id()),
@@ -123,28 +118,28 @@ pub async fn policies(
                         .map(str::to_string)
                 })
                 .unwrap_or_else(|| "custom".into());
-            out.entry(key).or_default().push(TargetTrackingPolicy {
-                name: p.policy_name().to_string(),
-                metric,
-                target: conf.target_value(),
-                scale_out_cooldown_s: seconds(conf.scale_out_cooldown()),
-                scale_in_cooldown_s: seconds(conf.scale_in_cooldown()),
-                disable_scale_in: conf.disable_scale_in() == Some(true),
-            });
+            found.push((
+                key,
+                TargetTrackingPolicy {
+                    name: p.policy_name().to_string(),
+                    metric,
+                    target: conf.target_value(),
+                    scale_out_cooldown_s: seconds(conf.scale_out_cooldown()),
+                    scale_in_cooldown_s: seconds(conf.scale_in_cooldown()),
+                    disable_scale_in: conf.disable_scale_in() == Some(true),
+                },
+            ));
         }
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(out),
-        }
-    }
+        Ok((found, page.next_token().map(str::to_string)))
+    })
+    .await?;
+    Ok(by_service(found))
 }
 
 pub async fn scheduled(
     c: &AwsClients,
 ) -> Result<BTreeMap<ServiceKey, Vec<ScheduledAction>>, ApiError> {
-    let mut out: BTreeMap<ServiceKey, Vec<ScheduledAction>> = BTreeMap::new();
-    let mut token = None;
-    loop {
+    let found = all_pages(|token| async move {
         let page = c
             .calls
             .run(
@@ -153,31 +148,34 @@ pub async fn scheduled(
                     .describe_scheduled_actions()
                     .service_namespace(ServiceNamespace::Ecs)
                     .max_results(50)
-                    .set_next_token(token.take())
+                    .set_next_token(token)
                     .send(),
             )
             .await?;
+        let mut found = Vec::new();
         for a in page.scheduled_actions() {
             let Some(key) = key_of(a.resource_id()) else {
                 continue;
             };
             let target = a.scalable_target_action();
-            out.entry(key).or_default().push(ScheduledAction {
-                name: a.scheduled_action_name().to_string(),
-                schedule: a.schedule().to_string(),
-                min: target
-                    .and_then(|t| t.min_capacity())
-                    .and_then(|n| u32::try_from(n).ok()),
-                max: target
-                    .and_then(|t| t.max_capacity())
-                    .and_then(|n| u32::try_from(n).ok()),
-            });
+            found.push((
+                key,
+                ScheduledAction {
+                    name: a.scheduled_action_name().to_string(),
+                    schedule: a.schedule().to_string(),
+                    min: target
+                        .and_then(|t| t.min_capacity())
+                        .and_then(|n| u32::try_from(n).ok()),
+                    max: target
+                        .and_then(|t| t.max_capacity())
+                        .and_then(|n| u32::try_from(n).ok()),
+                },
+            ));
         }
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(out),
-        }
-    }
+        Ok((found, page.next_token().map(str::to_string)))
+    })
+    .await?;
+    Ok(by_service(found))
 }
 
 /// Recent scaling activities not seen before, newest pages first; stops at the
@@ -229,12 +227,21 @@ pub async fn activities(
                 },
             ));
         }
-        match page.next_token() {
-            Some(t) if !t.is_empty() && !reached_seen => token = Some(t.to_string()),
-            _ => break,
+        token = next_page(page.next_token()).filter(|_| !reached_seen);
+        if token.is_none() {
+            break;
         }
     }
     Ok(out)
+}
+
+/// Group per-service items, keeping the order they were read in.
+fn by_service<T>(items: Vec<(ServiceKey, T)>) -> BTreeMap<ServiceKey, Vec<T>> {
+    let mut out: BTreeMap<ServiceKey, Vec<T>> = BTreeMap::new();
+    for (key, item) in items {
+        out.entry(key).or_default().push(item);
+    }
+    out
 }
 
 fn seconds(n: Option<i32>) -> u32 {
