@@ -16,6 +16,8 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
 use tokio::sync::{mpsc, watch};
 
 use moto::moto;
@@ -145,12 +147,12 @@ impl Operator {
     }
 }
 
-/// Run the cockpit on moto until the script ends; returns the app and the last frame.
+/// Run the cockpit on moto until the script ends; returns the app and the last frame drawn.
 async fn run_cockpit(
     dir: &std::path::Path,
     read_only: bool,
     script: impl AsyncFnOnce(&mut Operator),
-) -> (App, String) {
+) -> (App, Buffer) {
     let cfg = Config {
         read_only,
         aws: moto().aws_config(),
@@ -227,14 +229,26 @@ async fn run_cockpit(
     stats.expect("the loop ends cleanly");
     poller.abort();
     relay.abort();
-    let frame = buffer_text(terminal.backend().buffer());
-    (app, frame)
+    (app, terminal.backend().buffer().clone())
 }
 
 async fn bounded<T>(what: &str, fut: impl Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(50), fut)
         .await
         .unwrap_or_else(|_| panic!("{what} did not finish within 50 s"))
+}
+
+/// Foreground colour of the first cell of the first place `text` is drawn.
+fn colour_of(buffer: &Buffer, text: &str) -> Color {
+    let area = buffer.area;
+    for y in 0..area.height {
+        let row: String = (0..area.width).map(|x| buffer[(x, y)].symbol()).collect();
+        if let Some(at) = row.find(text) {
+            let x = row[..at].chars().count() as u16;
+            return buffer[(x, y)].fg;
+        }
+    }
+    panic!("`{text}` is not on the screen:\n{}", buffer_text(buffer))
 }
 
 /// The scalable target's (min, max) and the service's desired count, read from moto.
@@ -315,7 +329,7 @@ async fn walking_ecs_saturation_raises_max_and_desired_on_moto_audited_with_reve
     assert_eq!(moto_state(&clients).await, (2, 50, 12), "the seeded fleet");
     let dir = tempfile::tempdir().unwrap();
 
-    let (app, frame) = run_cockpit(dir.path(), false, async |op: &mut Operator| {
+    let (app, buffer) = run_cockpit(dir.path(), false, async |op: &mut Operator| {
         op.walk_to_raise_max().await;
         // Raising bounds is not risky: y confirms.
         op.press("Ay");
@@ -340,6 +354,7 @@ async fn walking_ecs_saturation_raises_max_and_desired_on_moto_audited_with_reve
         .await;
     })
     .await;
+    let frame = buffer_text(&buffer);
 
     // moto's fleet changed as the runbook proposed.
     assert_eq!(moto_state(&clients).await, (2, 200, 120));
@@ -362,11 +377,14 @@ async fn walking_ecs_saturation_raises_max_and_desired_on_moto_audited_with_reve
         line.starts_with("applied: ecs:UpdateService manga/orchestrator: desired 120"),
         "{line}"
     );
-    // The last frame shows the walk where it is and the outcome line.
+    // The last frame shows the walk where it is and the outcome line, in the success colour.
     assert!(frame.contains("Wait for the Fargate start lag"), "{frame}");
+    let outcome = "applied: ecs:UpdateService manga/orchestrator: desired";
+    assert!(frame.contains(outcome), "{frame}");
+    assert_eq!(colour_of(&buffer, outcome), Theme::dark().ok, "{frame}");
     assert!(
-        frame.contains("applied: ecs:UpdateService manga/orchestrator: desired 120"),
-        "{frame}"
+        frame.contains("2-200"),
+        "the fleet table reads the new max: {frame}"
     );
 
     // The audit log: intent then result, both ok, for each applied node.
@@ -500,11 +518,12 @@ async fn read_only_walk_refuses_apply_and_sends_no_mutating_call() {
     m.api("POST", "/moto-api/recorder/reset-recording");
     m.api("POST", "/moto-api/recorder/start-recording");
 
-    let (app, frame) = run_cockpit(dir.path(), true, async |op: &mut Operator| {
+    let (app, buffer) = run_cockpit(dir.path(), true, async |op: &mut Operator| {
         op.walk_to_raise_max().await;
         op.press("A");
     })
     .await;
+    let frame = buffer_text(&buffer);
 
     m.api("POST", "/moto-api/recorder/stop-recording");
     let recording = m.api("GET", "/moto-api/recorder/download-recording");
@@ -528,7 +547,9 @@ async fn read_only_walk_refuses_apply_and_sends_no_mutating_call() {
     let walk = app.runbooks.walk.as_ref().expect("the walk is open");
     assert_eq!(walk.machine.current(), "raise-max", "nothing applied, held");
     assert!(walk.last_outcome.is_none());
-    assert!(frame.contains("read-only session: cannot apply"), "{frame}");
+    let refusal = "read-only session: cannot apply";
+    assert!(frame.contains(refusal), "{frame}");
+    assert_ne!(colour_of(&buffer, refusal), Theme::dark().ok, "{frame}");
     assert!(frame.contains("RegisterScalableTarget"), "{frame}");
     // Walk records are still kept locally; no intent or result was ever written.
     let records = AuditLog::new(dir.path().join("audit.jsonl"))
