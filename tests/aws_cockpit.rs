@@ -324,7 +324,6 @@ fn executor_records<'a>(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn walking_ecs_saturation_raises_max_and_desired_on_moto_audited_with_reverts() {
     let _serial = SERIAL.lock().await;
-    let started = Instant::now();
     let clients = AwsClients::new(&moto().aws_config()).await.unwrap();
     assert_eq!(moto_state(&clients).await, (2, 50, 12), "the seeded fleet");
     let dir = tempfile::tempdir().unwrap();
@@ -465,7 +464,6 @@ async fn walking_ecs_saturation_raises_max_and_desired_on_moto_audited_with_reve
     );
 
     restore_seed(&clients).await;
-    eprintln!("writable walk on moto: {:?}", started.elapsed());
 }
 
 /// The operation of one request moto recorded: `X-Amz-Target` (JSON protocols) or `Action=` (query).

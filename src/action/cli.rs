@@ -168,7 +168,6 @@ pub fn baseline_capture(cfg: &Config, paths: &Paths, out: Option<PathBuf>) -> Re
     Ok(ExitCode::SUCCESS)
 }
 
-
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
