@@ -213,6 +213,7 @@ pub fn load_with(
     apply_profile_pin(&mut cfg, flags);
     apply_env(&mut cfg, env)?;
     apply_flags(&mut cfg, flags);
+    check(&cfg)?;
     Ok(cfg)
 }
 
@@ -301,10 +302,24 @@ fn apply_env(cfg: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> color_ey
         cfg.sim.speed = v
             .parse::<f64>()
             .ok()
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .ok_or_else(|| {
-                color_eyre::eyre::eyre!("SITREP_SPEED={v:?}: expected a positive number")
-            })?;
+            .filter(|s| speed_ok(*s))
+            .ok_or_else(|| color_eyre::eyre::eyre!("SITREP_SPEED={v:?}: {SPEED_RANGE}"))?;
+    }
+    Ok(())
+}
+
+/// Fastest simulator: an hour of fleet per real second keeps each tick's work bounded.
+const MAX_SPEED: f64 = 3600.0;
+const SPEED_RANGE: &str = "expected simulated seconds per real second, 0 (paused) to 3600";
+
+fn speed_ok(speed: f64) -> bool {
+    (0.0..=MAX_SPEED).contains(&speed)
+}
+
+/// Values every layer may set but no layer may set out of range.
+fn check(cfg: &Config) -> color_eyre::Result<()> {
+    if !speed_ok(cfg.sim.speed) {
+        color_eyre::eyre::bail!("speed {}: {SPEED_RANGE}", cfg.sim.speed);
     }
     Ok(())
 }
@@ -407,6 +422,19 @@ revert_after_hours = 24.0
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn speed_out_of_range_is_an_error_not_a_hang() {
+        for bad in [f64::INFINITY, f64::NAN, -1.0, 1e9] {
+            let mut cfg = Config::default();
+            cfg.sim.speed = bad;
+            let err = check(&cfg).unwrap_err().to_string();
+            assert!(err.contains("0 (paused) to 3600"), "{err}");
+        }
+        let mut cfg = Config::default();
+        cfg.sim.speed = 0.0;
+        assert!(check(&cfg).is_ok());
+    }
     use crate::cli::GlobalArgs;
 
     fn paths(dir: &Path) -> Paths {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use super::vars::FleetVars;
 use crate::action::baseline::{self, Baseline};
 use crate::action::ledger;
 use crate::model::history::FleetHistory;
@@ -106,12 +107,14 @@ impl OverrideFacts {
     }
 }
 
-/// Everything an evaluation reads. Cheap to build: all borrows.
+/// Everything an evaluation reads: borrows, plus the fleet aggregates computed
+/// once per snapshot (every scope's evaluation shares them).
 #[derive(Clone, Copy, Debug)]
 pub struct EvalContext<'a> {
     pub snapshot: &'a FleetSnapshot,
     pub history: &'a FleetHistory,
     pub facts: &'a OverrideFacts,
+    pub fleet: FleetVars,
 }
 
 impl<'a> EvalContext<'a> {
@@ -124,6 +127,7 @@ impl<'a> EvalContext<'a> {
             snapshot,
             history,
             facts,
+            fleet: FleetVars::from_snapshot(snapshot),
         }
     }
 

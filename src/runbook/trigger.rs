@@ -16,42 +16,52 @@ pub struct Suggestion {
 /// Every scope of the runbook's kind for which its trigger is true. A trigger
 /// that fails to evaluate for a scope does not match it.
 pub fn matching(rb: &Runbook, ec: &EvalContext<'_>) -> Vec<Suggestion> {
-    let Some(trigger) = &rb.trigger else {
-        return Vec::new();
-    };
-    let scopes: Vec<Scope> = match rb.scope {
-        ScopeKind::Service => ec
-            .snapshot
-            .services
-            .iter()
-            .map(|s| Scope::Service(s.key.clone()))
-            .collect(),
-        ScopeKind::Cache => ec
-            .snapshot
-            .caches
-            .iter()
-            .map(|c| Scope::Cache(c.id.clone()))
-            .collect(),
-    };
-    scopes
-        .into_iter()
-        .filter_map(|scope| {
-            let eval = Evaluator::new(ec, &scope);
-            eval.eval_bool(&trigger.when)
-                .ok()
-                .filter(|&hit| hit)
-                .map(|_| Suggestion {
-                    runbook: rb.id.clone(),
-                    why: eval.render(&trigger.why),
-                    scope,
-                })
-        })
-        .collect()
+    suggest_among(&[rb], ec)
 }
 
 /// Suggestions of every runbook, in library order.
 pub fn suggest(runbooks: &[std::sync::Arc<Runbook>], ec: &EvalContext<'_>) -> Vec<Suggestion> {
-    runbooks.iter().flat_map(|rb| matching(rb, ec)).collect()
+    let runbooks: Vec<&Runbook> = runbooks.iter().map(|rb| rb.as_ref()).collect();
+    suggest_among(&runbooks, ec)
+}
+
+/// Scope by scope: one evaluator per scope serves every runbook's trigger,
+/// because building it is the expensive part.
+fn suggest_among(runbooks: &[&Runbook], ec: &EvalContext<'_>) -> Vec<Suggestion> {
+    let services = ec
+        .snapshot
+        .services
+        .iter()
+        .map(|s| (ScopeKind::Service, Scope::Service(s.key.clone())));
+    let caches = ec
+        .snapshot
+        .caches
+        .iter()
+        .map(|c| (ScopeKind::Cache, Scope::Cache(c.id.clone())));
+    let mut found: Vec<(usize, Suggestion)> = Vec::new();
+    for (kind, scope) in services.chain(caches) {
+        let triggered = runbooks.iter().enumerate().filter_map(|(i, &rb)| {
+            rb.trigger
+                .as_ref()
+                .filter(|_| rb.scope == kind)
+                .map(|t| (i, rb, t))
+        });
+        let mut eval = None;
+        for (i, rb, trigger) in triggered {
+            let eval = eval.get_or_insert_with(|| Evaluator::new(ec, &scope));
+            if eval.eval_bool(&trigger.when) == Ok(true) {
+                let suggestion = Suggestion {
+                    runbook: rb.id.clone(),
+                    why: eval.render(&trigger.why),
+                    scope: scope.clone(),
+                };
+                found.push((i, suggestion));
+            }
+        }
+    }
+    // Library order first, then the snapshot's order of scopes.
+    found.sort_by_key(|(i, _)| *i);
+    found.into_iter().map(|(_, s)| s).collect()
 }
 
 #[cfg(test)]

@@ -219,7 +219,7 @@ impl CacheVars {
 }
 
 /// `fleet`: aggregates over every service and cache.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct FleetVars {
     pub services: f64,
     pub running: f64,
@@ -303,7 +303,7 @@ impl Vars {
         Self {
             service,
             cache,
-            fleet: FleetVars::from_snapshot(snap),
+            fleet: ec.fleet,
             baseline,
         }
     }

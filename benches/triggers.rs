@@ -1,0 +1,35 @@
+//! Runbook triggers over a large fleet: the cockpit evaluates every shipped
+//! runbook's trigger for every service and cache as snapshots arrive.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use sitrep::model::history::FleetHistory;
+use sitrep::runbook::facts::{EvalContext, OverrideFacts};
+use sitrep::runbook::library::{Library, shipped};
+use sitrep::runbook::trigger;
+use sitrep::sim::Simulator;
+
+fn triggers_over_500_services(c: &mut Criterion) {
+    let library = Library::from_loaded(shipped());
+    let mut sim = Simulator::synthetic(500, 7);
+    let mut history = FleetHistory::default();
+    for _ in 0..60 {
+        sim.advance(10);
+        history.record(&sim.snapshot());
+    }
+    let snapshot = sim.snapshot();
+    let facts = OverrideFacts::default();
+    let mut group = c.benchmark_group("runbook");
+    group.sample_size(10);
+    group.bench_function("suggest_500_services", |b| {
+        b.iter(|| {
+            let ec = EvalContext::new(&snapshot, &history, &facts);
+            black_box(trigger::suggest(&library.runbooks, &ec))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, triggers_over_500_services);
+criterion_main!(benches);
