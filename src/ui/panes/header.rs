@@ -58,6 +58,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             bar,
         ));
     }
+    let mut stale_reason = None;
     if let Some(reason) = app.stale_reason() {
         left.push(Span::raw(" "));
         left.push(Span::styled(
@@ -67,9 +68,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 .bg(t.alert)
                 .add_modifier(Modifier::BOLD),
         ));
-        if area.width >= 120 {
-            left.push(Span::styled(format!(" {reason}"), bar.fg(t.alert)));
-        }
+        stale_reason = (area.width >= 120).then_some(reason);
     }
     if let Some(s) = &app.snapshot
         && s.stats.api_calls > 0
@@ -80,6 +79,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             bar.fg(t.muted),
         ));
     }
+    // The reason goes last: it is the part that may be cut at the clock.
+    if let Some(reason) = stale_reason {
+        left.push(Span::styled(format!(" {reason}"), bar.fg(t.alert)));
+    }
     let clock = app.clock();
     let jst =
         clock.with_timezone(&FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset"));
@@ -87,7 +90,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     // Narrow terminals get a shorter clock so the source and badges keep their room.
     let right = if area.width >= 100 {
         Line::from(vec![
-            Span::styled("UTC ", bar.fg(t.muted)),
+            Span::styled("  UTC ", bar.fg(t.muted)),
             Span::styled(clock.format("%H:%M:%S").to_string(), strong),
             Span::styled("  JST ", bar.fg(t.muted)),
             Span::styled(jst.format("%H:%M:%S").to_string(), strong),
