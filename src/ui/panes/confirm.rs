@@ -32,37 +32,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         )));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        p.api_call.operation.clone(),
-        t.bold(t.fg),
-    )));
-    lines.push(Line::from(Span::styled(
-        format!(
-            "  {}",
-            serde_json::to_string(&p.api_call.body).unwrap_or_default()
-        ),
-        t.style(t.muted),
-    )));
-    for c in &p.changes {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {}  ", c.field), t.style(t.muted)),
-            Span::styled(c.before.clone(), t.style(t.fg)),
-            Span::styled(" → ", t.style(t.muted)),
-            Span::styled(c.after.clone(), t.bold(t.accent)),
-        ]));
-    }
-    for n in &p.notes {
-        lines.push(Line::from(Span::styled(
-            format!("note: {n}"),
-            t.style(t.fg),
-        )));
-    }
-    for w in &p.warnings {
-        lines.push(Line::from(Span::styled(
-            format!("warning: {w}"),
-            t.style(t.warn),
-        )));
-    }
+    lines.extend(super::runbook::preview_lines(t, p));
     lines.push(Line::from(""));
     let c = &pending.confirmation;
     let risky = matches!(c.challenge(), Challenge::TypeName(_));

@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::action::guards::GuardResult;
+use crate::action::preview::Preview;
 use crate::action::revert::describe_request;
 use crate::runbook::machine::{RevertPlan, State};
 use crate::runbook::model::{Node, NodeKind};
@@ -246,10 +247,27 @@ fn proposal(lines: &mut Vec<Line<'static>>, t: &Theme, view: &ProposalView) {
         Span::styled(p.target.clone(), t.bold(t.fg)),
         Span::styled(format!("  {}", p.summary), t.style(t.muted)),
     ]));
-    lines.push(Line::from(Span::styled(
+    lines.extend(preview_lines(t, p));
+    for g in &view.guards {
+        lines.push(guard(t, g));
+        if let Some(fix) = &g.fix
+            && !g.ok
+        {
+            lines.push(Line::from(Span::styled(
+                format!("    fix (F): {}", describe_request(fix)),
+                t.style(t.accent),
+            )));
+        }
+    }
+}
+
+/// The exact API call, the before/after of each changed field, notes and warnings:
+/// the same in the runbook pane and the confirmation popup.
+pub fn preview_lines(t: &Theme, p: &Preview) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(
         p.api_call.operation.clone(),
         t.bold(t.fg),
-    )));
+    ))];
     let body = serde_json::to_string(&p.api_call.body).unwrap_or_default();
     lines.push(Line::from(Span::styled(
         format!("  {body}"),
@@ -276,17 +294,7 @@ fn proposal(lines: &mut Vec<Line<'static>>, t: &Theme, view: &ProposalView) {
             t.style(t.warn),
         )));
     }
-    for g in &view.guards {
-        lines.push(guard(t, g));
-        if let Some(fix) = &g.fix
-            && !g.ok
-        {
-            lines.push(Line::from(Span::styled(
-                format!("    fix (F): {}", describe_request(fix)),
-                t.style(t.accent),
-            )));
-        }
-    }
+    lines
 }
 
 fn guard(t: &Theme, g: &GuardResult) -> Line<'static> {
