@@ -161,8 +161,9 @@ impl AuditLog {
 }
 
 /// Who is operating: `$USER`, else `$USERNAME`, else `unknown`.
+/// Who is operating: `SITREP_OPERATOR` (shared or container accounts), else the login name.
 pub fn operator_from_env() -> String {
-    ["USER", "USERNAME"]
+    ["SITREP_OPERATOR", "USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
         .unwrap_or_else(|| "unknown".into())
