@@ -160,7 +160,6 @@ impl AuditLog {
     }
 }
 
-/// Who is operating: `$USER`, else `$USERNAME`, else `unknown`.
 /// Who is operating: `SITREP_OPERATOR` (shared or container accounts), else the login name.
 pub fn operator_from_env() -> String {
     ["SITREP_OPERATOR", "USER", "LOGNAME", "USERNAME"]
