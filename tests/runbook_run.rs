@@ -119,6 +119,37 @@ async fn cache_noeviction_switches_to_allkeys_lfu() {
 }
 
 #[tokio::test]
+async fn release_prewarm_schedules_min_100_and_the_scale_back() {
+    let (report, lines) = walk("scheduled-prewarm", "release-prewarm", Mode::Auto, 90).await;
+    assert!(matches!(report.ending, Ending::Done(_)), "{lines:#?}");
+    assert_eq!(
+        ids(&report),
+        [
+            "autoscaling.set_bounds",
+            "autoscaling.put_scheduled_action",
+            "autoscaling.put_scheduled_action"
+        ]
+    );
+    let svc = orchestrator(&report.last);
+    let scaling = svc.scaling.as_ref().unwrap();
+    assert_eq!(scaling.max, 200, "room for min 100");
+    let prewarm = scaling
+        .scheduled
+        .iter()
+        .find(|a| a.name == "prewarm-event")
+        .expect("the pre-warm is scheduled");
+    // 30 minutes before the 20:00 JST release.
+    assert_eq!(prewarm.schedule, "at(2026-11-27T10:30:00)");
+    assert_eq!(prewarm.min, Some(100));
+    assert!(
+        scaling
+            .scheduled
+            .iter()
+            .any(|a| a.name == "prewarm-event-end")
+    );
+}
+
+#[tokio::test]
 async fn dry_run_walks_without_applying_and_walk_stops_at_the_first_action() {
     let (report, lines) = walk("cache-memory", "cache-noeviction", Mode::DryRun, 60).await;
     assert!(report.applied.is_empty());
