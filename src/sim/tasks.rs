@@ -145,8 +145,8 @@ fn reclaim_spot(svc: &mut SvcState, rate_per_hour: f64, step: &mut Step) {
                     stop_at: t + SPOT_WARNING_S,
                 };
                 let msg = format!(
-                    "task {} received a Spot interruption warning: stopping in 2 minutes",
-                    task_arn(&key.cluster, task.id)
+                    "Spot interruption warning: task {} stops in 2 minutes",
+                    short_task_id(task.id)
                 );
                 step.events
                     .push(step.at(t), EventKind::SpotWarning, Some(&key), msg);
@@ -161,16 +161,18 @@ fn reclaim_spot(svc: &mut SvcState, rate_per_hour: f64, step: &mut Step) {
     for id in stopped {
         svc.interruptions.push_back(t);
         let msg = format!(
-            "task {} stopped: stopCode SpotInterruption (Your Spot Task was interrupted.)",
-            task_arn(&key.cluster, id)
+            "stopped: SpotInterruption (Your Spot Task was interrupted.) task {}",
+            short_task_id(id)
         );
         step.events
             .push(step.at(t), EventKind::SpotInterruption, Some(&key), msg);
     }
 }
 
-pub fn task_arn(cluster: &str, id: u64) -> String {
-    format!("arn:aws:ecs:ap-northeast-1:123456789012:task/{cluster}/{id:032x}")
+/// The first 8 hex digits of a task id, as the ECS console shortens them;
+/// events lead with what happened, so the id goes last.
+fn short_task_id(id: u64) -> String {
+    format!("{:08x}", id & 0xffff_ffff)
 }
 
 fn reconcile(svc: &mut SvcState, step: &mut Step) {

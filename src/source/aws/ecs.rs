@@ -454,7 +454,12 @@ fn stopped_event(cluster: &str, t: &aws_sdk_ecs::types::Task) -> Option<(String,
             at,
             kind,
             service: service_of(cluster, t.group()),
-            message: format!("task {id} stopped: {}", t.stopped_reason().unwrap_or("")),
+            // What happened first: the pane cuts long lines at its edge.
+            message: format!(
+                "stopped: {} task {}",
+                t.stopped_reason().unwrap_or("no reason given"),
+                id.get(..8).unwrap_or(id)
+            ),
         },
     ))
 }
@@ -547,7 +552,7 @@ mod tests {
         let (_, spot) = stopped_event("manga", &task(TaskStopCode::SpotInterruption)).unwrap();
         assert_eq!(spot.kind, EventKind::SpotInterruption);
         assert_eq!(spot.service, Some(ServiceKey::new("manga", "orchestrator")));
-        assert_eq!(spot.message, "task abc123 stopped: why");
+        assert_eq!(spot.message, "stopped: why task abc123");
         let (_, failed) = stopped_event("manga", &task(TaskStopCode::TaskFailedToStart)).unwrap();
         assert_eq!(failed.kind, EventKind::TaskFailed);
         assert!(stopped_event("manga", &task(TaskStopCode::UserInitiated)).is_none());
