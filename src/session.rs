@@ -101,8 +101,8 @@ fn executor_for(
     Executor::for_session(
         cfg.read_only,
         make_writer,
-        AuditLog::new(paths.audit_log()),
-        Ledger::new(paths.ledger(), cfg.ledger.revert_after_hours),
+        AuditLog::for_paths(paths),
+        Ledger::from_config(paths, &cfg.ledger),
         operator_from_env(),
         info.label(),
     )
