@@ -392,8 +392,8 @@ fn unknown_scope_evaluates_without_panicking() {
     assert_eq!(suggested(&fx).as_deref(), Some("no"));
 }
 
-#[test]
-fn spot_cascade_counts_interruptions_and_switches_to_on_demand() {
+/// The sample fleet with 6 Spot interruptions of its service in the last 6 minutes.
+fn interrupted_six_times() -> FleetSnapshot {
     let mut snap = sample::snapshot();
     let key = sample::service_key();
     for i in 0..6 {
@@ -404,7 +404,12 @@ fn spot_cascade_counts_interruptions_and_switches_to_on_demand() {
             message: "SpotInterruption".into(),
         });
     }
-    let mut w = World::new(snap);
+    snap
+}
+
+#[test]
+fn spot_cascade_counts_interruptions_and_switches_to_on_demand() {
+    let mut w = World::new(interrupted_six_times());
     let mut m = service_machine("spot-cascade");
     let fx = w.send(&mut m, Event::Evaluate);
     assert_eq!(suggested(&fx).as_deref(), Some("yes"), "6 of 45 = 13 %");
@@ -419,7 +424,7 @@ fn spot_cascade_counts_interruptions_and_switches_to_on_demand() {
             s.events.push(FleetEvent {
                 at: s.taken_at + Duration::minutes(1),
                 kind: EventKind::SpotInterruption,
-                service: Some(key.clone()),
+                service: Some(sample::service_key()),
                 message: format!("interruption {step}"),
             });
         });
@@ -582,17 +587,7 @@ fn machines_and_runbooks_can_move_between_tasks() {
 
 #[test]
 fn back_from_past_a_met_wait_lands_before_the_wait() {
-    let mut snap = sample::snapshot();
-    let key = sample::service_key();
-    for i in 0..6 {
-        snap.events.push(FleetEvent {
-            at: snap.taken_at - Duration::minutes(i),
-            kind: EventKind::SpotInterruption,
-            service: Some(key.clone()),
-            message: "SpotInterruption".into(),
-        });
-    }
-    let mut w = World::new(snap);
+    let mut w = World::new(interrupted_six_times());
     let mut m = service_machine("spot-cascade");
     w.send(&mut m, Event::Evaluate);
     w.send(&mut m, Event::Choose("yes".into()));
