@@ -5,9 +5,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sitrep::model::history::FleetHistory;
-use sitrep::runbook::facts::{EvalContext, OverrideFacts};
 use sitrep::runbook::library::{Library, shipped};
 use sitrep::runbook::trigger;
+use sitrep::runbook::{EvalContext, OverrideFacts};
 use sitrep::sim::Simulator;
 
 fn triggers_over_500_services(c: &mut Criterion) {

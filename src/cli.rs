@@ -31,7 +31,7 @@ pub struct GlobalArgs {
     /// Config file (default: config.toml in the platform config dir).
     #[arg(long, global = true, env = "SITREP_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Simulator scenario (from runbooks/drills/).
+    /// Simulator scenario (from scenarios/).
     #[arg(long, global = true)]
     pub scenario: Option<String>,
     /// Simulator seed: same seed, same fleet.

@@ -373,7 +373,7 @@ wall = false
 # baseline = "/path/to/baseline.toml"
 
 [sim]
-# Scenario from runbooks/drills/.
+# Scenario from scenarios/.
 scenario = "calm"
 # Same seed, same fleet.
 seed = 7

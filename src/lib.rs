@@ -7,12 +7,16 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod drill;
+pub mod headless;
 pub mod model;
 pub mod runbook;
 pub mod session;
 pub mod sim;
 pub mod source;
 pub mod ui;
+
+#[cfg(test)]
+mod tests;
 
 /// Install color-eyre with a panic hook that first restores the terminal, so a
 /// panic never leaves the shell in raw mode on the alternate screen.

@@ -1,16 +1,18 @@
-//! Opening a session: the source that feeds snapshots, and — only for a
-//! session that may write — the executor with its writer.
+//! Opening a session: the one place that chooses between the simulator and
+//! AWS. It hands on the snapshot feed and, only for a session that may write,
+//! the executor with its writer.
 
 use std::sync::{Arc, Mutex};
 
 use color_eyre::Result;
+use color_eyre::eyre::eyre;
 use tokio::task::JoinHandle;
 
 use crate::action::audit::{AuditLog, operator_from_env};
 use crate::action::executor::Executor;
 use crate::action::ledger::Ledger;
 use crate::config::{Config, Paths};
-use crate::model::SourceInfo;
+use crate::model::{FleetSnapshot, SourceInfo};
 use crate::sim::Simulator;
 use crate::sim::source::SimWriter;
 use crate::source::aws::{AwsClients, AwsWriter};
@@ -23,71 +25,73 @@ pub struct Session {
     pub feed: Feed,
     /// `None` in a read-only session: no writer was ever built.
     pub executor: Option<Executor>,
-    pub info: SourceInfo,
-    /// The simulator, when it is the source (drills read its clock and spend).
-    pub sim: Option<Arc<Mutex<Simulator>>>,
-    task: JoinHandle<()>,
+    /// Where walk records go: the executor's log, or the same file when read-only
+    /// (a local record, not a write to the fleet).
+    pub audit: AuditLog,
+    /// The source task; dropping it stops the source.
+    pub source: SourceTask,
+}
+
+/// The task that feeds snapshots; aborted when dropped.
+pub struct SourceTask(JoinHandle<()>);
+
+impl Drop for SourceTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Session {
-    /// Start the configured source. Must run inside a multi-threaded tokio runtime.
-    pub fn open(cfg: &Config, paths: &Paths) -> Result<Session> {
-        if cfg.aws.enabled {
-            Self::open_aws(cfg, paths)
+    /// Start the configured source. Must run inside the multi-threaded runtime.
+    pub async fn open(cfg: &Config, paths: &Paths) -> Result<Session> {
+        let (tx, feed) = tokio::sync::mpsc::channel(FEED_DEPTH);
+        let (executor, task) = if cfg.aws.enabled {
+            // One poller reads the account; a writable session's writer shares its
+            // clients, so a write makes the poller re-read at once. Client setup
+            // reads profiles and may ask SSO; it happens once, before the first frame.
+            let clients = AwsClients::new(&cfg.aws).await?;
+            let info = clients.source.clone();
+            let task = crate::source::aws::spawn_with(clients.clone(), &cfg.aws, tx);
+            let executor = executor_for(cfg, paths, &info, move || {
+                Box::new(AwsWriter::new(&clients))
+            });
+            (executor, task)
         } else {
-            Self::open_sim(cfg, paths)
-        }
-    }
-
-    fn open_sim(cfg: &Config, paths: &Paths) -> Result<Session> {
-        let (tx, feed) = tokio::sync::mpsc::channel(FEED_DEPTH);
-        let sim = Simulator::from_config(&cfg.sim)?;
-        let info = SourceInfo::Sim {
-            scenario: sim.scenario().name.clone(),
-            seed: cfg.sim.seed,
-            speed: cfg.sim.speed,
+            let sim = Simulator::from_config(&cfg.sim)?;
+            let info = sim_info(&sim, cfg);
+            let sim = Arc::new(Mutex::new(sim));
+            let task = crate::sim::source::spawn(Arc::clone(&sim), cfg.sim.speed, tx);
+            let executor = executor_for(cfg, paths, &info, move || Box::new(SimWriter::new(sim)));
+            (executor, task)
         };
-        let sim = Arc::new(Mutex::new(sim));
-        let task = crate::sim::source::spawn(Arc::clone(&sim), cfg.sim.speed, tx);
-        let writer_sim = Arc::clone(&sim);
-        let executor = executor_for(cfg, paths, &info, move || {
-            Box::new(SimWriter::new(writer_sim))
-        });
+        let audit = executor
+            .as_ref()
+            .map_or_else(|| AuditLog::for_paths(paths), |ex| ex.audit().clone());
         Ok(Session {
             feed,
             executor,
-            info,
-            sim: Some(sim),
-            task,
-        })
-    }
-
-    /// One poller reads the account; a writable session's writer shares its
-    /// clients, so a write makes the poller re-read at once.
-    fn open_aws(cfg: &Config, paths: &Paths) -> Result<Session> {
-        let (tx, feed) = tokio::sync::mpsc::channel(FEED_DEPTH);
-        // Client setup reads profiles and may ask SSO; it happens once, before the first frame.
-        let clients = tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(AwsClients::new(&cfg.aws))
-        })?;
-        let info = clients.source.clone();
-        let task = crate::source::aws::spawn_with(clients.clone(), &cfg.aws, tx);
-        let executor = executor_for(cfg, paths, &info, move || {
-            Box::new(AwsWriter::new(&clients))
-        });
-        Ok(Session {
-            feed,
-            executor,
-            info,
-            sim: None,
-            task,
+            audit,
+            source: SourceTask(task),
         })
     }
 }
 
-impl Drop for Session {
-    fn drop(&mut self) {
-        self.task.abort();
+/// One snapshot of the configured fleet: one AWS refresh, or the simulator at its scenario start.
+pub async fn one_snapshot(cfg: &Config) -> Result<FleetSnapshot> {
+    if cfg.aws.enabled {
+        crate::source::aws::snapshot_once(&cfg.aws).await
+    } else {
+        Ok(Simulator::from_config(&cfg.sim)
+            .map_err(|e| eyre!("simulator: {e}"))?
+            .snapshot())
+    }
+}
+
+fn sim_info(sim: &Simulator, cfg: &Config) -> SourceInfo {
+    SourceInfo::Sim {
+        scenario: sim.scenario().name.clone(),
+        seed: cfg.sim.seed,
+        speed: cfg.sim.speed,
     }
 }
 

@@ -8,10 +8,11 @@ use sitrep::action::audit::{AuditEntry, AuditLog, AuditOutcome};
 use sitrep::action::confirm::{ConfirmedAction, ConfirmedBy};
 use sitrep::action::executor::{ApplyContext, Executor, Outcome};
 use sitrep::action::ledger::{EntryState, Ledger, LedgerChange};
-use sitrep::action::request::ActionRequest;
 use sitrep::action::revert::Revert;
 use sitrep::model::ServiceKey;
-use sitrep::source::{FleetWriter, WriteError, WriteErrorKind};
+use sitrep::model::request::ActionRequest;
+use sitrep::model::request::{WriteError, WriteErrorKind};
+use sitrep::source::FleetWriter;
 
 fn raise_bounds() -> ActionRequest {
     ActionRequest::SetBounds {

@@ -2,7 +2,7 @@
 
 use sitrep::action::catalogue::{CATALOGUE, MANUAL};
 use sitrep::action::preview::preview;
-use sitrep::action::request::ActionRequest;
+use sitrep::model::request::ActionRequest;
 use sitrep::model::{FARGATE, FleetSnapshot, ServiceKey, StrategyItem};
 
 fn fleet() -> FleetSnapshot {

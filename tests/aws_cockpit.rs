@@ -26,8 +26,8 @@ use moto::moto;
 use sitrep::action::audit::{AuditEntry, AuditLog, AuditOutcome, AuditRecord};
 use sitrep::action::executor::Executor;
 use sitrep::action::ledger::Ledger;
-use sitrep::action::request::ActionRequest;
 use sitrep::config::Config;
+use sitrep::model::request::ActionRequest;
 use sitrep::model::{FleetSnapshot, ServiceKey};
 use sitrep::runbook::machine::Walked;
 use sitrep::source::aws::{AwsClients, AwsWriter};
@@ -362,17 +362,18 @@ async fn walking_ecs_saturation_raises_max_and_desired_on_moto_audited_with_reve
 
     // The walk: opened for manga/orchestrator, raise-max verified, now waiting for tasks.
     let walk = app.runbooks.walk.as_ref().expect("the walk is open");
-    assert_eq!(walk.machine.runbook().id, RUNBOOK);
-    assert_eq!(walk.machine.current(), "tasks-up");
+    assert_eq!(walk.walker.machine().runbook().id, RUNBOOK);
+    assert_eq!(walk.walker.machine().current(), "tasks-up");
     assert!(
-        walk.machine
+        walk.walker
+            .machine()
             .history()
             .iter()
             .any(|h| h.node == "raise-max" && h.what == Walked::Verified),
         "{:#?}",
-        walk.machine.history()
+        walk.walker.machine().history()
     );
-    let (applied, line) = walk.last_outcome.clone().expect("an outcome line");
+    let (applied, line) = walk.walker.last_outcome.clone().expect("an outcome line");
     assert!(applied, "{line}");
     assert!(
         line.starts_with("applied: ecs:UpdateService manga/orchestrator: desired 120"),
@@ -500,8 +501,12 @@ async fn read_only_walk_refuses_apply_and_sends_no_mutating_call() {
     assert_eq!(moto_state(&clients).await, (2, 50, 12), "moto unchanged");
 
     let walk = app.runbooks.walk.as_ref().expect("the walk is open");
-    assert_eq!(walk.machine.current(), "raise-max", "nothing applied, held");
-    assert!(walk.last_outcome.is_none());
+    assert_eq!(
+        walk.walker.machine().current(),
+        "raise-max",
+        "nothing applied, held"
+    );
+    assert!(walk.walker.last_outcome.is_none());
     let refusal = "read-only session: cannot apply";
     assert!(frame.contains(refusal), "{frame}");
     assert_ne!(colour_of(&buffer, refusal), Theme::dark().ok, "{frame}");

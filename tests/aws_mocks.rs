@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 
 use aws_smithy_mocks::{MockResponse, Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::DateTime;
-use sitrep::action::request::ActionRequest;
 use sitrep::config::AwsConfig;
+use sitrep::model::request::ActionRequest;
+use sitrep::model::request::WriteErrorKind;
 use sitrep::model::{Arch, EventKind, FleetSnapshot, Part, ServiceKey, StrategyItem};
+use sitrep::source::FleetWriter;
 use sitrep::source::aws::{AwsClients, AwsReader, AwsWriter};
-use sitrep::source::{FleetWriter, WriteErrorKind};
 
 const ARN: &str = "arn:aws:ecs:us-east-1:123456789012";
 

@@ -5,10 +5,11 @@
 mod moto;
 
 use moto::moto;
-use sitrep::action::request::ActionRequest;
 use sitrep::model::ServiceKey;
+use sitrep::model::request::ActionRequest;
+use sitrep::model::request::WriteErrorKind;
+use sitrep::source::FleetWriter;
 use sitrep::source::aws::{AwsClients, AwsReader, AwsWriter};
-use sitrep::source::{FleetWriter, WriteErrorKind};
 
 async fn clients() -> AwsClients {
     AwsClients::new(&moto().aws_config())

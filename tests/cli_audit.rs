@@ -8,7 +8,7 @@ use std::process::Command;
 use common::{Rig, confirm, fleet, orchestrator, phase};
 use sitrep::action::audit::{AuditEntry, AuditLog, AuditRecord};
 use sitrep::action::executor::ApplyContext;
-use sitrep::action::request::ActionRequest;
+use sitrep::model::request::ActionRequest;
 
 fn sitrep(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))

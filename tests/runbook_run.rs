@@ -1,11 +1,17 @@
 //! Headless walks against the simulator, with the proposed actions applied
 //! through the executor: each seed scenario recovers within a stated time.
 
+use std::sync::{Arc, Mutex};
+
+use sitrep::action::audit::AuditLog;
 use sitrep::action::baseline;
+use sitrep::action::executor::Executor;
+use sitrep::action::ledger::Ledger;
 use sitrep::config::Config;
+use sitrep::headless::{Ending, Mode, RunOptions, RunReport, run};
 use sitrep::model::FleetSnapshot;
 use sitrep::runbook::library::Library;
-use sitrep::runbook::run::{Ending, Mode, RunOptions, RunReport, run};
+use sitrep::sim::source::SimWriter;
 use sitrep::sim::{Simulator, load_scenario};
 
 fn simulator(scenario: &str) -> Simulator {
@@ -15,17 +21,24 @@ fn simulator(scenario: &str) -> Simulator {
 async fn walk(id: &str, scenario: &str, mode: Mode, minutes: u32) -> (RunReport, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let lib = Library::load(&Config::default());
+    let fleet = Arc::new(Mutex::new(simulator(scenario)));
+    let executor = Executor::new(
+        Box::new(SimWriter::new(fleet.clone())),
+        AuditLog::new(dir.path().join("audit.jsonl")),
+        Ledger::new(dir.path().join("ledger.jsonl"), 24.0),
+        "runbook-run".into(),
+        format!("SIM {scenario}"),
+    );
     let opts = RunOptions {
         runbook: lib.get(id).unwrap().clone(),
-        simulator: simulator(scenario),
+        fleet,
+        executor,
         mode,
         minutes,
-        run_dir: dir.path().join("run"),
         baseline: Some(baseline::capture(&simulator("calm").snapshot())),
-        revert_after_hours: 24.0,
     };
     let mut lines = Vec::new();
-    let report = run(opts, &mut |l| lines.push(l)).await.unwrap();
+    let report = run(opts, &mut |l| lines.push(l)).await;
     (report, lines)
 }
 

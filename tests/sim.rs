@@ -1,12 +1,12 @@
 //! The simulator's behaviour against the seeds' numbers.
 
-use sitrep::action::request::ActionRequest;
+use sitrep::model::request::ActionRequest;
+use sitrep::model::request::WriteErrorKind;
 use sitrep::model::{
     AlarmState, DeploymentState, EventKind, FleetSnapshot, Service, ServiceKey, SourceInfo,
     StrategyItem,
 };
 use sitrep::sim::{Simulator, load_scenario, scenario_names};
-use sitrep::source::WriteErrorKind;
 
 fn orch() -> ServiceKey {
     ServiceKey::new("manga-chatbot", "orchestrator")

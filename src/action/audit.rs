@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::confirm::ConfirmedBy;
 use super::jsonl;
 use super::preview::FieldChange;
-use super::request::{ActionRequest, ApiCall};
 use super::revert::Revert;
-use crate::source::{WriteError, WriteErrorKind};
+use crate::model::request::{ActionRequest, ApiCall};
+use crate::model::request::{WriteError, WriteErrorKind};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {

@@ -15,7 +15,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::preview::format_strategy;
-use super::request::ActionRequest;
+use crate::model::request::ActionRequest;
 use crate::model::{FleetSnapshot, ServiceKey, StrategyItem};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

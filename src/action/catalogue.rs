@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::request::ActionRequest;
 use crate::model::ServiceKey;
+use crate::model::request::ActionRequest;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamType {

@@ -7,7 +7,51 @@
 use serde::{Deserialize, Serialize};
 
 use super::catalogue;
-use super::request::ActionRequest;
+use super::preview::{Preview, preview};
+use crate::model::FleetSnapshot;
+use crate::model::request::ActionRequest;
+
+/// What a confirmed request is for; the driver passes it back with the outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// The action proposed at a runbook node.
+    Node { runbook: String, node: String },
+    /// The fix a failing guard offered at a runbook node.
+    Fix { runbook: String, node: String },
+    /// The recorded revert of a ledger entry.
+    Revert { entry_id: String },
+}
+
+impl Purpose {
+    /// Runbook and node for the audit record, if the request comes from a walk.
+    pub fn runbook_node(&self) -> Option<(&str, &str)> {
+        match self {
+            Purpose::Node { runbook, node } | Purpose::Fix { runbook, node } => {
+                Some((runbook, node))
+            }
+            Purpose::Revert { .. } => None,
+        }
+    }
+}
+
+/// A confirmation waiting for the operator: the prompt, what it is for, and
+/// the preview shown above it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub confirmation: Confirmation,
+    pub purpose: Purpose,
+    pub preview: Preview,
+}
+
+impl Pending {
+    pub fn new(request: ActionRequest, purpose: Purpose, snapshot: &FleetSnapshot) -> Self {
+        Pending {
+            preview: preview(&request, snapshot),
+            confirmation: Confirmation::new(request),
+            purpose,
+        }
+    }
+}
 
 /// How an action was confirmed; written to the audit log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,10 +19,11 @@ use super::confirm::ConfirmedAction;
 use super::guards::{self, GuardOptions, GuardResult};
 use super::ledger::{self, Applied, EntryState, Ledger, LedgerChange};
 use super::preview;
-use super::request::ActionRequest;
 use super::revert::{Revert, revert_of};
 use crate::model::FleetSnapshot;
-use crate::source::{FleetWriter, WriteError};
+use crate::model::request::WriteError;
+use crate::model::request::{ActionOutcome, ActionRequest};
+use crate::source::FleetWriter;
 
 /// Where an apply comes from and what it is judged against.
 #[derive(Clone, Copy, Debug)]
@@ -86,6 +87,19 @@ pub enum Outcome {
 impl Outcome {
     pub fn is_applied(&self) -> bool {
         matches!(self, Outcome::Applied { .. })
+    }
+}
+
+/// What the walk and the drill need from the executor's answer.
+impl From<&Outcome> for ActionOutcome {
+    fn from(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Applied { .. } => ActionOutcome::Applied,
+            Outcome::Refused { .. } => ActionOutcome::Refused(outcome.to_string()),
+            Outcome::Failed { .. } | Outcome::NotSent { .. } => {
+                ActionOutcome::Failed(outcome.to_string())
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::request::ActionRequest;
+use crate::model::request::ActionRequest;
 use crate::model::{DeploymentState, FARGATE, FARGATE_SPOT, FleetSnapshot, Part};
 
 /// Eviction policies Redis accepts for `maxmemory-policy`.

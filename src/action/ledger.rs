@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::baseline::Baseline;
 use super::jsonl;
-use super::request::ActionRequest;
 use super::revert::Revert;
+use crate::model::request::ActionRequest;
 use crate::model::{FleetSnapshot, ServiceKey};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

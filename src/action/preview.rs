@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::catalogue;
-use super::request::{ActionRequest, ApiCall};
+use crate::model::request::{ActionRequest, ApiCall};
 use crate::model::{FleetSnapshot, ScheduledAction, Service, StrategyItem, configured_spot_share};
 
 /// One affected field, before and after, as shown and as audited.

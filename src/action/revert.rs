@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::request::ActionRequest;
 use crate::model::FleetSnapshot;
+use crate::model::request::ActionRequest;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

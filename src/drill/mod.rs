@@ -1,47 +1,40 @@
 //! Drills: a scenario on the simulator, the runbook worked against it in the
-//! cockpit, a score. The cockpit feeds the scorer (see `ui::walk::DrillState`);
-//! this module opens the drill and writes the report when it ends.
+//! cockpit, a score. `DrillState` learns from the walk's events and every
+//! snapshot; the entry layer opens the drill and writes the report when it ends.
 
 pub mod report;
 pub mod score;
 
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-
+use crate::runbook::walker::WalkEvent;
 use chrono::{DateTime, Utc};
-use color_eyre::Result;
-use color_eyre::eyre::eyre;
-
-use crate::config::{Config, Paths, SimConfig};
-use crate::ui::walk::DrillState;
 use score::{Score, Scorer};
+use std::path::{Path, PathBuf};
 
 /// Simulated seconds per real second when the config keeps the default speed:
 /// a 25-minute incident plays out in under 3 minutes.
 pub const DRILL_SPEED: f64 = 10.0;
 
-pub fn run(mut cfg: Config, paths: Paths, scenario: &str) -> Result<ExitCode> {
-    if cfg.aws.enabled {
-        color_eyre::eyre::bail!("drills run on the embedded simulator; drop --aws");
+/// A drill in progress: the score fed from every snapshot and walk event.
+pub struct DrillState {
+    pub scenario: String,
+    pub runbook: Option<String>,
+    pub scorer: Scorer,
+}
+
+impl DrillState {
+    /// Learn from the walk; `true` when the event ends the drill (its runbook finished).
+    pub fn learn(&mut self, event: &WalkEvent) -> bool {
+        match event {
+            WalkEvent::Overruled { what } => self.scorer.note_overrule(what.clone()),
+            WalkEvent::Refused { what } => self.scorer.note_refusal(what.clone()),
+            WalkEvent::Applied { what, risky } => self.scorer.note_action(what.clone(), *risky),
+            WalkEvent::Ended { at } => {
+                self.scorer.note_runbook_done(*at);
+                return true;
+            }
+        }
+        false
     }
-    let sc = crate::sim::load_scenario(scenario).map_err(|e| eyre!("{e}"))?;
-    cfg.sim.scenario = scenario.to_string();
-    if cfg.sim.speed == SimConfig::default().speed {
-        cfg.sim.speed = DRILL_SPEED;
-    }
-    let mut app = crate::ui::prepare(&cfg, &paths)?;
-    app.runbooks.drill = Some(start(&sc));
-    crate::ui::open_and_drive(&cfg, &paths, &mut app)?;
-    let drill = app
-        .runbooks
-        .drill
-        .take()
-        .ok_or_else(|| eyre!("the drill state was lost"))?;
-    let (score, file) = finish(&drill, &paths.data_dir, Utc::now())
-        .map_err(|e| eyre!("cannot write the drill report: {e}"))?;
-    println!("{}", summary(&drill, &score));
-    println!("report: {}", file.display());
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The drill state for a scenario: its runbook suggested, its SLA scored.

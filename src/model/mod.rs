@@ -6,6 +6,7 @@
 
 pub mod cost;
 pub mod history;
+pub mod request;
 
 use std::collections::BTreeMap;
 

@@ -36,30 +36,27 @@
 //! Steps have `text` and `next`; waits have `when`, `minutes` and edges `met` /
 //! `timeout`; done and escalate have `text`. Texts take `{expression}`
 //! placeholders. Expressions are CEL over `service`, `cache`, `fleet`,
-//! `baseline`, `now` and `scope` (see `vars`) and the helpers in `helpers`;
+//! `baseline`, `now` and `scope` (see `cel::variables`) and the functions in `cel::functions`;
 //! numbers are doubles, and a missing metric is -1 with a `has_*` flag.
 //! Revert parameters are evaluated when the action is proposed, so they see
 //! the state before the change. `sitrep runbook check` lists every problem of
 //! a file as `file:line:col: message`.
 
-pub mod cli;
-pub mod expr;
-pub mod facts;
+pub mod cel;
 mod graph;
-mod helpers;
 pub mod library;
 pub mod load;
 pub mod machine;
 pub mod model;
 mod raw;
 pub mod render;
-pub mod run;
 pub mod sample;
 pub mod trigger;
-pub mod vars;
+pub mod walker;
 
-pub use facts::{EvalContext, OverrideFacts, Scope};
+pub use cel::{EvalContext, OverrideFacts};
 pub use library::{Library, load_dir};
 pub use load::{Problem, load_file, load_str, validate};
 pub use machine::{Effect, Event, Machine};
-pub use model::Runbook;
+pub use model::{Runbook, Scope};
+pub use walker::{Input, Output, WalkContext, Walker};

@@ -3,7 +3,24 @@
 
 use std::collections::BTreeMap;
 
-use super::expr::{Expr, Template};
+use super::cel::{Expr, Template};
+use crate::model::ServiceKey;
+
+/// What a runbook walk is bound to.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    Service(ServiceKey),
+    Cache(String),
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Service(key) => write!(f, "{key}"),
+            Scope::Cache(id) => write!(f, "cache {id}"),
+        }
+    }
+}
 
 /// The seeds' five phases; each node belongs to one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::facts::{BaselineBounds, EvalContext, OverrideFacts, Scope};
+use super::cel::EvalContext;
+use super::cel::facts::{BaselineBounds, OverrideFacts};
+use super::model::Scope;
 use crate::model::history::FleetHistory;
 use crate::model::{
     Arch, CacheCluster, CapacityMix, DeploymentState, FARGATE, FARGATE_SPOT, FleetSnapshot,

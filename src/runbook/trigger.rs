@@ -1,7 +1,7 @@
 //! Which runbooks the cockpit should suggest, and for which service or cache.
 
-use super::expr::Evaluator;
-use super::facts::{EvalContext, Scope};
+use super::cel::{EvalContext, Evaluator};
+use super::model::Scope;
 use super::model::{Runbook, ScopeKind};
 
 /// A runbook's trigger holds for one scope.

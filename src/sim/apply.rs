@@ -4,9 +4,9 @@ use super::scenario::{MAXMEMORY_POLICIES, validate_strategy};
 use super::schedule::Schedule;
 use super::state::SvcState;
 use super::{Simulator, start_deployment};
-use crate::action::request::ActionRequest;
+use crate::model::request::ActionRequest;
+use crate::model::request::{WriteError, WriteErrorKind};
 use crate::model::{EventKind, ScheduledAction, ServiceKey};
-use crate::source::{WriteError, WriteErrorKind};
 
 /// ECS's limit on tasks per service.
 const MAX_DESIRED: u32 = 5000;

@@ -9,7 +9,7 @@
 //! 15 min below to scale in, 60 s / 300 s cooldowns) within min..max; new tasks
 //! start after 60-120 s; Spot tasks get a 2-minute warning before they stop;
 //! a strategy change is a rolling deployment; Redis fills under `noeviction`
-//! and holds under an eviction policy. `runbooks/drills/calm.toml` documents
+//! and holds under an eviction policy. `scenarios/calm.toml` documents
 //! the scenario format.
 
 mod alarms;

@@ -8,8 +8,9 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::Simulator;
-use crate::action::request::ActionRequest;
-use crate::source::{FeedSender, FleetWriter, WriteError, WriteErrorKind, WriteFuture};
+use crate::model::request::ActionRequest;
+use crate::model::request::{WriteError, WriteErrorKind};
+use crate::source::{FeedSender, FleetWriter, SteppedFleet, WriteFuture};
 
 fn lock(sim: &Mutex<Simulator>) -> MutexGuard<'_, Simulator> {
     // A panic while holding the lock leaves consistent-enough state to keep showing.
@@ -87,4 +88,14 @@ pub fn spawn(sim: Arc<Mutex<Simulator>>, speed: f64, tx: FeedSender) -> JoinHand
             }
         }
     })
+}
+
+impl SteppedFleet for Simulator {
+    fn advance(&mut self, seconds: u32) {
+        Simulator::advance(self, seconds);
+    }
+
+    fn snapshot(&self) -> crate::model::FleetSnapshot {
+        Simulator::snapshot(self)
+    }
 }

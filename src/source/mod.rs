@@ -7,50 +7,12 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::action::request::ActionRequest;
 use crate::model::FleetSnapshot;
+use crate::model::request::{ActionRequest, WriteError};
 
 /// Snapshots as the source produces them, newest last.
 pub type Feed = tokio::sync::mpsc::Receiver<Box<FleetSnapshot>>;
 pub type FeedSender = tokio::sync::mpsc::Sender<Box<FleetSnapshot>>;
-
-/// Why a write did not happen.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct WriteError {
-    pub kind: WriteErrorKind,
-    pub message: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WriteErrorKind {
-    /// The target does not exist (deleted service, unknown cache).
-    NotFound,
-    /// Credentials missing or the call is not permitted.
-    Denied,
-    Throttled,
-    /// The API rejected the request as invalid.
-    Rejected,
-    Timeout,
-    Other,
-}
-
-impl WriteError {
-    pub fn new(kind: WriteErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for WriteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}: {}", self.kind, self.message)
-    }
-}
-
-impl std::error::Error for WriteError {}
 
 pub type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<String, WriteError>> + Send + 'a>>;
 
@@ -61,4 +23,11 @@ pub trait FleetWriter: Send + Sync {
 }
 
 pub mod aws;
-pub mod once;
+
+/// A fleet whose clock the caller moves, one step at a time: the simulator,
+/// as the headless runner and the screenshots drive it.
+pub trait SteppedFleet: Send {
+    /// Move the fleet's clock on by this many seconds.
+    fn advance(&mut self, seconds: u32);
+    fn snapshot(&self) -> FleetSnapshot;
+}

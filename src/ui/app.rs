@@ -9,49 +9,19 @@ use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::command::{Command, SortKey};
+use super::event::Reply;
+pub use super::event::{Effect, Event, Message};
 use super::keymap::{Key, Keymap, Layer};
+use super::runbooks::{Ctx, Runbooks};
 use super::theme::Theme;
 use super::trouble;
-use super::walk::{ActionResult, Purpose, RevertChoice, Runbooks, WalkAudit};
-use crate::action::confirm::{ConfirmInput, ConfirmedAction};
+use crate::action::confirm::ConfirmInput;
 use crate::config::Config;
 use crate::model::history::FleetHistory;
 use crate::model::{FleetSnapshot, Part, ServiceKey, SourceInfo, cost};
 
 /// Rows moved by page-up / page-down.
 const PAGE: usize = 10;
-
-#[derive(Debug)]
-pub enum Event {
-    Key(KeyEvent),
-    /// The terminal changed size: everything must be laid out again.
-    Resize,
-    Snapshot(Box<FleetSnapshot>),
-    /// The once-a-second clock, with the wall time.
-    Tick(DateTime<Utc>),
-    /// The executor answered an `Effect::Apply`.
-    Outcome(Box<ActionResult>),
-    /// The ledger's active entries, answering `Effect::ListReverts`.
-    Reverts(Result<Vec<RevertChoice>, String>),
-}
-
-/// What the loop must do after an event.
-#[derive(Debug, PartialEq)]
-pub enum Effect {
-    Quit,
-    /// Load a theme by name (reads the config dir), then `App::set_theme`.
-    LoadTheme(String),
-    /// Hand a confirmed request to the executor (off the UI loop), then send
-    /// `Event::Outcome` back.
-    Apply {
-        action: Box<ConfirmedAction>,
-        purpose: Purpose,
-    },
-    /// Append a walk record to the audit log.
-    Audit(Box<WalkAudit>),
-    /// Read the ledger's active entries and send `Event::Reverts`.
-    ListReverts,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -133,13 +103,6 @@ pub struct PaletteItem {
     pub keys: String,
 }
 
-/// A line for the status bar: information or an error.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Message {
-    pub text: String,
-    pub error: bool,
-}
-
 pub struct App {
     pub snapshot: Option<Arc<FleetSnapshot>>,
     pub history: FleetHistory,
@@ -160,8 +123,8 @@ pub struct App {
     pub palette: Option<PaletteState>,
     pub sort: SortKey,
     pub wall: bool,
-    pub read_only: bool,
-    /// An executor exists in the loop: actions can be applied.
+    /// An executor exists in the loop: actions can be applied. `false` is a
+    /// read-only session (the loop sets it from the executor it was given).
     pub writable: bool,
     pub runbooks: Runbooks,
     pub keymap: Keymap,
@@ -193,7 +156,6 @@ impl App {
             palette: None,
             sort: SortKey::Trouble,
             wall: cfg.wall,
-            read_only: cfg.read_only,
             writable: !cfg.read_only,
             runbooks: Runbooks::shipped(),
             keymap,
@@ -248,11 +210,15 @@ impl App {
             Event::Snapshot(snap) => self.on_snapshot(snap),
             Event::Outcome(result) => {
                 self.dirty = true;
-                self.on_outcome(*result)
+                let (runbooks, ctx) = self.runbooks_and_ctx();
+                let reply = runbooks.on_outcome(*result, &ctx);
+                self.take(reply)
             }
             Event::Reverts(list) => {
                 self.dirty = true;
-                self.set_reverts(list);
+                if let Some(m) = self.runbooks.set_reverts(list) {
+                    self.message = Some(m);
+                }
                 Vec::new()
             }
             Event::Tick(now) => {
@@ -274,7 +240,29 @@ impl App {
         self.received_at = Some(self.now);
         self.refresh_rows();
         self.dirty = true;
-        self.runbooks_on_snapshot()
+        let (runbooks, ctx) = self.runbooks_and_ctx();
+        let reply = runbooks.on_snapshot(&ctx);
+        self.take(reply)
+    }
+
+    /// The runbook side, and what it reads of the rest of the cockpit.
+    fn runbooks_and_ctx(&mut self) -> (&mut Runbooks, Ctx<'_>) {
+        let ctx = Ctx {
+            snapshot: self.snapshot.as_ref(),
+            history: &self.history,
+            writable: self.writable,
+            selected: self.selected.as_ref(),
+            now: self.now,
+        };
+        (&mut self.runbooks, ctx)
+    }
+
+    /// Take a reply's message (if any) and hand its effects to the loop.
+    fn take(&mut self, reply: Reply) -> Vec<Effect> {
+        if let Some(m) = reply.message {
+            self.message = Some(m);
+        }
+        reply.effects
     }
 
     fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
@@ -297,7 +285,8 @@ impl App {
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
         {
             if layer == Layer::Confirm {
-                return self.confirm_input(ConfirmInput::Char(c));
+                let reply = self.runbooks.confirm_input(ConfirmInput::Char(c));
+                return self.take(reply);
             }
             self.type_char(layer, c);
             return Vec::new();
@@ -336,9 +325,23 @@ impl App {
             Layer::Palette => self.run_palette(cmd),
             Layer::Filter => self.run_filter(cmd),
             Layer::Cockpit => self.run_cockpit(cmd),
-            Layer::Runbooks => self.run_runbooks_list(cmd),
-            Layer::Runbook => self.run_runbook(cmd),
-            Layer::Confirm => self.run_confirm(cmd),
+            Layer::Runbooks => {
+                let (runbooks, ctx) = self.runbooks_and_ctx();
+                let reply = runbooks.run_list(cmd, &ctx);
+                self.take(reply)
+            }
+            Layer::Runbook => match cmd {
+                Command::Help | Command::Palette => self.run_cockpit(cmd),
+                cmd => {
+                    let (runbooks, ctx) = self.runbooks_and_ctx();
+                    let reply = runbooks.run_walk(cmd, &ctx);
+                    self.take(reply)
+                }
+            },
+            Layer::Confirm => {
+                let reply = self.runbooks.run_confirm(cmd);
+                self.take(reply)
+            }
         }
     }
 
@@ -414,7 +417,7 @@ impl App {
         Vec::new()
     }
 
-    pub(super) fn run_cockpit(&mut self, cmd: Command) -> Vec<Effect> {
+    fn run_cockpit(&mut self, cmd: Command) -> Vec<Effect> {
         match cmd {
             Command::Quit => return vec![Effect::Quit],
             Command::Down => self.scroll(1),
@@ -450,8 +453,12 @@ impl App {
             Command::Wall => self.wall = !self.wall,
             Command::Help => self.help = Some(HelpState::default()),
             Command::Palette => self.palette = Some(PaletteState::default()),
-            Command::Runbooks => self.open_runbooks(),
-            Command::Reverts => return self.ask_reverts(),
+            Command::Runbooks => self.runbooks.open(),
+            Command::Reverts => {
+                let (runbooks, ctx) = self.runbooks_and_ctx();
+                let reply = runbooks.ask_reverts(&ctx);
+                return self.take(reply);
+            }
             Command::Close
             | Command::Accept
             | Command::Backspace

@@ -1,5 +1,6 @@
-//! Deterministic sample fleets for snapshot tests and the render bench: fixed
-//! data and a fixed clock, so every render of them is the same.
+//! Deterministic sample fleets for snapshot tests, screenshots and the render
+//! bench: fixed data and a fixed clock, so every render of them is the same.
+//! A fleet that moves (the simulator) comes in from outside as a `SteppedFleet`.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::model::history::FleetHistory;
 use crate::model::*;
+use crate::source::SteppedFleet;
 
 /// 2026-11-23 09:00 JST, a weekday morning after the 8:45 pre-warm.
 pub fn start() -> DateTime<Utc> {
@@ -434,30 +436,18 @@ pub fn app(minutes: f64, cfg: &crate::config::Config) -> crate::ui::app::App {
     app
 }
 
-/// A cockpit on the embedded simulator (seed 7) after `minutes` of simulated
-/// time, every 5 s step recorded in its history, the wall clock at the data time.
-pub fn sim_app(
-    scenario: &str,
+/// A cockpit on a stepped fleet (the simulator) after `minutes`, every step
+/// recorded in its history, the wall clock at the data time, and the service
+/// in the most trouble selected, as an operator would first.
+pub fn stepped_app(
+    fleet: &mut dyn SteppedFleet,
+    step_s: u32,
     minutes: u32,
     cfg: &crate::config::Config,
 ) -> Result<crate::ui::app::App, String> {
-    use crate::sim::{STEP_S, Simulator};
-    use crate::ui::{app::App, app::Event, keymap::Keymap, theme::Theme};
-    let sim_cfg = crate::config::SimConfig {
-        scenario: scenario.to_string(),
-        seed: 7,
-        speed: 1.0,
-    };
-    let mut sim = Simulator::from_config(&sim_cfg).map_err(|e| e.to_string())?;
-    let theme = Theme::load(&cfg.theme, None)?;
-    let mut app = App::new(cfg, Keymap::default_map(), theme, sim.now());
-    for _ in 0..(minutes * 60 / STEP_S) {
-        sim.advance(STEP_S);
-        app.now = sim.now();
-        app.handle(Event::Snapshot(Box::new(sim.snapshot())));
-    }
-    app.handle(Event::Snapshot(Box::new(sim.snapshot())));
-    // Select the service in the most trouble, as an operator would first.
+    use crate::ui::app::Event;
+    let mut app = stepped_walk(fleet, step_s, &[(minutes, "")], cfg)?;
+    app.handle(Event::Snapshot(Box::new(fleet.snapshot())));
     app.run(
         crate::ui::keymap::Layer::Cockpit,
         crate::ui::command::Command::Top,
@@ -513,28 +503,23 @@ pub fn key_event(c: char) -> crossterm::event::KeyEvent {
     KeyEvent::new(code, mods)
 }
 
-/// A cockpit on the simulator (seed 7) driven by a plan: for each entry,
-/// advance that many simulated minutes (every 5 s step fed in), then press the keys.
-pub fn sim_walk(
-    scenario: &str,
+/// A cockpit on a stepped fleet driven by a plan: for each entry, advance
+/// that many minutes (every `step_s` step fed in), then press the keys.
+pub fn stepped_walk(
+    fleet: &mut dyn SteppedFleet,
+    step_s: u32,
     plan: &[(u32, &str)],
     cfg: &crate::config::Config,
 ) -> Result<crate::ui::app::App, String> {
-    use crate::sim::{STEP_S, Simulator};
     use crate::ui::{app::App, app::Event, keymap::Keymap, theme::Theme};
-    let sim_cfg = crate::config::SimConfig {
-        scenario: scenario.to_string(),
-        seed: 7,
-        speed: 1.0,
-    };
-    let mut sim = Simulator::from_config(&sim_cfg).map_err(|e| e.to_string())?;
     let theme = Theme::load(&cfg.theme, None)?;
-    let mut app = App::new(cfg, Keymap::default_map(), theme, sim.now());
+    let mut app = App::new(cfg, Keymap::default_map(), theme, fleet.snapshot().taken_at);
     for (minutes, keys) in plan {
-        for _ in 0..(minutes * 60 / STEP_S) {
-            sim.advance(STEP_S);
-            app.now = sim.now();
-            app.handle(Event::Snapshot(Box::new(sim.snapshot())));
+        for _ in 0..(minutes * 60 / step_s) {
+            fleet.advance(step_s);
+            let snap = fleet.snapshot();
+            app.now = snap.taken_at;
+            app.handle(Event::Snapshot(Box::new(snap)));
         }
         for c in keys.chars() {
             app.handle(Event::Key(key_event(c)));

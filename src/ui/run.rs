@@ -14,12 +14,13 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 
 use super::app::{App, Effect, Event};
+use super::event::{ActionResult, RevertChoice};
 use super::theme::Theme;
 use super::view;
-use super::walk::{ActionResult, Purpose, RevertChoice, WalkAudit};
 use crate::action::audit::{AuditLog, AuditRecord};
-use crate::action::confirm::ConfirmedAction;
+use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::{ApplyContext, Executor, Outcome};
+use crate::runbook::walker::WalkAudit;
 use crate::source::Feed;
 
 /// What the loop reaches outside the app: the config dir (themes), the
@@ -78,6 +79,8 @@ pub async fn drive<B: Backend>(
 where
     B::Error: Send + Sync + 'static,
 {
+    // The session decides whether the cockpit may write: it has an executor or not.
+    app.writable = io.executor.is_some();
     // Fused, so an ended stream is never polled again.
     let (mut input, mut ticks) = (input.fuse(), ticks.fuse());
     let mut stats = LoopStats::default();

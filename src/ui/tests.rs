@@ -55,18 +55,6 @@ fn cockpit_read_only_wall_160x48() {
 }
 
 #[test]
-fn simulator_calm_160x48() {
-    let app = fixtures::sim_app("calm", 30, &Config::default()).unwrap();
-    insta::assert_snapshot!(cockpit(&app, 160, 48));
-}
-
-#[test]
-fn simulator_manga_release_saturated_80x24() {
-    let app = fixtures::sim_app("manga-release", 20, &Config::default()).unwrap();
-    insta::assert_snapshot!(cockpit(&app, 80, 24));
-}
-
-#[test]
 fn unchanged_snapshot_does_not_redraw() {
     let mut app = release(1.0);
     app.take_dirty();

@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::app::{App, Focus};
 use super::panes::{
-    cache, capacity, confirm, cost, detail, events, fleet, header, help, palette, runbook,
-    runbooks, status,
+    cache, capacity, confirm, cost, detail, events, fleet, header, help, palette, runbook_list,
+    status, walk,
 };
 
 pub const MIN_WIDTH: u16 = 80;
@@ -38,7 +38,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         compact(f, body, app);
     }
     status::render(f, bottom, app);
-    runbooks::render(f, area, app);
+    runbook_list::render(f, area, app);
     confirm::render(f, area, app);
     help::render(f, area, app);
     palette::render(f, area, app);
@@ -63,7 +63,7 @@ fn wide(f: &mut Frame, body: Rect, app: &App) {
         Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(left);
     fleet::render(f, table, app);
     if walking(app) {
-        runbook::render(f, detail_area, app);
+        walk::render(f, detail_area, app);
     } else {
         detail::render(f, detail_area, app);
     }
@@ -94,7 +94,7 @@ fn compact(f: &mut Frame, body: Rect, app: &App) {
         Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(body);
     fleet::render(f, table, app);
     if walking(app) {
-        runbook::render(f, rest, app);
+        walk::render(f, rest, app);
         return;
     }
     let [left, right] =
@@ -120,7 +120,7 @@ fn wall(f: &mut Frame, body: Rect, app: &App) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
     if walking(app) {
-        runbook::render(f, left, app);
+        walk::render(f, left, app);
     } else {
         fleet::render(f, left, app);
     }

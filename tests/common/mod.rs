@@ -7,9 +7,10 @@ use sitrep::action::audit::{AuditEntry, AuditLog, AuditRecord};
 use sitrep::action::confirm::{ConfirmInput, ConfirmStep, Confirmation, ConfirmedAction};
 use sitrep::action::executor::Executor;
 use sitrep::action::ledger::Ledger;
-use sitrep::action::request::ActionRequest;
+use sitrep::model::request::ActionRequest;
+use sitrep::model::request::WriteError;
 use sitrep::model::{FleetSnapshot, ServiceKey};
-use sitrep::source::{FleetWriter, WriteError, WriteFuture};
+use sitrep::source::{FleetWriter, WriteFuture};
 
 pub fn fleet() -> FleetSnapshot {
     serde_json::from_str(include_str!("../fixtures/action_fleet.json")).unwrap()

@@ -9,7 +9,7 @@ use serde_json::Map;
 use super::source::Source;
 use super::{NEEDS_REVERT, Problem};
 use crate::action::catalogue::{self, MANUAL, Target, TargetKind};
-use crate::runbook::expr::{Evaluator, Expr, Template};
+use crate::runbook::cel::{Evaluator, Expr, Template};
 use crate::runbook::graph;
 use crate::runbook::model::{
     ActionNode, Answer, Check, Node, NodeKind, Phase, Revert, Runbook, ScopeKind, Trigger, Verify,

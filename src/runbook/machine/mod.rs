@@ -1,7 +1,6 @@
 //! The runbook walk as a pure state machine: `handle(event, ctx)` returns
-//! effects as data and performs no IO. A driver (cockpit, headless runner,
-//! drill) shows the effects, asks the operator, applies actions through the
-//! executor, and feeds the outcomes back as events.
+//! effects as data and performs no IO. `walker::Walker` is its one driver,
+//! shared by the cockpit and the headless runner.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,12 +8,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Map;
 
-use super::expr::{Evaluator, Expr, display};
-use super::facts::{EvalContext, Scope};
-use super::model::{ActionNode, NodeKind, Phase, Revert, Runbook};
+use super::cel::{EvalContext, Evaluator, Expr, display};
+use super::model::{ActionNode, NodeKind, Phase, Revert, Runbook, Scope};
 use crate::action::catalogue::{self, Target};
-use crate::action::executor::Outcome;
-use crate::action::request::ActionRequest;
+use crate::model::request::{ActionOutcome, ActionRequest};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
@@ -35,23 +32,6 @@ pub enum Event {
     ActionApplied(ActionOutcome),
     /// The operator declines the proposed action and moves on.
     ActionSkipped,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum ActionOutcome {
-    Applied,
-    Failed(String),
-}
-
-impl From<&Outcome> for ActionOutcome {
-    /// What the walk needs from the executor's answer: applied, or why not.
-    fn from(outcome: &Outcome) -> Self {
-        if outcome.is_applied() {
-            ActionOutcome::Applied
-        } else {
-            ActionOutcome::Failed(outcome.to_string())
-        }
-    }
 }
 
 /// An expression shown beside a question, and the value it had.
@@ -295,7 +275,7 @@ impl Machine {
                         None => self.advance_action(ec, &mut fx),
                     }
                 }
-                ActionOutcome::Failed(e) => {
+                ActionOutcome::Failed(e) | ActionOutcome::Refused(e) => {
                     self.log(ec, Walked::ApplyFailed(e.clone()), &mut fx);
                     fx.push(Effect::Error(format!("action failed: {e}")));
                 }

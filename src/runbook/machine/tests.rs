@@ -5,7 +5,7 @@ use chrono::Duration;
 use super::*;
 use crate::model::history::FleetHistory;
 use crate::model::{EventKind, FleetEvent, FleetSnapshot};
-use crate::runbook::facts::{OverdueOverride, OverrideFacts};
+use crate::runbook::cel::facts::{OverdueOverride, OverrideFacts};
 use crate::runbook::library;
 use crate::runbook::sample;
 

@@ -1,5 +1,5 @@
 //! Scenarios: a fleet, a start time and what happens to it, read from
-//! `runbooks/drills/NAME.toml` (format documented at the top of `calm.toml`).
+//! `scenarios/NAME.toml` (format documented at the top of `calm.toml`).
 
 mod file;
 
@@ -14,30 +14,30 @@ use super::fleet::Fleet;
 
 /// Shipped scenarios, embedded in the binary.
 const SHIPPED: &[(&str, &str)] = &[
-    ("calm", include_str!("../../../runbooks/drills/calm.toml")),
+    ("calm", include_str!("../../../scenarios/calm.toml")),
     (
         "manga-release",
-        include_str!("../../../runbooks/drills/manga-release.toml"),
+        include_str!("../../../scenarios/manga-release.toml"),
     ),
     (
         "spot-cascade",
-        include_str!("../../../runbooks/drills/spot-cascade.toml"),
+        include_str!("../../../scenarios/spot-cascade.toml"),
     ),
     (
         "override-left-behind",
-        include_str!("../../../runbooks/drills/override-left-behind.toml"),
+        include_str!("../../../scenarios/override-left-behind.toml"),
     ),
     (
         "cache-noeviction",
-        include_str!("../../../runbooks/drills/cache-noeviction.toml"),
+        include_str!("../../../scenarios/cache-noeviction.toml"),
     ),
     (
         "bad-image",
-        include_str!("../../../runbooks/drills/bad-image.toml"),
+        include_str!("../../../scenarios/bad-image.toml"),
     ),
     (
         "release-prewarm",
-        include_str!("../../../runbooks/drills/release-prewarm.toml"),
+        include_str!("../../../scenarios/release-prewarm.toml"),
     ),
 ];
 
@@ -172,7 +172,7 @@ impl ScenarioError {
 /// A shipped scenario by name, or a scenario file by path.
 pub fn load_scenario(name_or_path: &str) -> Result<Scenario, ScenarioError> {
     if let Some((name, text)) = SHIPPED.iter().find(|(n, _)| *n == name_or_path) {
-        return parse_scenario(name, &format!("runbooks/drills/{name}.toml"), text);
+        return parse_scenario(name, &format!("scenarios/{name}.toml"), text);
     }
     let path = std::path::Path::new(name_or_path);
     let looks_like_path = name_or_path.contains(['/', '\\']) || name_or_path.ends_with(".toml");

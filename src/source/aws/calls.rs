@@ -9,7 +9,7 @@ use std::time::Duration;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::Semaphore;
 
-use crate::source::{WriteError, WriteErrorKind};
+use crate::model::request::{WriteError, WriteErrorKind};
 
 /// Calls in flight at once, across every part of a refresh.
 pub const MAX_IN_FLIGHT: usize = 8;

@@ -5,8 +5,8 @@ use std::collections::{HashSet, VecDeque};
 use chrono::{DateTime, Utc};
 
 use super::calls::ApiError;
+use crate::model::request::WriteErrorKind;
 use crate::model::{FleetEvent, PartStatus};
-use crate::source::WriteErrorKind;
 
 /// Events kept across refreshes, oldest dropped first.
 const MAX_EVENTS: usize = 500;

@@ -199,7 +199,7 @@ impl AwsReader {
         self.task_defs.extend(defs);
         self.throttled |= error
             .as_ref()
-            .is_some_and(|e| e.kind == crate::source::WriteErrorKind::Throttled);
+            .is_some_and(|e| e.kind == crate::model::request::WriteErrorKind::Throttled);
         self.task_def_error = error.map(|e| e.message);
     }
 
@@ -417,7 +417,7 @@ impl AwsReader {
 
 fn not_yet(message: &str) -> ApiError {
     ApiError {
-        kind: crate::source::WriteErrorKind::Other,
+        kind: crate::model::request::WriteErrorKind::Other,
         message: message.to_string(),
     }
 }

@@ -9,9 +9,10 @@ use aws_sdk_elasticache::types::ParameterNameValue;
 
 use super::calls::ApiError;
 use super::clients::AwsClients;
-use crate::action::request::ActionRequest;
 use crate::model::ServiceKey;
-use crate::source::{FleetWriter, WriteError, WriteErrorKind, WriteFuture};
+use crate::model::request::ActionRequest;
+use crate::model::request::{WriteError, WriteErrorKind};
+use crate::source::{FleetWriter, WriteFuture};
 
 pub struct AwsWriter {
     clients: AwsClients,

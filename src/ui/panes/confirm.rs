@@ -8,8 +8,8 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::help::centered;
 use crate::action::confirm::Challenge;
+use crate::action::confirm::Purpose;
 use crate::ui::app::App;
-use crate::ui::walk::Purpose;
 use crate::ui::widgets;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
@@ -32,7 +32,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         )));
     }
     lines.push(Line::from(""));
-    lines.extend(super::runbook::preview_lines(t, p));
+    lines.extend(super::walk::preview_lines(t, p));
     lines.push(Line::from(""));
     let c = &pending.confirmation;
     let risky = matches!(c.challenge(), Challenge::TypeName(_));

@@ -41,7 +41,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 .add_modifier(Modifier::BOLD),
         ));
     }
-    if app.read_only {
+    if !app.writable {
         left.push(Span::raw(" "));
         left.push(Span::styled(
             " READ-ONLY ",

@@ -10,6 +10,6 @@ pub mod fleet;
 pub mod header;
 pub mod help;
 pub mod palette;
-pub mod runbook;
-pub mod runbooks;
+pub mod runbook_list;
 pub mod status;
+pub mod walk;

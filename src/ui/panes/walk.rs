@@ -13,21 +13,23 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::action::guards::GuardResult;
 use crate::action::preview::Preview;
 use crate::action::revert::describe_request;
+use crate::runbook::Walker;
 use crate::runbook::machine::{RevertPlan, State};
 use crate::runbook::model::{Node, NodeKind};
+use crate::runbook::walker::ProposalView;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
-use crate::ui::walk::{ProposalView, Walk};
 use crate::ui::widgets;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let Some(walk) = &app.runbooks.walk else {
+    let Some(open) = &app.runbooks.walk else {
         return;
     };
+    let walk = &open.walker;
     let t = &app.theme;
-    let rb = walk.machine.runbook();
-    let title = format!("Runbook · {} · {}", rb.id, walk.machine.scope());
-    let block = widgets::pane(t, title, walk.focused);
+    let rb = walk.runbook();
+    let title = format!("Runbook · {} · {}", rb.id, walk.machine().scope());
+    let block = widgets::pane(t, title, open.focused);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let (tree_area, detail_area) = if inner.width >= 90 {
@@ -51,11 +53,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
 
 /// One line per node, in file order: phase where it changes, a mark for the
 /// current node (▶) and the nodes already passed (✓), the node's kind and label.
-fn tree(f: &mut Frame, area: Rect, app: &App, walk: &Walk) {
+fn tree(f: &mut Frame, area: Rect, app: &App, walk: &Walker) {
     let t = &app.theme;
-    let rb = walk.machine.runbook();
-    let path = walk.machine.path();
-    let current = walk.machine.current();
+    let rb = walk.machine().runbook();
+    let path = walk.machine().path();
+    let current = walk.machine().current();
     let mut lines = Vec::new();
     let mut last_phase = None;
     let width = area.width as usize;
@@ -99,10 +101,13 @@ fn kind_mark(node: &Node) -> &'static str {
     }
 }
 
-fn detail(app: &App, walk: &Walk) -> Vec<Line<'static>> {
+fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
     let t = &app.theme;
-    let rb = walk.machine.runbook();
-    let Some(node) = rb.node_index(walk.machine.current()).map(|i| &rb.nodes[i]) else {
+    let rb = walk.machine().runbook();
+    let Some(node) = rb
+        .node_index(walk.machine().current())
+        .map(|i| &rb.nodes[i])
+    else {
         return Vec::new();
     };
     let now = app.snapshot.as_ref().map_or(app.now, |s| s.taken_at);
@@ -110,7 +115,7 @@ fn detail(app: &App, walk: &Walk) -> Vec<Line<'static>> {
         Span::styled(format!("[{}] ", node.phase.label()), t.style(t.accent)),
         Span::styled(node.label(), t.bold(t.fg)),
     ])];
-    match (walk.machine.state(), &node.kind) {
+    match (walk.machine().state(), &node.kind) {
         (
             State::Answering {
                 suggested,
@@ -309,7 +314,7 @@ fn guard(t: &Theme, g: &GuardResult) -> Line<'static> {
     ])
 }
 
-fn apply_line(app: &App, walk: &Walk) -> Line<'static> {
+fn apply_line(app: &App, walk: &Walker) -> Line<'static> {
     let t = &app.theme;
     if !app.writable {
         return Line::from(Span::styled(

@@ -6,9 +6,10 @@ use std::sync::{Arc, LazyLock};
 use cel::{Context, Env, Program, Value};
 use serde_json::json;
 
-use super::facts::{EvalContext, Scope};
-use super::helpers;
-use super::vars::Vars;
+use super::context::EvalContext;
+use super::functions;
+use super::variables::Vars;
+use crate::runbook::model::Scope;
 
 static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
 
@@ -120,7 +121,7 @@ pub struct Evaluator {
 
 impl Evaluator {
     pub fn new(ec: &EvalContext<'_>, scope: &Scope) -> Self {
-        let vars = Vars::new(ec, scope);
+        let vars = Vars::new(ec.snapshot, ec.facts, ec.fleet, scope);
         let mut ctx = Context::with_env(ENV.clone());
         // The var structs hold only strings, doubles, bools, lists and string maps,
         // which always serialise.
@@ -134,7 +135,7 @@ impl Evaluator {
         let now = ec.now().fixed_offset();
         ctx.add_variable_from_value("now", Value::Timestamp(now));
         ctx.add_variable_from_value("scope", Value::from(scope.to_string()));
-        helpers::register(&mut ctx, ec, scope);
+        functions::register(&mut ctx, ec, scope);
         Self { ctx }
     }
 
@@ -321,7 +322,7 @@ mod tests {
     use super::*;
     use crate::model::history::FleetHistory;
     use crate::model::{EventKind, FleetEvent, FleetSnapshot};
-    use crate::runbook::facts::{Drift, OverrideFacts};
+    use crate::runbook::cel::facts::{Drift, OverrideFacts};
     use crate::runbook::sample;
 
     fn eval_with(

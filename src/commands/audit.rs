@@ -1,18 +1,16 @@
-//! `sitrep audit` and `sitrep baseline capture`.
+//! `sitrep audit`: the audit log as a table or JSON lines.
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
-use super::audit::{AuditEntry, AuditLog, AuditOutcome, AuditRecord};
-use super::baseline;
-use super::request::ActionRequest;
-use super::revert::Revert;
-use crate::config::{Config, Paths};
+use crate::action::audit::{AuditEntry, AuditLog, AuditOutcome, AuditRecord};
+use crate::action::revert::Revert;
+use crate::config::Paths;
+use crate::model::request::ActionRequest;
 
 pub fn audit(paths: &Paths, json: bool) -> Result<ExitCode> {
     let log = AuditLog::for_paths(paths);
@@ -46,7 +44,7 @@ const HEADER: [&str; 7] = [
 ];
 
 /// One row per apply (intent joined with its result), refusal or walk step.
-pub fn audit_table(records: &[AuditRecord]) -> String {
+fn audit_table(records: &[AuditRecord]) -> String {
     let mut answered: BTreeMap<&str, (&AuditOutcome, Option<&str>)> = BTreeMap::new();
     for r in records {
         if let AuditEntry::Result {
@@ -146,26 +144,6 @@ fn target(request: &ActionRequest) -> String {
     request
         .service()
         .map_or_else(|| request.target_name(), ToString::to_string)
-}
-
-pub fn baseline_capture(cfg: &Config, paths: &Paths, out: Option<PathBuf>) -> Result<ExitCode> {
-    let snapshot = crate::source::once::one_snapshot(cfg)?;
-    let out = out
-        .or_else(|| cfg.baseline.clone())
-        .unwrap_or_else(|| paths.baseline());
-    let captured = baseline::capture(&snapshot);
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
-    }
-    let text = baseline::to_toml(&captured, &snapshot.taken_at.to_rfc3339());
-    std::fs::write(&out, text).wrap_err_with(|| format!("writing {}", out.display()))?;
-    println!(
-        "baseline of {} services from {} written to {}",
-        captured.services.len(),
-        snapshot.source.label(),
-        out.display()
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

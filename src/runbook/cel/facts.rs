@@ -1,32 +1,13 @@
-//! What a runbook expression is evaluated against: the snapshot, its history,
-//! the scope the walk is bound to, and facts about manual overrides that the
-//! action layer (ledger, declared baseline) provides.
+//! Facts about manual overrides that the action layer (ledger, declared
+//! baseline) provides to runbook expressions.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::vars::FleetVars;
 use crate::action::baseline::{self, Baseline};
 use crate::action::ledger;
-use crate::model::history::FleetHistory;
 use crate::model::{FleetSnapshot, ServiceKey};
-
-/// What a runbook walk is bound to.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Scope {
-    Service(ServiceKey),
-    Cache(String),
-}
-
-impl std::fmt::Display for Scope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Scope::Service(key) => write!(f, "{key}"),
-            Scope::Cache(id) => write!(f, "cache {id}"),
-        }
-    }
-}
 
 /// A ledger entry whose revert-by time has passed while the change is still in force.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,35 +85,5 @@ impl OverrideFacts {
             }
         }
         facts
-    }
-}
-
-/// Everything an evaluation reads: borrows, plus the fleet aggregates computed
-/// once per snapshot (every scope's evaluation shares them).
-#[derive(Clone, Copy, Debug)]
-pub struct EvalContext<'a> {
-    pub snapshot: &'a FleetSnapshot,
-    pub history: &'a FleetHistory,
-    pub facts: &'a OverrideFacts,
-    pub fleet: FleetVars,
-}
-
-impl<'a> EvalContext<'a> {
-    pub fn new(
-        snapshot: &'a FleetSnapshot,
-        history: &'a FleetHistory,
-        facts: &'a OverrideFacts,
-    ) -> Self {
-        Self {
-            snapshot,
-            history,
-            facts,
-            fleet: FleetVars::from_snapshot(snapshot),
-        }
-    }
-
-    /// Data time of the snapshot: simulated time on the simulator.
-    pub fn now(&self) -> DateTime<Utc> {
-        self.snapshot.taken_at
     }
 }

@@ -25,9 +25,10 @@ use std::sync::Arc;
 use cel::{Context, ExecutionError};
 use chrono::{DateTime, Duration, Utc};
 
-use super::facts::{EvalContext, Scope};
+use super::context::EvalContext;
 use crate::model::history::{Metric, Series, Subject};
 use crate::model::{EventKind, ServiceKey};
+use crate::runbook::model::Scope;
 
 /// How far back helpers can look: the fine ring holds about an hour.
 const LOOKBACK_S: i64 = 3600;

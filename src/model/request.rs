@@ -211,3 +211,58 @@ mod tests {
         );
     }
 }
+
+/// Why a write did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WriteError {
+    pub kind: WriteErrorKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteErrorKind {
+    /// The target does not exist (deleted service, unknown cache).
+    NotFound,
+    /// Credentials missing or the call is not permitted.
+    Denied,
+    Throttled,
+    /// The API rejected the request as invalid.
+    Rejected,
+    Timeout,
+    Other,
+}
+
+impl WriteError {
+    pub fn new(kind: WriteErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+/// What became of a request, as a runbook walk and a drill need it; the
+/// executor's full outcome converts into it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionOutcome {
+    Applied,
+    /// A guard refused it at apply time; nothing was sent.
+    Refused(String),
+    /// The API failed it, or it was not sent.
+    Failed(String),
+}
+
+impl ActionOutcome {
+    pub fn is_applied(&self) -> bool {
+        *self == ActionOutcome::Applied
+    }
+}

@@ -1,4 +1,4 @@
-//! `sitrep runbook check|show|run`.
+//! `sitrep runbook check|show|run`: validate, draw, or walk headless on the simulator.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,12 +6,18 @@ use std::process::ExitCode;
 use color_eyre::Result;
 use color_eyre::eyre::eyre;
 
-use super::library::{self, Library, Loaded};
-use super::render;
-use super::run::{Ending, Mode, RunOptions};
+use std::sync::{Arc, Mutex};
+
+use crate::action::audit::AuditLog;
 use crate::action::baseline;
+use crate::action::executor::Executor;
+use crate::action::ledger::Ledger;
 use crate::config::{Config, Paths};
+use crate::headless::{self, Ending, Mode, RunOptions};
+use crate::runbook::library::{self, Library, Loaded};
+use crate::runbook::render;
 use crate::sim;
+use crate::sim::source::SimWriter;
 
 pub struct RunArgs {
     pub id: String,
@@ -35,7 +41,7 @@ pub fn check(cfg: &Config, files: &[PathBuf]) -> Result<ExitCode> {
                 } else {
                     vec![Loaded {
                         origin: p.display().to_string(),
-                        result: super::load_file(p),
+                        result: crate::runbook::load_file(p),
                     }]
                 }
             })
@@ -101,19 +107,32 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
         (false, true) => Mode::Auto,
         (false, false) => Mode::Walk,
     };
+    std::fs::create_dir_all(&run_dir).map_err(|e| {
+        eyre!(
+            "{}: cannot create the run directory: {e}",
+            run_dir.display()
+        )
+    })?;
+    // The run keeps its own audit log and ledger: a headless walk's overrides
+    // are not the operator's.
+    let source = simulator.snapshot().source.label();
+    let fleet = Arc::new(Mutex::new(simulator));
+    let executor = Executor::new(
+        Box::new(SimWriter::new(fleet.clone())),
+        AuditLog::new(run_dir.join("audit.jsonl")),
+        Ledger::new(run_dir.join("ledger.jsonl"), cfg.ledger.revert_after_hours),
+        "runbook-run".into(),
+        source,
+    );
     let opts = RunOptions {
         runbook: rb,
-        simulator,
+        fleet,
+        executor,
         mode,
         minutes: args.minutes,
-        run_dir: run_dir.clone(),
         baseline: Some(baseline),
-        revert_after_hours: cfg.ledger.revert_after_hours,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()?;
-    let report = runtime.block_on(super::run::run(opts, &mut |line| println!("{line}")))?;
+    let report = super::runtime()?.block_on(headless::run(opts, &mut |line| println!("{line}")));
     let result = match &report.ending {
         Ending::Done(text) => format!("done: {text}"),
         Ending::Escalated(text) => format!("escalated: {text}"),

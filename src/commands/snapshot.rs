@@ -8,16 +8,16 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use color_eyre::Result;
-use color_eyre::eyre::{WrapErr, bail, eyre};
+use color_eyre::eyre::bail;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::model::{FleetSnapshot, SourceInfo};
 
-pub const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SnapshotJson {
+struct SnapshotJson {
     pub schema_version: u32,
     pub taken_at: DateTime<Utc>,
     /// `SIM calm` or `profile@region`.
@@ -172,23 +172,8 @@ fn nothing_read(s: &FleetSnapshot) -> bool {
     !s.parts.is_empty() && s.parts.values().all(|p| p.fetched_at.is_none())
 }
 
-/// One snapshot of the configured fleet: one AWS refresh, or the simulator at its scenario start.
-pub fn one_snapshot(cfg: &Config) -> Result<FleetSnapshot> {
-    if cfg.aws.enabled {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .wrap_err("cannot start the async runtime")?;
-        runtime.block_on(crate::source::aws::snapshot_once(&cfg.aws))
-    } else {
-        Ok(crate::sim::Simulator::from_config(&cfg.sim)
-            .map_err(|e| eyre!("simulator: {e}"))?
-            .snapshot())
-    }
-}
-
-pub fn print_snapshot_json(cfg: &Config) -> Result<ExitCode> {
-    let snapshot = one_snapshot(cfg)?;
+pub fn print_json(cfg: &Config) -> Result<ExitCode> {
+    let snapshot = super::runtime()?.block_on(crate::session::one_snapshot(cfg))?;
     if nothing_read(&snapshot) {
         let reason = snapshot
             .part_errors()

@@ -8,11 +8,12 @@ use color_eyre::Result;
 use color_eyre::eyre::{WrapErr, eyre};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{App, Event};
-use super::fixtures;
-use super::svg::buffer_to_svg;
-use super::view;
-use crate::config::Config;
+use crate::config::{Config, SimConfig};
+use crate::sim::{STEP_S, Simulator};
+use crate::ui::app::{App, Event};
+use crate::ui::fixtures;
+use crate::ui::svg::buffer_to_svg;
+use crate::ui::view;
 
 /// Simulated minutes into the manga release when the saturated shot is taken:
 /// traffic starts rising at 2 min and reaches 8x at 17 min.
@@ -22,7 +23,7 @@ pub fn write_all(out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).wrap_err_with(|| format!("{}: cannot create", out.display()))?;
     let cfg = Config::default();
     let sim = |scenario: &str, minutes: u32, cfg: &Config| {
-        fixtures::sim_app(scenario, minutes, cfg).map_err(|e| eyre!(e))
+        fixtures::stepped_app(&mut simulator(scenario)?, STEP_S, minutes, cfg).map_err(|e| eyre!(e))
     };
     let mut help = sim("calm", 10, &cfg)?;
     help.handle(Event::Key(KeyEvent::new(
@@ -80,7 +81,8 @@ pub fn write_all(out: &Path) -> Result<()> {
     ];
     // Spot cascade: the trigger fires at ~6 min; the 15-minute wait ends at the switch.
     let walk = |plan: &[(u32, &str)], cfg: &Config| {
-        fixtures::sim_walk("spot-cascade", plan, cfg).map_err(|e| eyre!(e))
+        fixtures::stepped_walk(&mut simulator("spot-cascade")?, STEP_S, plan, cfg)
+            .map_err(|e| eyre!(e))
     };
     let to_switch: [(u32, &str); 2] = [(7, "r\n\nx\n"), (16, "")];
     let read_only = Config {
@@ -116,10 +118,20 @@ pub fn write_all(out: &Path) -> Result<()> {
     // The cache pane alone, on the cache scenario after an hour of growth.
     let app = sim("cache-noeviction", 40, &cfg)?;
     let buf = fixtures::render(&app, 72, 10, |f, app| {
-        super::panes::cache::render(f, f.area(), app)
+        crate::ui::panes::cache::render(f, f.area(), app)
     });
     write_svg(out, "cache-pane", &buf, &app, rsvg)?;
     Ok(())
+}
+
+/// The simulator on a shipped scenario, seed 7: the same pictures every time.
+fn simulator(scenario: &str) -> Result<Simulator> {
+    Simulator::from_config(&SimConfig {
+        scenario: scenario.to_string(),
+        seed: 7,
+        speed: 1.0,
+    })
+    .map_err(|e| eyre!("{e}"))
 }
 
 fn write_svg(

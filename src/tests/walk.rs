@@ -11,22 +11,23 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 
-use super::app::{App, Effect, Event};
-use super::fixtures::{buffer_text, key_event, render};
-use super::keymap::{Keymap, Layer};
-use super::run::{Io, drive};
-use super::theme::Theme;
-use super::view;
-use super::walk::Purpose;
 use crate::action::audit::{AuditEntry, AuditLog};
 use crate::action::confirm::Confirmation;
+use crate::action::confirm::Purpose;
 use crate::action::executor::Executor;
 use crate::action::ledger::Ledger;
-use crate::action::request::ActionRequest;
 use crate::config::{Config, SimConfig};
 use crate::model::ServiceKey;
+use crate::model::request::ActionRequest;
 use crate::sim::source::SimWriter;
 use crate::sim::{STEP_S, Simulator};
+use crate::ui::app::{App, Effect, Event};
+use crate::ui::event::ActionResult;
+use crate::ui::fixtures::{buffer_text, key_event, render};
+use crate::ui::keymap::{Keymap, Layer};
+use crate::ui::run::{Io, drive};
+use crate::ui::theme::Theme;
+use crate::ui::view;
 
 const SCENARIO: &str = "spot-cascade";
 /// Simulated minutes until the spot-cascade trigger holds (it fires at ~5m50s).
@@ -74,7 +75,7 @@ fn screen(app: &App) -> String {
 
 fn current(app: &App) -> String {
     let walk = app.runbooks.walk.as_ref().expect("a runbook is open");
-    walk.machine.current().to_string()
+    walk.walker.machine().current().to_string()
 }
 
 /// The cockpit on spot-cascade with the runbook open at its first check.
@@ -141,8 +142,8 @@ fn walk_keys_follow_tick_overrule_and_back() {
     let fx = press(&mut app, "1");
     assert_eq!(current(&app), "regional-note");
     let walk = app.runbooks.walk.as_ref().unwrap();
-    assert_eq!(walk.machine.overrules().len(), 1);
-    assert_eq!(walk.machine.overrules()[0].chosen, "regional");
+    assert_eq!(walk.walker.machine().overrules().len(), 1);
+    assert_eq!(walk.walker.machine().overrules()[0].chosen, "regional");
     assert!(fx.iter().any(|e| matches!(e, Effect::Audit(a)
         if a.entry == AuditEntry::Overruled { evaluated: "local".into(), chosen: "regional".into() })));
     // Back undoes it; o on the cursor (the evaluated answer) is an explicit overrule too.
@@ -158,7 +159,8 @@ fn walk_keys_follow_tick_overrule_and_back() {
             .walk
             .as_ref()
             .unwrap()
-            .machine
+            .walker
+            .machine()
             .overrules()
             .len(),
         2
@@ -219,7 +221,7 @@ fn ordinary_action_confirms_with_y() {
         desired: 14,
     };
     let snap = app.snapshot.clone().unwrap();
-    app.runbooks.confirm = Some(super::walk::Pending {
+    app.runbooks.confirm = Some(crate::action::confirm::Pending {
         preview: crate::action::preview::preview(&request, &snap),
         confirmation: Confirmation::new(request),
         purpose: Purpose::Revert {
@@ -386,11 +388,11 @@ async fn end_to_end_the_trigger_raises_the_runbook_and_the_switch_is_applied_aud
     .await;
     let walk = app.runbooks.walk.as_ref().unwrap();
     assert_eq!(
-        walk.machine.current(),
+        walk.walker.machine().current(),
         "dlq",
         "verified, then on to the DLQ step"
     );
-    let (applied, line) = walk.last_outcome.clone().unwrap();
+    let (applied, line) = walk.walker.last_outcome.clone().unwrap();
     assert!(applied, "{line}");
 
     let records = executor.audit().read().unwrap().records;
@@ -496,7 +498,15 @@ fn a_failing_guard_blocks_apply_and_its_fix_goes_through_the_confirmation() {
         min: 14,
         max: 120,
     };
-    let view = app.runbooks.walk.as_mut().unwrap().view.as_mut().unwrap();
+    let view = app
+        .runbooks
+        .walk
+        .as_mut()
+        .unwrap()
+        .walker
+        .view
+        .as_mut()
+        .unwrap();
     view.guards.push(crate::action::guards::GuardResult {
         ok: false,
         warning: false,
@@ -538,15 +548,15 @@ fn while_applying_the_walk_holds_still_and_the_outcome_moves_it_to_verify() {
         ledger: crate::action::ledger::LedgerChange::Nothing,
         warnings: Vec::new(),
     };
-    app.handle(Event::Outcome(Box::new(super::walk::ActionResult {
+    app.handle(Event::Outcome(Box::new(ActionResult {
         purpose,
         request: action.request().clone(),
         outcome,
     })));
     let walk = app.runbooks.walk.as_ref().unwrap();
-    assert!(!walk.applying);
+    assert!(!walk.walker.applying);
     assert!(matches!(
-        walk.machine.state(),
+        walk.walker.machine().state(),
         crate::runbook::machine::State::Verifying { .. }
     ));
     let text = screen(&app);

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::facts::{EvalContext, Scope};
+use super::facts::OverrideFacts;
 use crate::model::{
     CacheCluster, DeploymentState, FleetSnapshot, Service, ServiceKey, configured_spot_share,
 };
+use crate::runbook::model::Scope;
 
 /// Stand-in for a missing metric value.
 pub const MISSING: f64 = -1.0;
@@ -267,14 +268,18 @@ pub struct Vars {
 }
 
 impl Vars {
-    pub fn new(ec: &EvalContext<'_>, scope: &Scope) -> Self {
-        let snap = ec.snapshot;
+    pub fn new(
+        snap: &FleetSnapshot,
+        facts: &OverrideFacts,
+        fleet: FleetVars,
+        scope: &Scope,
+    ) -> Self {
         let (service, cache, baseline) = match scope {
             Scope::Service(key) => {
                 let service = snap
                     .service(key)
                     .map_or_else(|| ServiceVars::absent(Some(key)), ServiceVars::from_service);
-                let baseline = ec.facts.baselines.get(key).map_or(
+                let baseline = facts.baselines.get(key).map_or(
                     BaselineVars {
                         known: false,
                         min: MISSING,
@@ -303,7 +308,7 @@ impl Vars {
         Self {
             service,
             cache,
-            fleet: ec.fleet,
+            fleet,
             baseline,
         }
     }

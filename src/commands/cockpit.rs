@@ -1,0 +1,49 @@
+//! `sitrep` with no subcommand: the cockpit on the configured session.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use color_eyre::Result;
+use color_eyre::eyre::eyre;
+
+use crate::action::audit::operator_from_env;
+use crate::config::{Config, Paths};
+use crate::session::Session;
+use crate::ui::app::App;
+
+pub fn run(cfg: Config, paths: Paths) -> Result<ExitCode> {
+    let mut app = prepare(&cfg, &paths)?;
+    open_and_drive(&cfg, &paths, &mut app)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The app with the configured theme, keymap, runbook library and baseline.
+pub(super) fn prepare(cfg: &Config, paths: &Paths) -> Result<App> {
+    let mut app = crate::ui::load_app(cfg, &paths.config_dir)?;
+    app.runbooks.library = crate::runbook::Library::load(cfg);
+    for (file, problems) in &app.runbooks.library.broken {
+        tracing::warn!("{file}: runbook not loaded: {} problem(s)", problems.len());
+    }
+    app.runbooks.baseline =
+        crate::action::baseline::load_configured(cfg, paths).map_err(|e| eyre!(e))?;
+    Ok(app)
+}
+
+/// Open the session (the simulator or AWS, and the executor unless read-only)
+/// and run the cockpit on the terminal until the operator quits.
+pub(super) fn open_and_drive(cfg: &Config, paths: &Paths, app: &mut App) -> Result<()> {
+    let started = Instant::now();
+    super::runtime()?.block_on(async {
+        let session = Session::open(cfg, paths).await?;
+        let io = crate::ui::run::Io {
+            config_dir: Some(paths.config_dir.clone()),
+            executor: session.executor.map(Arc::new),
+            audit: session.audit,
+            operator: operator_from_env(),
+        };
+        // The source task lives until the cockpit closes.
+        let _source = session.source;
+        crate::ui::run_on_terminal(app, session.feed, &io, started).await
+    })
+}

@@ -1,0 +1,357 @@
+//! `sitrep runbook run`: walk a runbook without a screen, on a fleet whose
+//! clock the runner moves (the simulator). The runner waits for the trigger
+//! to pick a scope, then answers the walker as an operator who agrees with
+//! the data: it takes the evaluated branches, ticks off manual steps, and
+//! (with `--auto`) confirms each proposed action and applies it through the
+//! executor. It drives the same `runbook::Walker` as the cockpit.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+
+use crate::action::baseline::Baseline;
+use crate::action::confirm::{ConfirmedAction, Pending};
+use crate::action::executor::{ApplyContext, Executor};
+use crate::model::FleetSnapshot;
+use crate::model::history::FleetHistory;
+use crate::model::request::{ActionOutcome, ActionRequest};
+use crate::runbook::machine::{Effect, Proposal, RevertPlan};
+use crate::runbook::model::{Runbook, Scope};
+use crate::runbook::{EvalContext, Input, Output, OverrideFacts, WalkContext, Walker, trigger};
+use crate::source::SteppedFleet;
+
+/// Simulated seconds between snapshots.
+pub const TICK_S: u32 = 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Take the evaluated branches; stop at the first proposed action.
+    Walk,
+    /// Apply every proposed action.
+    Auto,
+    /// Show every proposed action, apply none, keep walking.
+    DryRun,
+}
+
+pub struct RunOptions {
+    pub runbook: Arc<Runbook>,
+    /// The fleet the walk reads; the executor's writer changes the same fleet.
+    pub fleet: Arc<Mutex<dyn SteppedFleet>>,
+    /// Applies `--auto`'s actions; its audit log and ledger are the run's own.
+    pub executor: Executor,
+    pub mode: Mode,
+    pub minutes: u32,
+    /// The declared baseline for `drift_from_baseline()`.
+    pub baseline: Option<Baseline>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ending {
+    Done(String),
+    Escalated(String),
+    /// `Walk` mode reached an action that needs confirmation.
+    AwaitingConfirmation(String),
+    /// The trigger never held within the time given.
+    NeverTriggered,
+    /// Time ran out mid-walk.
+    OutOfTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    pub scope: Option<Scope>,
+    pub ending: Ending,
+    /// Simulated minutes from the scenario's start to the trigger and to the end.
+    pub triggered_at_min: Option<f64>,
+    pub ended_at_min: f64,
+    pub applied: Vec<ActionRequest>,
+    pub path: Vec<String>,
+    pub overrules: usize,
+    pub last: FleetSnapshot,
+}
+
+struct Runner<'o> {
+    fleet: Arc<Mutex<dyn SteppedFleet>>,
+    start: DateTime<Utc>,
+    history: FleetHistory,
+    executor: Executor,
+    baseline: Option<Baseline>,
+    mode: Mode,
+    out: &'o mut dyn FnMut(String),
+    applied: Vec<ActionRequest>,
+}
+
+impl Runner<'_> {
+    fn snapshot(&mut self, advance_s: u32) -> FleetSnapshot {
+        let mut fleet = self.fleet.lock().unwrap_or_else(|p| p.into_inner());
+        fleet.advance(advance_s);
+        let snap = fleet.snapshot();
+        drop(fleet);
+        self.history.record(&snap);
+        snap
+    }
+
+    fn facts(&self, snap: &FleetSnapshot) -> OverrideFacts {
+        let overdue = self
+            .executor
+            .ledger()
+            .overdue(snap.taken_at)
+            .unwrap_or_default();
+        OverrideFacts::gather(self.baseline.as_ref(), &overdue, snap)
+    }
+
+    fn minutes(&self, at: DateTime<Utc>) -> f64 {
+        (at - self.start).num_seconds() as f64 / 60.0
+    }
+
+    fn say(&mut self, at: DateTime<Utc>, text: String) {
+        let m = (at - self.start).num_seconds();
+        (self.out)(format!("t+{:02}:{:02} {text}", m / 60, m % 60));
+    }
+
+    /// One input to the walker, and the operator's reply to what it answers.
+    async fn handle(
+        &mut self,
+        walker: &mut Walker,
+        input: Input,
+        snap: &FleetSnapshot,
+    ) -> Result<Option<Input>, Ending> {
+        // Headless, nobody retries: an action refused or failed is passed by.
+        let pass_by = match &input {
+            Input::Apply { .. } => true,
+            Input::Outcome { outcome, .. } => !outcome.is_applied(),
+            _ => false,
+        };
+        let facts = self.facts(snap);
+        let outputs = {
+            let ec = EvalContext::new(snap, &self.history, &facts);
+            let ctx = WalkContext {
+                eval: &ec,
+                writable: true,
+            };
+            walker.handle(input, &ctx)
+        };
+        let at = snap.taken_at;
+        let mut reply = None;
+        for output in outputs {
+            match output {
+                Output::Machine(effect) => {
+                    if let Some(r) = self.narrate(&effect, at)? {
+                        reply = Some(r);
+                    }
+                }
+                Output::Confirm(pending) => reply = Some(self.apply(walker, *pending, snap).await),
+                Output::Say { text, error } => {
+                    let what = if error { "error" } else { "note" };
+                    self.say(at, format!("  {what}: {text}"));
+                }
+                Output::Audit(_) | Output::Scored(_) => {}
+            }
+        }
+        if pass_by && reply.is_none() && walker.machine().proposal().is_some() {
+            return Ok(Some(Input::Skip));
+        }
+        Ok(reply)
+    }
+
+    /// Print one machine effect; the reply an agreeing operator gives to it.
+    fn narrate(&mut self, effect: &Effect, at: DateTime<Utc>) -> Result<Option<Input>, Ending> {
+        match effect {
+            Effect::Entered { node, phase } => {
+                self.say(at, format!("[{}] {node}", phase.label()));
+            }
+            Effect::AwaitAnswer {
+                question,
+                answers,
+                suggested,
+                evidence,
+                ..
+            } => {
+                let shown: Vec<String> = evidence
+                    .iter()
+                    .map(|e| format!("{} = {}", e.expr, e.value))
+                    .collect();
+                // An answer only the operator can give: take the last (the fallback).
+                let answer = suggested.clone().or_else(|| answers.last().cloned());
+                self.say(
+                    at,
+                    format!(
+                        "  ? {question} -> {}{}",
+                        answer.as_deref().unwrap_or("-"),
+                        if shown.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  [{}]", shown.join(", "))
+                        }
+                    ),
+                );
+                return Ok(answer.map(Input::Choose));
+            }
+            Effect::AwaitStep { text, .. } => {
+                self.say(at, format!("  step: {text} (ticked)"));
+                return Ok(Some(Input::Tick));
+            }
+            Effect::ProposeAction(p) => return self.propose(p, at).map(Some),
+            Effect::Watching { until, .. } => {
+                let left = (*until - at).num_seconds();
+                self.say(
+                    at,
+                    format!("  watching for up to {}m{:02}s", left / 60, left % 60),
+                );
+            }
+            Effect::Escalate(text) => return Err(Ending::Escalated(text.clone())),
+            Effect::Done(text) => return Err(Ending::Done(text.clone())),
+            Effect::Error(_) | Effect::AwaitConfirmation { .. } | Effect::Log(_) => {}
+        }
+        Ok(None)
+    }
+
+    /// Show the proposed action and its revert; apply, skip or stop by mode.
+    fn propose(&mut self, p: &Proposal, at: DateTime<Utc>) -> Result<Input, Ending> {
+        let request = match &p.request {
+            Ok(r) => r,
+            Err(e) => {
+                self.say(
+                    at,
+                    format!("  action {} cannot be built: {e} (skipped)", p.action),
+                );
+                return Ok(Input::Skip);
+            }
+        };
+        let call = request.api_call();
+        self.say(at, format!("  action: {} {}", call.operation, call.body));
+        let revert = match &p.revert {
+            RevertPlan::None => "none".to_string(),
+            RevertPlan::Auto => "recorded by the executor".to_string(),
+            RevertPlan::Request(Ok(r)) => crate::action::revert::describe_request(r),
+            RevertPlan::Request(Err(e)) => format!("cannot be built: {e}"),
+        };
+        self.say(at, format!("  revert: {revert}"));
+        match self.mode {
+            Mode::Walk => Err(Ending::AwaitingConfirmation(p.node.clone())),
+            Mode::DryRun => {
+                self.say(at, "  dry run: not applied".into());
+                Ok(Input::Skip)
+            }
+            Mode::Auto => Ok(Input::Apply { fix: false }),
+        }
+    }
+
+    /// `--auto` confirms for the operator; the executor applies.
+    async fn apply(
+        &mut self,
+        walker: &mut Walker,
+        pending: Pending,
+        snap: &FleetSnapshot,
+    ) -> Input {
+        let request = pending.confirmation.request().clone();
+        walker.sent(&pending.purpose);
+        let mut ctx = ApplyContext::new(snap);
+        if let Some((rb, node)) = pending.purpose.runbook_node() {
+            ctx = ctx.in_runbook(rb, node);
+        }
+        if let Some(b) = &self.baseline {
+            ctx = ctx.with_baseline(b);
+        }
+        let outcome = self
+            .executor
+            .apply(ConfirmedAction::approved_by_auto_flag(request.clone()), ctx)
+            .await;
+        self.say(snap.taken_at, format!("  {outcome}"));
+        let line = outcome.to_string();
+        let outcome = ActionOutcome::from(&outcome);
+        if outcome.is_applied() {
+            self.applied.push(request.clone());
+        }
+        Input::Outcome {
+            purpose: pending.purpose,
+            request,
+            outcome,
+            line,
+        }
+    }
+}
+
+/// Run the walk; `out` receives one line per thing that happened.
+pub async fn run(opts: RunOptions, out: &mut dyn FnMut(String)) -> RunReport {
+    let mut runner = Runner {
+        fleet: opts.fleet,
+        start: DateTime::<Utc>::MIN_UTC,
+        history: FleetHistory::default(),
+        executor: opts.executor,
+        baseline: opts.baseline,
+        mode: opts.mode,
+        out,
+        applied: Vec::new(),
+    };
+    let rb = opts.runbook;
+
+    // Wait for the trigger to name the scope.
+    let mut snap = runner.snapshot(0);
+    runner.start = snap.taken_at;
+    let end = runner.start + chrono::Duration::minutes(i64::from(opts.minutes));
+    let scope = loop {
+        let facts = runner.facts(&snap);
+        let ec = EvalContext::new(&snap, &runner.history, &facts);
+        let hit = if rb.trigger.is_some() {
+            trigger::matching(&rb, &ec).into_iter().next()
+        } else {
+            None
+        };
+        if let Some(s) = hit {
+            runner.say(snap.taken_at, format!("trigger: {} on {}", s.why, s.scope));
+            break Some(s.scope);
+        }
+        if rb.trigger.is_none() || snap.taken_at >= end {
+            break None;
+        }
+        snap = runner.snapshot(TICK_S);
+    };
+    let Some(scope) = scope else {
+        return RunReport {
+            scope: None,
+            ending: Ending::NeverTriggered,
+            triggered_at_min: None,
+            ended_at_min: runner.minutes(snap.taken_at),
+            applied: Vec::new(),
+            path: Vec::new(),
+            overrules: 0,
+            last: snap,
+        };
+    };
+    let triggered_at_min = Some(runner.minutes(snap.taken_at));
+
+    let mut walker = Walker::new(rb.clone(), scope.clone(), snap.taken_at);
+    let mut input = Input::Evaluate;
+    let ending = loop {
+        match runner.handle(&mut walker, input, &snap).await {
+            Err(ending) => break ending,
+            Ok(Some(reply)) => {
+                // An applied action shows in the next snapshot, not this one.
+                if matches!(reply, Input::Outcome { .. }) {
+                    snap = runner.snapshot(0);
+                }
+                input = reply;
+            }
+            Ok(None) => {
+                if snap.taken_at >= end {
+                    break Ending::OutOfTime;
+                }
+                snap = runner.snapshot(TICK_S);
+                input = Input::Evaluate;
+            }
+        }
+    };
+    runner.say(snap.taken_at, format!("end: {ending:?}"));
+    let machine = walker.machine();
+    RunReport {
+        scope: Some(scope),
+        ending,
+        triggered_at_min,
+        ended_at_min: runner.minutes(snap.taken_at),
+        applied: runner.applied,
+        path: machine.path().into_iter().map(str::to_string).collect(),
+        overrules: machine.overrules().len(),
+        last: snap,
+    }
+}

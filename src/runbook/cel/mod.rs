@@ -1,0 +1,13 @@
+//! CEL, the language of runbook expressions: what an expression is evaluated
+//! against (`context`, `facts`), the variables it sees (`variables`), the
+//! functions it may call (`functions`), and compiling and evaluating it (`expr`).
+
+pub mod context;
+pub mod expr;
+pub mod facts;
+mod functions;
+pub mod variables;
+
+pub use context::EvalContext;
+pub use expr::{Evaluator, Expr, Template, display};
+pub use facts::OverrideFacts;

@@ -1,0 +1,432 @@
+//! The one driver of a runbook `Machine`, pure: `Walker::handle(input, ctx)`
+//! returns outputs as data. The cockpit turns keys into inputs and performs
+//! the outputs (confirm popup, audit record, status line); the headless runner
+//! answers the same outputs as an operator who agrees with the data. Neither
+//! re-derives what the walk proposes: the walker holds the proposal's preview
+//! and guards, checked again on every snapshot.
+
+use chrono::{DateTime, Utc};
+
+use super::cel::EvalContext;
+use super::machine::{self, Effect, Event, Machine, Walked};
+use super::model::{NodeKind, Runbook, Scope};
+use crate::action::audit::AuditEntry;
+use crate::action::catalogue;
+use crate::action::confirm::{Pending, Purpose};
+use crate::action::guards::{self, GuardOptions, GuardResult};
+use crate::action::preview::{Preview, preview};
+use crate::model::FleetSnapshot;
+use crate::model::request::{ActionOutcome, ActionRequest};
+
+/// What the operator (or the headless runner) does to the walk.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// A new snapshot: re-evaluate the current node and the proposal's guards.
+    Evaluate,
+    /// Enter: take the evaluated answer (or the one under the cursor); tick a step.
+    Follow,
+    /// Take this answer of the current check (an overrule when it differs from the evaluated one).
+    Choose(String),
+    /// Take the answer under the cursor, explicitly against the evaluation.
+    Overrule,
+    CursorDown,
+    CursorUp,
+    /// Tick off the current manual step.
+    Tick,
+    /// Undo the last navigation (applied actions stay applied).
+    Back,
+    /// Decline the proposed action and move on.
+    Skip,
+    /// Ask to apply the proposed action (`fix`: the failing guard's fix instead).
+    Apply {
+        fix: bool,
+    },
+    /// The executor's answer to a confirmed request.
+    Outcome {
+        purpose: Purpose,
+        request: ActionRequest,
+        outcome: ActionOutcome,
+        /// The executor's one-line account of it.
+        line: String,
+    },
+}
+
+/// What the driver must do or may show after an input.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// The machine's own effect, for a driver that narrates the walk.
+    Machine(Box<Effect>),
+    /// Ask the operator to confirm this request.
+    Confirm(Box<Pending>),
+    /// Append this walk record to the audit log.
+    Audit(Box<WalkAudit>),
+    /// A line for the operator.
+    Say { text: String, error: bool },
+    /// Something a drill scores.
+    Scored(WalkEvent),
+}
+
+/// What a drill learns from a walk.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WalkEvent {
+    /// The operator took another branch than the data said.
+    Overruled { what: String },
+    /// A guard (or the executor) refused an action.
+    Refused { what: String },
+    /// An action was applied; `risky` as the catalogue says.
+    Applied { what: String, risky: bool },
+    /// The walk reached done or escalate.
+    Ended { at: DateTime<Utc> },
+}
+
+impl WalkEvent {
+    /// The drill's view of an executor answer, whatever the request was for.
+    pub fn from_outcome(request: &ActionRequest, outcome: &ActionOutcome) -> Option<WalkEvent> {
+        let what = format!("{} {}", request.id(), request.target_name());
+        match outcome {
+            ActionOutcome::Applied => Some(WalkEvent::Applied {
+                what,
+                risky: catalogue::spec(request.id()).is_some_and(|s| s.risky),
+            }),
+            ActionOutcome::Refused(_) => Some(WalkEvent::Refused { what }),
+            ActionOutcome::Failed(_) => None,
+        }
+    }
+}
+
+/// A walk record for the audit log (node entered, overruled, step ticked).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WalkAudit {
+    pub data_time: DateTime<Utc>,
+    pub runbook: String,
+    pub node: String,
+    pub entry: AuditEntry,
+}
+
+/// The preview and guards of the request awaiting the operator.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProposalView {
+    pub request: Result<ActionRequest, String>,
+    pub preview: Option<Preview>,
+    pub guards: Vec<GuardResult>,
+}
+
+/// What the walker reads besides the machine: the evaluation context and
+/// whether an executor exists (guards say so when it does not).
+pub struct WalkContext<'a> {
+    pub eval: &'a EvalContext<'a>,
+    pub writable: bool,
+}
+
+impl WalkContext<'_> {
+    fn snapshot(&self) -> &FleetSnapshot {
+        self.eval.snapshot
+    }
+}
+
+pub struct Walker {
+    machine: Machine,
+    /// Answer under the cursor at a check.
+    pub cursor: usize,
+    /// Data time the current node was entered (for wait and verify progress).
+    pub since: DateTime<Utc>,
+    pub view: Option<ProposalView>,
+    /// An apply is in flight.
+    pub applying: bool,
+    /// The current step's text, rendered when the step was entered.
+    pub step_text: Option<String>,
+    /// The result line of the last apply.
+    pub last_outcome: Option<(bool, String)>,
+    /// Done or escalate text once the walk ended; `true` when escalated.
+    pub ended: Option<(bool, String)>,
+}
+
+fn say(text: impl Into<String>) -> Output {
+    Output::Say {
+        text: text.into(),
+        error: false,
+    }
+}
+
+fn complain(text: impl Into<String>) -> Output {
+    Output::Say {
+        text: text.into(),
+        error: true,
+    }
+}
+
+impl Walker {
+    /// A walk before its first input; send `Input::Evaluate` to enter the start node.
+    pub fn new(runbook: std::sync::Arc<Runbook>, scope: Scope, since: DateTime<Utc>) -> Self {
+        Walker {
+            machine: Machine::new(runbook, scope),
+            cursor: 0,
+            since,
+            view: None,
+            applying: false,
+            step_text: None,
+            last_outcome: None,
+            ended: None,
+        }
+    }
+
+    pub fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
+    pub fn runbook(&self) -> &Runbook {
+        self.machine.runbook()
+    }
+
+    /// Answers of the current check, in order.
+    pub fn answers(&self) -> Vec<String> {
+        let rb = self.machine.runbook();
+        match rb
+            .node_index(self.machine.current())
+            .map(|i| &rb.nodes[i].kind)
+        {
+            Some(NodeKind::Check(c)) => c.answers.iter().map(|a| a.name.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn handle(&mut self, input: Input, ctx: &WalkContext<'_>) -> Vec<Output> {
+        match input {
+            Input::Evaluate => self.step(Event::Evaluate, ctx),
+            Input::Follow => self.follow(ctx),
+            Input::Choose(answer) => self.step(Event::Choose(answer), ctx),
+            Input::Overrule => match self.answers().get(self.cursor).cloned() {
+                Some(a) => self.step(Event::Overrule(a), ctx),
+                None => vec![complain("nothing to overrule here")],
+            },
+            Input::CursorDown => {
+                let n = self.answers().len();
+                self.cursor = (self.cursor + 1).min(n.saturating_sub(1));
+                Vec::new()
+            }
+            Input::CursorUp => {
+                self.cursor = self.cursor.saturating_sub(1);
+                Vec::new()
+            }
+            // The outcome of an apply under way must find the walk where it left it.
+            Input::Back | Input::Skip | Input::Tick if self.applying => {
+                vec![say("applying; wait for the result")]
+            }
+            Input::Tick => self.step(Event::TickStep, ctx),
+            Input::Back => {
+                self.ended = None;
+                self.step(Event::Back, ctx)
+            }
+            Input::Skip => {
+                if self.machine.proposal().is_none() {
+                    return vec![complain("no action proposed here")];
+                }
+                self.step(Event::ActionSkipped, ctx)
+            }
+            Input::Apply { fix } => self.confirm(fix, ctx),
+            Input::Outcome {
+                purpose,
+                request,
+                outcome,
+                line,
+            } => self.outcome(purpose, &request, outcome, line, ctx),
+        }
+    }
+
+    /// Enter: take the evaluated answer; on a step, tick it.
+    fn follow(&mut self, ctx: &WalkContext<'_>) -> Vec<Output> {
+        match self.machine.state() {
+            machine::State::Answering { suggested, .. } => {
+                let answer = suggested
+                    .clone()
+                    .or_else(|| self.answers().get(self.cursor).cloned());
+                match answer {
+                    Some(a) => self.step(Event::Choose(a), ctx),
+                    None => Vec::new(),
+                }
+            }
+            machine::State::Stepping => self.step(Event::TickStep, ctx),
+            machine::State::Proposed(_) => {
+                vec![say("A applies the proposed action, S skips it")]
+            }
+            machine::State::Waiting { .. } | machine::State::Verifying { .. } => {
+                vec![say("watching the fleet: the walk moves on by itself")]
+            }
+            machine::State::Finished => vec![say("the runbook is finished; C closes it")],
+        }
+    }
+
+    /// `Apply`: the confirmation to open, or why not.
+    fn confirm(&mut self, fix: bool, ctx: &WalkContext<'_>) -> Vec<Output> {
+        let Some(view) = &self.view else {
+            return vec![complain("no action proposed here")];
+        };
+        if !ctx.writable {
+            return vec![complain("read-only session: cannot apply")];
+        }
+        if self.applying {
+            return vec![say("already applying; wait for the result")];
+        }
+        let runbook = self.machine.runbook().id.clone();
+        let node = self.machine.current().to_string();
+        if fix {
+            return match view.guards.iter().find_map(|g| g.fix.clone()) {
+                Some(r) => vec![Output::Confirm(Box::new(Pending::new(
+                    r,
+                    Purpose::Fix { runbook, node },
+                    ctx.snapshot(),
+                )))],
+                None => vec![complain("no failing guard offers a fix here")],
+            };
+        }
+        let request = match &view.request {
+            Ok(r) => r.clone(),
+            Err(e) => return vec![complain(format!("the action cannot be built: {e}"))],
+        };
+        if let Some(g) = view.guards.iter().find(|g| !g.ok) {
+            let offer = if g.fix.is_some() {
+                "; F applies the fix"
+            } else {
+                ""
+            };
+            return vec![
+                complain(format!("blocked: {}{offer}", g.message)),
+                Output::Scored(WalkEvent::Refused {
+                    what: format!("{}: {}", request.id(), g.message),
+                }),
+            ];
+        }
+        vec![Output::Confirm(Box::new(Pending::new(
+            request,
+            Purpose::Node { runbook, node },
+            ctx.snapshot(),
+        )))]
+    }
+
+    /// The operator confirmed: the request is on its way to the executor.
+    pub fn sent(&mut self, purpose: &Purpose) {
+        if let Purpose::Node { .. } = purpose {
+            self.applying = true;
+        }
+    }
+
+    fn outcome(
+        &mut self,
+        purpose: Purpose,
+        request: &ActionRequest,
+        outcome: ActionOutcome,
+        line: String,
+        ctx: &WalkContext<'_>,
+    ) -> Vec<Output> {
+        let mut out: Vec<Output> = WalkEvent::from_outcome(request, &outcome)
+            .map(Output::Scored)
+            .into_iter()
+            .collect();
+        if let Purpose::Node { runbook, node } = &purpose {
+            self.applying = false;
+            if self.machine.runbook().id == *runbook && self.machine.current() == node {
+                self.last_outcome = Some((outcome.is_applied(), line));
+                self.since = ctx.snapshot().taken_at;
+                out.extend(self.step(Event::ActionApplied(outcome), ctx));
+            }
+        }
+        out
+    }
+
+    /// Feed one event to the machine and take in what it says.
+    fn step(&mut self, event: Event, ctx: &WalkContext<'_>) -> Vec<Output> {
+        if self.ended.is_some() {
+            return Vec::new();
+        }
+        let fx = self.machine.handle(event, ctx.eval);
+        let mut out = Vec::new();
+        for effect in fx {
+            self.absorb(&effect, ctx, &mut out);
+            out.push(Output::Machine(Box::new(effect)));
+        }
+        // Guards are re-checked on every input: a fix may have made them pass.
+        let snap = ctx.snapshot();
+        self.view = self.machine.proposal().map(|p| match &p.request {
+            Ok(r) => ProposalView {
+                request: Ok(r.clone()),
+                preview: Some(preview(r, snap)),
+                guards: guards::check(r, snap, &GuardOptions::new(ctx.writable, snap.taken_at)),
+            },
+            Err(e) => ProposalView {
+                request: Err(e.clone()),
+                preview: None,
+                guards: Vec::new(),
+            },
+        });
+        out
+    }
+
+    fn absorb(&mut self, effect: &Effect, ctx: &WalkContext<'_>, out: &mut Vec<Output>) {
+        let at = ctx.snapshot().taken_at;
+        match effect {
+            Effect::Entered { .. } => {
+                self.since = at;
+                self.cursor = 0;
+                self.step_text = None;
+            }
+            Effect::AwaitStep { text, .. } => self.step_text = Some(text.clone()),
+            Effect::AwaitAnswer {
+                answers, suggested, ..
+            } => {
+                self.cursor = suggested
+                    .as_ref()
+                    .and_then(|s| answers.iter().position(|a| a == s))
+                    .unwrap_or(0);
+            }
+            Effect::Log(entry) => {
+                if let Some(audit) = self.audit_entry(&entry.node, &entry.what, out) {
+                    out.push(Output::Audit(Box::new(WalkAudit {
+                        data_time: entry.at,
+                        runbook: self.machine.runbook().id.clone(),
+                        node: entry.node.clone(),
+                        entry: audit,
+                    })));
+                }
+            }
+            Effect::Done(text) | Effect::Escalate(text) => {
+                let escalated = matches!(effect, Effect::Escalate(_));
+                self.ended = Some((escalated, text.clone()));
+                out.push(Output::Scored(WalkEvent::Ended { at }));
+            }
+            Effect::Error(e) => out.push(complain(e.clone())),
+            Effect::ProposeAction(_)
+            | Effect::AwaitConfirmation { .. }
+            | Effect::Watching { .. } => {}
+        }
+    }
+
+    /// The audit record of a walk log entry, and the overrule a drill scores.
+    fn audit_entry(&self, node: &str, what: &Walked, out: &mut Vec<Output>) -> Option<AuditEntry> {
+        let rb = self.machine.runbook();
+        let label = |id: &str| {
+            rb.node_index(id)
+                .map(|i| rb.nodes[i].label())
+                .unwrap_or_else(|| id.to_string())
+        };
+        match what {
+            Walked::Entered => Some(AuditEntry::NodeEntered { title: label(node) }),
+            Walked::Answered {
+                answer,
+                suggested,
+                overruled: true,
+                ..
+            } => {
+                let evaluated = suggested.clone().unwrap_or_else(|| "none".into());
+                out.push(Output::Scored(WalkEvent::Overruled {
+                    what: format!("{node}: {evaluated} -> {answer}"),
+                }));
+                Some(AuditEntry::Overruled {
+                    evaluated,
+                    chosen: answer.clone(),
+                })
+            }
+            Walked::StepDone => Some(AuditEntry::StepTicked { step: label(node) }),
+            _ => None,
+        }
+    }
+}

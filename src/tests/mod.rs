@@ -1,0 +1,5 @@
+//! Tests of the cockpit driven by the simulator. They sit above both (the UI
+//! itself never names the simulator), as the entry layer does.
+
+mod cockpit;
+mod walk;

@@ -1,0 +1,107 @@
+//! What flows between the cockpit's loop and its pure state: events in,
+//! effects out, and the status line's message.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+use crate::action::confirm::{ConfirmedAction, Purpose};
+use crate::action::executor::Outcome;
+use crate::model::FleetSnapshot;
+use crate::model::request::ActionRequest;
+use crate::runbook::walker::WalkAudit;
+
+#[derive(Debug)]
+pub enum Event {
+    Key(KeyEvent),
+    /// The terminal changed size: everything must be laid out again.
+    Resize,
+    Snapshot(Box<FleetSnapshot>),
+    /// The once-a-second clock, with the wall time.
+    Tick(DateTime<Utc>),
+    /// The executor answered an `Effect::Apply`.
+    Outcome(Box<ActionResult>),
+    /// The ledger's active entries, answering `Effect::ListReverts`.
+    Reverts(Result<Vec<RevertChoice>, String>),
+}
+
+/// What the loop must do after an event.
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    Quit,
+    /// Load a theme by name (reads the config dir), then `App::set_theme`.
+    LoadTheme(String),
+    /// Hand a confirmed request to the executor (off the UI loop), then send
+    /// `Event::Outcome` back.
+    Apply {
+        action: Box<ConfirmedAction>,
+        purpose: Purpose,
+    },
+    /// Append a walk record to the audit log.
+    Audit(Box<WalkAudit>),
+    /// Read the ledger's active entries and send `Event::Reverts`.
+    ListReverts,
+}
+
+/// The executor's answer to an `Effect::Apply`, with what it was for.
+#[derive(Debug)]
+pub struct ActionResult {
+    pub purpose: Purpose,
+    pub request: ActionRequest,
+    pub outcome: Outcome,
+}
+
+/// One active ledger entry offered for revert.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RevertChoice {
+    pub entry_id: String,
+    /// What was applied and what the revert does.
+    pub label: String,
+    pub request: Result<ActionRequest, String>,
+}
+
+/// A line for the status bar: information or an error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+impl Message {
+    pub fn info(text: impl Into<String>) -> Message {
+        Message {
+            text: text.into(),
+            error: false,
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Message {
+        Message {
+            text: text.into(),
+            error: true,
+        }
+    }
+}
+
+/// What a part of the state answers to a command: effects for the loop and
+/// perhaps a line for the status bar.
+#[derive(Debug, Default)]
+pub struct Reply {
+    pub effects: Vec<Effect>,
+    pub message: Option<Message>,
+}
+
+impl Reply {
+    pub fn effects(effects: Vec<Effect>) -> Reply {
+        Reply {
+            effects,
+            message: None,
+        }
+    }
+
+    pub fn say(message: Message) -> Reply {
+        Reply {
+            effects: Vec::new(),
+            message: Some(message),
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The open walk: keys become walker inputs, and the walker's outputs become
+//! effects, the status line and the confirmation popup.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{OpenWalk, Runbooks, TRIGGER_EVERY};
+use crate::model::history::FleetHistory;
+use crate::model::request::ActionOutcome;
+use crate::model::{FleetSnapshot, ServiceKey};
+use crate::runbook::walker::WalkEvent;
+use crate::runbook::{EvalContext, Input, Output, OverrideFacts, WalkContext, trigger};
+use crate::ui::command::Command;
+use crate::ui::event::{ActionResult, Effect, Message, Reply};
+
+/// What the runbook side reads of the rest of the cockpit.
+pub struct Ctx<'a> {
+    pub snapshot: Option<&'a Arc<FleetSnapshot>>,
+    pub history: &'a FleetHistory,
+    /// An executor exists in the loop: actions can be applied.
+    pub writable: bool,
+    /// The service selected in the fleet table.
+    pub selected: Option<&'a ServiceKey>,
+    /// Wall time.
+    pub now: DateTime<Utc>,
+}
+
+impl Runbooks {
+    /// Re-evaluate triggers and the walk against the snapshot just recorded.
+    pub fn on_snapshot(&mut self, ctx: &Ctx<'_>) -> Reply {
+        let Some(snap) = ctx.snapshot else {
+            return Reply::default();
+        };
+        self.facts = OverrideFacts::gather(self.baseline.as_ref(), &self.overdue, snap);
+        let due = self
+            .triggers_at
+            .is_none_or(|at| snap.taken_at - at >= TRIGGER_EVERY || snap.taken_at < at);
+        if due {
+            let ec = EvalContext::new(snap, ctx.history, &self.facts);
+            self.suggestions = trigger::suggest(&self.library.runbooks, &ec);
+            self.triggers_at = Some(snap.taken_at);
+        }
+        if let Some(d) = &mut self.drill {
+            d.scorer.observe(snap);
+        }
+        self.walk_input(Input::Evaluate, ctx)
+    }
+
+    /// Hand one input to the walker and perform what it answers.
+    pub(super) fn walk_input(&mut self, input: Input, ctx: &Ctx<'_>) -> Reply {
+        let mut reply = Reply::default();
+        let (Some(snap), Some(walk)) = (ctx.snapshot, self.walk.as_mut()) else {
+            return reply;
+        };
+        let ec = EvalContext::new(snap, ctx.history, &self.facts);
+        let wctx = WalkContext {
+            eval: &ec,
+            writable: ctx.writable,
+        };
+        for output in walk.walker.handle(input, &wctx) {
+            match output {
+                Output::Machine(_) => {}
+                Output::Confirm(pending) => self.confirm = Some(*pending),
+                Output::Audit(record) => reply.effects.push(Effect::Audit(record)),
+                Output::Say { text, error } => reply.message = Some(Message { text, error }),
+                Output::Scored(event) => reply.effects.extend(self.score(&event)),
+            }
+        }
+        reply
+    }
+
+    /// A drill learns from the walk; its runbook's end ends it.
+    fn score(&mut self, event: &WalkEvent) -> Option<Effect> {
+        let drill = self.drill.as_mut()?;
+        drill.learn(event).then_some(Effect::Quit)
+    }
+
+    pub fn run_walk(&mut self, cmd: Command, ctx: &Ctx<'_>) -> Reply {
+        let Some(walk) = &mut self.walk else {
+            return Reply::default();
+        };
+        let input = match cmd {
+            Command::Quit => return Reply::effects(vec![Effect::Quit]),
+            Command::Close => {
+                walk.focused = false;
+                return Reply::default();
+            }
+            Command::CloseRunbook => {
+                self.walk = None;
+                return Reply::default();
+            }
+            Command::Runbooks => {
+                self.list = Some(Default::default());
+                return Reply::default();
+            }
+            Command::Reverts => return self.ask_reverts(ctx),
+            Command::Down => Input::CursorDown,
+            Command::Up => Input::CursorUp,
+            Command::Follow => Input::Follow,
+            Command::Answer(n) => match walk.walker.answers().get(n - 1).cloned() {
+                Some(a) => Input::Choose(a),
+                None => return Reply::say(Message::error(format!("no answer {n} here"))),
+            },
+            Command::Overrule => Input::Overrule,
+            Command::Tick => Input::Tick,
+            Command::Back => Input::Back,
+            Command::Skip => Input::Skip,
+            Command::Apply => Input::Apply { fix: false },
+            Command::ApplyFix => Input::Apply { fix: true },
+            _ => return Reply::default(),
+        };
+        self.walk_input(input, ctx)
+    }
+
+    /// The loop's answer to `Effect::Apply`.
+    pub fn on_outcome(&mut self, result: ActionResult, ctx: &Ctx<'_>) -> Reply {
+        let ActionResult {
+            purpose,
+            request,
+            outcome,
+        } = result;
+        let line = outcome.to_string();
+        let message = Message {
+            text: line.clone(),
+            error: !outcome.is_applied(),
+        };
+        let outcome = ActionOutcome::from(&outcome);
+        let mut reply = if self.walk.is_some() {
+            self.walk_input(
+                Input::Outcome {
+                    purpose,
+                    request,
+                    outcome,
+                    line,
+                },
+                ctx,
+            )
+        } else {
+            // No walk to tell (a revert from the ledger): the drill still learns.
+            let effects = WalkEvent::from_outcome(&request, &outcome)
+                .and_then(|event| self.score(&event))
+                .into_iter()
+                .collect();
+            Reply::effects(effects)
+        };
+        // What the walk said about the outcome (a failed action) wins over the executor's line.
+        reply.message.get_or_insert(message);
+        reply
+    }
+
+    /// `r`: back to the open walk, or the list of runbooks.
+    pub fn open(&mut self) {
+        match &mut self.walk {
+            Some(OpenWalk { walker, focused }) if !*focused && walker.ended.is_none() => {
+                *focused = true
+            }
+            _ => self.list = Some(Default::default()),
+        }
+    }
+}
