@@ -234,20 +234,12 @@ pub fn toml_error(file: &Path, text: &str, err: &toml::de::Error) -> String {
     let Some(span) = err.span() else {
         return format!("{}: {message}", file.display());
     };
-    let (line, col) = line_col(text, span.start);
+    let (line, col) = crate::position::line_col(text, span.start);
     let field = field_at(text, line)
         .filter(|f| !message.contains(&format!("`{}`", f.rsplit('.').next().unwrap_or(f))))
         .map(|f| format!(" (field `{f}`)"))
         .unwrap_or_default();
     format!("{}:{line}:{col}: {message}{field}", file.display())
-}
-
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
 }
 
 /// The dotted key assigned on a 1-based line, prefixed by the table it sits in.

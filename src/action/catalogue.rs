@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::model::ServiceKey;
-use crate::model::request::ActionRequest;
+use crate::model::request::{ActionRequest, ids};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamType {
@@ -36,6 +36,8 @@ pub struct ActionSpec {
     pub id: &'static str,
     pub target: TargetKind,
     pub params: &'static [ParamSpec],
+    /// A runbook action node must name its revert ("always plan the revert").
+    pub needs_revert: bool,
     /// Risky actions ask for the target's name to be typed, not just `y`.
     pub risky: bool,
     pub summary: &'static str,
@@ -49,52 +51,58 @@ pub const MANUAL: &str = "manual";
 
 pub const CATALOGUE: &[ActionSpec] = &[
     ActionSpec {
-        id: "ecs.set_desired_count",
+        id: ids::SET_DESIRED_COUNT,
         target: TargetKind::Service,
         params: &[p("desired", ParamType::Count, true)],
+        needs_revert: true,
         risky: false,
         summary: "Set the service's desired task count (UpdateService)",
     },
     ActionSpec {
-        id: "ecs.set_capacity_provider_strategy",
+        id: ids::SET_CAPACITY_PROVIDER_STRATEGY,
         target: TargetKind::Service,
         params: &[p("strategy", ParamType::Strategy, true)],
+        needs_revert: true,
         risky: true,
         summary: "Change the capacity-provider strategy and force a new deployment",
     },
     ActionSpec {
-        id: "ecs.force_new_deployment",
+        id: ids::FORCE_NEW_DEPLOYMENT,
         target: TargetKind::Service,
         params: &[],
+        needs_revert: false,
         risky: true,
         summary: "Replace every task of the service (UpdateService forceNewDeployment)",
     },
     ActionSpec {
-        id: "autoscaling.set_bounds",
+        id: ids::SET_BOUNDS,
         target: TargetKind::Service,
         params: &[
             p("min", ParamType::Count, true),
             p("max", ParamType::Count, true),
         ],
+        needs_revert: true,
         risky: false,
         summary: "Set the scalable target's min/max (RegisterScalableTarget)",
     },
     ActionSpec {
-        id: "autoscaling.suspend_scale_in",
+        id: ids::SUSPEND_SCALE_IN,
         target: TargetKind::Service,
         params: &[],
+        needs_revert: true,
         risky: false,
         summary: "Suspend dynamic scale-in; scale-out keeps working",
     },
     ActionSpec {
-        id: "autoscaling.resume_scale_in",
+        id: ids::RESUME_SCALE_IN,
         target: TargetKind::Service,
         params: &[],
+        needs_revert: false,
         risky: false,
         summary: "Resume dynamic scale-in",
     },
     ActionSpec {
-        id: "autoscaling.put_scheduled_action",
+        id: ids::PUT_SCHEDULED_ACTION,
         target: TargetKind::Service,
         params: &[
             p("name", ParamType::Text, true),
@@ -102,13 +110,15 @@ pub const CATALOGUE: &[ActionSpec] = &[
             p("min", ParamType::Count, false),
             p("max", ParamType::Count, false),
         ],
+        needs_revert: true,
         risky: false,
         summary: "Create or replace a scheduled scaling action",
     },
     ActionSpec {
-        id: "elasticache.set_maxmemory_policy",
+        id: ids::SET_MAXMEMORY_POLICY,
         target: TargetKind::Cache,
         params: &[p("policy", ParamType::Text, true)],
+        needs_revert: true,
         risky: true,
         summary: "Set maxmemory-policy in the cache's parameter group",
     },
@@ -116,6 +126,7 @@ pub const CATALOGUE: &[ActionSpec] = &[
         id: MANUAL,
         target: TargetKind::None,
         params: &[],
+        needs_revert: false,
         risky: false,
         summary: "A step performed elsewhere and ticked off",
     },
@@ -222,6 +233,16 @@ mod tests {
 
     fn svc() -> Target {
         Target::Service(ServiceKey::new("manga", "orchestrator"))
+    }
+
+    #[test]
+    fn the_catalogue_lists_every_request_kind_once_in_order() {
+        let ids: Vec<&str> = CATALOGUE
+            .iter()
+            .map(|s| s.id)
+            .filter(|id| *id != MANUAL)
+            .collect();
+        assert_eq!(ids, ActionRequest::IDS);
     }
 
     #[test]

@@ -6,39 +6,57 @@ use serde_json::{Value, json};
 
 use crate::model::{ServiceKey, StrategyItem};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "action")]
-pub enum ActionRequest {
-    #[serde(rename = "ecs.set_desired_count")]
-    SetDesiredCount { service: ServiceKey, desired: u32 },
+/// Declares the request enum, its serde tags and `id()` from one list, so
+/// each catalogue id is spelled once (the catalogue refers to `ids::*`).
+macro_rules! requests {
+    ($(
+        $(#[$doc:meta])*
+        $const:ident = $id:literal => $variant:ident { $($field:ident: $ty:ty),* $(,)? }
+    ),* $(,)?) => {
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "action")]
+        pub enum ActionRequest {
+            $( $(#[$doc])* #[serde(rename = $id)] $variant { $($field: $ty),* }, )*
+        }
+
+        /// The catalogue id of every request kind.
+        pub mod ids {
+            $( pub const $const: &str = $id; )*
+        }
+
+        impl ActionRequest {
+            /// Every request kind's catalogue id, in declaration order.
+            pub const IDS: &[&str] = &[$($id),*];
+
+            /// Catalogue id, e.g. `ecs.set_desired_count`.
+            pub fn id(&self) -> &'static str {
+                match self {
+                    $( Self::$variant { .. } => $id, )*
+                }
+            }
+        }
+    };
+}
+
+requests! {
+    SET_DESIRED_COUNT = "ecs.set_desired_count" => SetDesiredCount { service: ServiceKey, desired: u32 },
     /// Always forces a new deployment: ECS refuses a strategy change without one.
-    #[serde(rename = "ecs.set_capacity_provider_strategy")]
-    SetCapacityProviderStrategy {
+    SET_CAPACITY_PROVIDER_STRATEGY = "ecs.set_capacity_provider_strategy" => SetCapacityProviderStrategy {
         service: ServiceKey,
         strategy: Vec<StrategyItem>,
     },
-    #[serde(rename = "ecs.force_new_deployment")]
-    ForceNewDeployment { service: ServiceKey },
-    #[serde(rename = "autoscaling.set_bounds")]
-    SetBounds {
-        service: ServiceKey,
-        min: u32,
-        max: u32,
-    },
-    #[serde(rename = "autoscaling.suspend_scale_in")]
-    SuspendScaleIn { service: ServiceKey },
-    #[serde(rename = "autoscaling.resume_scale_in")]
-    ResumeScaleIn { service: ServiceKey },
-    #[serde(rename = "autoscaling.put_scheduled_action")]
-    PutScheduledAction {
+    FORCE_NEW_DEPLOYMENT = "ecs.force_new_deployment" => ForceNewDeployment { service: ServiceKey },
+    SET_BOUNDS = "autoscaling.set_bounds" => SetBounds { service: ServiceKey, min: u32, max: u32 },
+    SUSPEND_SCALE_IN = "autoscaling.suspend_scale_in" => SuspendScaleIn { service: ServiceKey },
+    RESUME_SCALE_IN = "autoscaling.resume_scale_in" => ResumeScaleIn { service: ServiceKey },
+    PUT_SCHEDULED_ACTION = "autoscaling.put_scheduled_action" => PutScheduledAction {
         service: ServiceKey,
         name: String,
         schedule: String,
         min: Option<u32>,
         max: Option<u32>,
     },
-    #[serde(rename = "elasticache.set_maxmemory_policy")]
-    SetMaxmemoryPolicy {
+    SET_MAXMEMORY_POLICY = "elasticache.set_maxmemory_policy" => SetMaxmemoryPolicy {
         cache_id: String,
         parameter_group: String,
         policy: String,
@@ -53,20 +71,6 @@ pub struct ApiCall {
 }
 
 impl ActionRequest {
-    /// Catalogue id, e.g. `ecs.set_desired_count`.
-    pub fn id(&self) -> &'static str {
-        match self {
-            Self::SetDesiredCount { .. } => "ecs.set_desired_count",
-            Self::SetCapacityProviderStrategy { .. } => "ecs.set_capacity_provider_strategy",
-            Self::ForceNewDeployment { .. } => "ecs.force_new_deployment",
-            Self::SetBounds { .. } => "autoscaling.set_bounds",
-            Self::SuspendScaleIn { .. } => "autoscaling.suspend_scale_in",
-            Self::ResumeScaleIn { .. } => "autoscaling.resume_scale_in",
-            Self::PutScheduledAction { .. } => "autoscaling.put_scheduled_action",
-            Self::SetMaxmemoryPolicy { .. } => "elasticache.set_maxmemory_policy",
-        }
-    }
-
     /// The service this request changes, if it targets one.
     pub fn service(&self) -> Option<&ServiceKey> {
         match self {
@@ -103,9 +107,7 @@ impl ActionRequest {
                 json!({
                     "cluster": service.cluster,
                     "service": service.service,
-                    "capacityProviderStrategy": strategy.iter().map(|i| json!({
-                        "capacityProvider": i.provider, "weight": i.weight, "base": i.base
-                    })).collect::<Vec<_>>(),
+                    "capacityProviderStrategy": strategy.iter().map(strategy_item).collect::<Vec<_>>(),
                     "forceNewDeployment": true,
                 }),
             ),
@@ -177,6 +179,20 @@ impl ActionRequest {
             body,
         }
     }
+}
+
+/// A strategy item as ECS receives it: the SDK leaves out a weight or base of
+/// 0 (the API's default), so the recorded request does too.
+fn strategy_item(item: &StrategyItem) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert("capacityProvider".into(), json!(item.provider));
+    if item.weight != 0 {
+        out.insert("weight".into(), json!(item.weight));
+    }
+    if item.base != 0 {
+        out.insert("base".into(), json!(item.base));
+    }
+    Value::Object(out)
 }
 
 #[cfg(test)]

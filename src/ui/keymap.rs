@@ -10,7 +10,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::command::Command;
-use crate::config::{line_col, toml_error};
+use crate::config::toml_error;
+use crate::position::line_col;
 
 pub const DEFAULT: &str = include_str!("keymap.toml");
 

@@ -12,7 +12,8 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::{line_col, toml_error};
+use crate::config::toml_error;
+use crate::position::line_col;
 
 /// Embedded themes: (name, text).
 pub const SHIPPED: [(&str, &str); 4] = [

@@ -38,9 +38,7 @@ pub const MAX_OPERATORS: usize = 16;
 /// Check the limits, skipping string literals; the error points at the excess.
 fn guard(src: &str) -> Result<(), ExprError> {
     let at = |offset: usize, message: String| {
-        let before = &src[..offset];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let (line, col) = crate::position::line_col(src, offset);
         Err(ExprError { line, col, message })
     };
     if src.len() > MAX_LEN {
@@ -320,9 +318,10 @@ mod tests {
     use chrono::Duration;
 
     use super::*;
+    use crate::action::baseline::Drift;
     use crate::model::history::FleetHistory;
     use crate::model::{EventKind, FleetEvent, FleetSnapshot};
-    use crate::runbook::cel::facts::{Drift, OverrideFacts};
+    use crate::runbook::cel::facts::OverrideFacts;
     use crate::runbook::sample;
 
     fn eval_with(
@@ -549,8 +548,9 @@ mod tests {
         let mut facts = sample::facts();
         facts.drift.push(Drift {
             service: crate::model::ServiceKey::new("sample", "other"),
-            field: "bounds".into(),
+            field: "bounds",
             message: "min 100 vs baseline 10".into(),
+            fix: None,
         });
         assert_eq!(
             eval_with(&snap, &history, &facts, "drift_from_baseline()"),
@@ -558,8 +558,9 @@ mod tests {
         );
         facts.drift.push(Drift {
             service: sample::service_key(),
-            field: "bounds".into(),
+            field: "bounds",
             message: "min 100 vs baseline 10".into(),
+            fix: None,
         });
         assert_eq!(
             eval_with(&snap, &history, &facts, "drift_from_baseline()"),

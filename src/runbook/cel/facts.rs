@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::action::baseline::{self, Baseline};
+use crate::action::baseline::{self, Baseline, Drift};
 use crate::action::ledger;
 use crate::model::{FleetSnapshot, ServiceKey};
 
@@ -16,15 +16,6 @@ pub struct OverdueOverride {
     /// Catalogue id of the applied action, e.g. `autoscaling.set_bounds`.
     pub action: String,
     pub revert_by: DateTime<Utc>,
-}
-
-/// A live setting that differs from the declared baseline.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Drift {
-    pub service: ServiceKey,
-    /// `bounds`, `strategy`, ...
-    pub field: String,
-    pub message: String,
 }
 
 /// The declared bounds of a service, for proposing a revert to them.
@@ -64,14 +55,7 @@ impl OverrideFacts {
             ..OverrideFacts::default()
         };
         if let Some(b) = baseline {
-            facts.drift = baseline::drift(b, snapshot)
-                .into_iter()
-                .map(|d| Drift {
-                    service: d.service,
-                    field: d.field.to_string(),
-                    message: d.message,
-                })
-                .collect();
+            facts.drift = baseline::drift(b, snapshot);
             for (key, intended) in &b.services {
                 let Some((cluster, service)) = key.split_once('/') else {
                     continue;

@@ -6,8 +6,8 @@ use std::ops::Range;
 
 use serde_json::Map;
 
+use super::Problem;
 use super::source::Source;
-use super::{NEEDS_REVERT, Problem};
 use crate::action::catalogue::{self, MANUAL, Target, TargetKind};
 use crate::runbook::cel::{Evaluator, Expr, Template};
 use crate::runbook::graph;
@@ -554,7 +554,7 @@ impl<'a> Builder<'a> {
         let call = self.action_call(id, params);
         let revert = match &n.revert {
             None => {
-                if NEEDS_REVERT.contains(&id.get_ref().as_str()) {
+                if catalogue::spec(id.get_ref()).is_some_and(|s| s.needs_revert) {
                     self.report(
                         id.span().start,
                         format!(

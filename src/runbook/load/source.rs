@@ -1,38 +1,23 @@
-//! Positions in a runbook file: byte offsets to line:column, and where the
+//! Positions in a runbook file: problems at byte offsets, and where the
 //! text of a string value (an expression) starts.
 
 use std::ops::Range;
 
 use super::Problem;
 
-/// Byte offsets to line:column, and where an expression's text starts.
+/// Problems at byte offsets, and where an expression's text starts.
 pub(super) struct Source<'a> {
     pub(super) file: &'a str,
     text: &'a str,
-    line_starts: Vec<usize>,
 }
 
 impl<'a> Source<'a> {
     pub(super) fn new(file: &'a str, text: &'a str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Self {
-            file,
-            text,
-            line_starts,
-        }
+        Self { file, text }
     }
 
     pub(super) fn problem(&self, offset: usize, message: impl Into<String>) -> Problem {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.line_starts[line - 1];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count())
-            + 1;
+        let (line, col) = crate::position::line_col(self.text, offset);
         Problem {
             file: self.file.to_string(),
             line,

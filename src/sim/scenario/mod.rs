@@ -153,9 +153,7 @@ impl ScenarioError {
     ) -> Self {
         let (line, column) = match span {
             Some(span) => {
-                let before = &text[..span.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                let (line, column) = crate::position::line_col(text, span.start);
                 (Some(line), Some(column))
             }
             None => (None, None),
