@@ -72,6 +72,26 @@ pub fn write_all(out: &Path) -> Result<()> {
             160,
             48,
         ),
+        ("wall-calm", sim("calm", 30, &wall_cfg)?, 160, 48),
+        (
+            "wall-320x90",
+            sim("manga-release", SATURATED_MINUTES, &wall_cfg)?,
+            320,
+            90,
+        ),
+        (
+            "wall-high-contrast",
+            sim(
+                "manga-release",
+                SATURATED_MINUTES,
+                &Config {
+                    theme: "high-contrast".into(),
+                    ..wall_cfg.clone()
+                },
+            )?,
+            160,
+            48,
+        ),
         (
             "light-theme",
             sim("manga-release", SATURATED_MINUTES, &light)?,

@@ -398,3 +398,85 @@ fn narrow_header_keeps_badges_and_clock_apart() {
     );
     assert!(header.ends_with("09:14JST"), "{header}");
 }
+
+fn wall_config() -> Config {
+    Config {
+        read_only: true,
+        wall: true,
+        ..Config::default()
+    }
+}
+
+#[test]
+fn wall_calm_320x90_uses_the_largest_glyphs() {
+    let app = fixtures::app(0.5, &wall_config());
+    let snap = app.snapshot.as_ref().unwrap();
+    let plan = panes::wall::plan(snap, ratatui::layout::Rect::new(0, 0, 320, 86));
+    assert_eq!(plan.calm_hidden, 0);
+    insta::assert_snapshot!(cockpit(&app, 320, 90));
+}
+
+#[test]
+fn wall_80x24_keeps_big_figures() {
+    insta::assert_snapshot!(cockpit(&fixtures::app(14.0, &wall_config()), 80, 24));
+}
+
+#[test]
+fn wall_collapses_calm_services_and_keeps_tiles_for_trouble() {
+    let mut snap = fixtures::large(2000, 14.0);
+    // A calm fleet with three services in trouble.
+    for (i, s) in snap.services.iter_mut().enumerate() {
+        s.metrics.cpu_pct = Some(if i % 700 == 3 { 97.0 } else { 30.0 });
+        s.metrics.p95_ms = Some(200.0);
+        s.metrics.memory_pct = Some(40.0);
+        s.running = s.desired;
+        s.deployment = crate::model::DeploymentState::Stable;
+        if let Some(t) = s.scaling.as_mut() {
+            t.max = t.max.max(s.desired + 10);
+        }
+    }
+    snap.alarms.clear();
+    let mut app = fixtures::app(14.0, &wall_config());
+    app.handle(Event::Snapshot(Box::new(snap)));
+    let snap = app.snapshot.as_ref().unwrap();
+    let plan = panes::wall::plan(snap, ratatui::layout::Rect::new(0, 0, 160, 45));
+    assert!(plan.trouble_hidden.is_empty(), "{plan:?}");
+    assert!(plan.calm_hidden > 1900, "{}", plan.calm_hidden);
+    let text = cockpit(&app, 160, 48);
+    assert!(
+        text.contains(&format!("{} services OK", plan.calm_hidden)),
+        "{text}"
+    );
+    for name in ["search-003", "search-703", "search-1403"] {
+        assert!(text.contains(name), "{name} keeps its tile:\n{text}");
+    }
+}
+
+#[test]
+fn wall_greys_out_stale_data_under_a_banner_and_clears_on_fresh_data() {
+    let mut app = fixtures::app(14.0, &wall_config());
+    let fresh = app.snapshot.as_deref().unwrap().clone();
+    let later = app.now + chrono::Duration::minutes(5);
+    app.handle(Event::Tick(later));
+    let buf = render(&app, 160, 48, view::draw);
+    let text = buffer_text(&buf);
+    let banner = text.lines().nth(1).unwrap();
+    assert!(banner.contains("STALE · data 5m00s old"), "{banner}");
+    assert!(banner.contains("no data for 300s"), "{banner}");
+    // No figure keeps its colour: every tile border and digit is muted.
+    let colours: std::collections::HashSet<_> = (3..45)
+        .flat_map(|y| (0..160).map(move |x| (x, y)))
+        .map(|(x, y)| buf[(x, y)].fg)
+        .collect();
+    assert!(!colours.contains(&app.theme.ok), "{colours:?}");
+    assert!(!colours.contains(&app.theme.alert), "{colours:?}");
+    // Fresh data clears it.
+    let mut next = fresh;
+    next.taken_at = later;
+    for part in next.parts.values_mut() {
+        part.fetched_at = Some(later);
+    }
+    app.handle(Event::Snapshot(Box::new(next)));
+    let text = cockpit(&app, 160, 48);
+    assert!(!text.contains("STALE"), "{text}");
+}

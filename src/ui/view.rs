@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::app::{App, Focus};
 use super::panes::{
     cache, capacity, confirm, cost, detail, events, fleet, header, help, palette, runbook_list,
-    status, walk,
+    status, walk, wall,
 };
 
 pub const MIN_WIDTH: u16 = 80;
@@ -115,24 +115,13 @@ fn compact(f: &mut Frame, body: Rect, app: &App) {
     cost::render(f, cost_area, app);
 }
 
-/// A spare screen: few columns, wide CPU bars, big cache gauges, alarms and cost.
+/// A spare screen: big tiles; an open runbook takes the screen.
 fn wall(f: &mut Frame, body: Rect, app: &App) {
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
     if walking(app) {
-        walk::render(f, left, app);
+        walk::render(f, body, app);
     } else {
-        fleet::render(f, left, app);
+        wall::render(f, body, app);
     }
-    let [cache_area, ev, cost_area] = Layout::vertical([
-        Constraint::Length(cache_height(app, 3, 14)),
-        Constraint::Fill(1),
-        Constraint::Length(5),
-    ])
-    .areas(right);
-    cache::render(f, cache_area, app);
-    events::render(f, ev, app);
-    cost::render(f, cost_area, app);
 }
 
 /// A runbook is open: it takes the detail pane's place.

@@ -127,6 +127,16 @@ pub fn fit(name: &str, width: usize) -> String {
     }
 }
 
+/// A duration as people read it: `42s`, `3m12s`, `2h05m`.
+pub fn age(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,3 +13,4 @@ pub mod palette;
 pub mod runbook_list;
 pub mod status;
 pub mod walk;
+pub mod wall;
