@@ -49,7 +49,7 @@ async fn populated() -> Rig {
         .append(&AuditRecord::new(
             snap.taken_at,
             "sre-test",
-            "SIM calm",
+            Some(&snap.source),
             Some("ecs-saturation"),
             Some("wait-fargate"),
             AuditEntry::StepTicked {

@@ -14,12 +14,14 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 
 use super::app::{App, Effect, Event};
-use super::event::{ActionResult, RevertChoice};
+use super::event::{ActionResult, RevertChoice, RevertList};
 use super::theme::Theme;
 use super::view;
 use crate::action::audit::{AuditLog, AuditRecord};
 use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::{ApplyContext, Executor, Outcome};
+use crate::action::ledger::Entry;
+use crate::model::SourceInfo;
 use crate::runbook::walker::WalkAudit;
 use crate::source::Feed;
 
@@ -152,12 +154,8 @@ where
                         None => batch.push_back(read_only_outcome(&action, purpose)),
                     },
                     Effect::Audit(walk) => {
-                        let source = app
-                            .snapshot
-                            .as_ref()
-                            .map(|s| s.source.label())
-                            .unwrap_or_default();
-                        let _ = audit_tx.send(walk_record(*walk, &io.operator, &source));
+                        let source = app.snapshot.as_ref().map(|s| &s.source);
+                        let _ = audit_tx.send(walk_record(*walk, &io.operator, source));
                     }
                     Effect::ListReverts => {
                         batch.push_back(Event::Reverts(reverts(io.executor.as_deref())))
@@ -204,7 +202,7 @@ fn audit_writer(
     (tx, task)
 }
 
-fn walk_record(walk: WalkAudit, operator: &str, source: &str) -> AuditRecord {
+fn walk_record(walk: WalkAudit, operator: &str, source: Option<&SourceInfo>) -> AuditRecord {
     AuditRecord::new(
         walk.data_time,
         operator,
@@ -261,25 +259,50 @@ fn read_only_outcome(action: &ConfirmedAction, purpose: Purpose) -> Event {
     }))
 }
 
-/// Active ledger entries with the request that reverts each.
-fn reverts(executor: Option<&Executor>) -> Result<Vec<RevertChoice>, String> {
+/// This session's active ledger entries with the request that reverts each;
+/// entries recorded without a source are listed but cannot be chosen, other
+/// sources' are counted, and lines that could not be read are named.
+pub(crate) fn reverts(executor: Option<&Executor>) -> Result<RevertList, String> {
     let ex = executor.ok_or("read-only session: cannot revert")?;
-    let active = ex
-        .ledger()
-        .active()
-        .map_err(|e| format!("{}: {e}", ex.ledger().path().display()))?;
-    Ok(active
-        .into_iter()
+    let ledger = ex.ledger();
+    let view = ledger
+        .active_view()
+        .map_err(|e| format!("{}: {e}", ledger.path().display()))?;
+    let label = |e: &Entry| {
+        format!(
+            "applied {} on {} by {}; revert: {}",
+            e.applied_at.format("%m-%d %H:%M"),
+            e.target,
+            e.operator,
+            e.revert.describe()
+        )
+    };
+    let mut choices: Vec<RevertChoice> = view
+        .own
+        .iter()
         .map(|e| RevertChoice {
-            label: format!(
-                "applied {} on {} by {}; revert: {}",
-                e.applied_at.format("%m-%d %H:%M"),
-                e.target,
-                e.operator,
-                e.revert.describe()
-            ),
+            label: label(e),
             request: ex.revert_request(&e.id),
-            entry_id: e.id,
+            entry_id: e.id.clone(),
         })
-        .collect())
+        .collect();
+    choices.extend(view.unknown.iter().map(|e| RevertChoice {
+        label: format!("UNKNOWN SOURCE: {}", label(e)),
+        request: ex.revert_request(&e.id),
+        entry_id: e.id.clone(),
+    }));
+    let mut warnings = view.problems;
+    if !view.unknown.is_empty() {
+        warnings.push(format!(
+            "{} override(s) recorded without their source: check them by hand, they cannot be reverted here",
+            view.unknown.len()
+        ));
+    }
+    if view.others > 0 {
+        warnings.push(format!(
+            "{} override(s) of other sources not shown",
+            view.others
+        ));
+    }
+    Ok(RevertList { choices, warnings })
 }

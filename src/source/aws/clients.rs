@@ -50,6 +50,7 @@ impl AwsClients {
         let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
             eyre!("no AWS region: pass --region, set AWS_REGION, or set one in the profile")
         })?;
+        let account = account_id(&sdk, Duration::from_secs(cfg.call_timeout_s.clamp(1, 3))).await;
         Ok(Self {
             ecs: aws_sdk_ecs::Client::new(&sdk),
             scaling: aws_sdk_applicationautoscaling::Client::new(&sdk),
@@ -57,6 +58,7 @@ impl AwsClients {
             elasticache: aws_sdk_elasticache::Client::new(&sdk),
             calls: Calls::new(Duration::from_secs(cfg.call_timeout_s.max(1))),
             source: SourceInfo::Aws {
+                account,
                 profile: cfg.profile.clone(),
                 region,
                 endpoint_url: cfg.endpoint_url.clone(),
@@ -80,11 +82,33 @@ impl AwsClients {
             elasticache,
             calls: Calls::new(call_timeout),
             source: SourceInfo::Aws {
+                account: None,
                 profile: None,
                 region: "us-east-1".into(),
                 endpoint_url: None,
             },
             changed: ChangeHint::default(),
+        }
+    }
+}
+
+/// The account the credentials belong to, when they say (SSO and assume-role
+/// credentials do; so do `AWS_ACCOUNT_ID` and a profile's `aws_account_id`).
+/// Static keys alone do not: then profile, region and endpoint identify the
+/// fleet in the ledger. No API call is made; credentials that cannot be
+/// resolved within `within` leave it unknown (the poller reports why).
+async fn account_id(sdk: &aws_config::SdkConfig, within: Duration) -> Option<String> {
+    use aws_sdk_ecs::config::ProvideCredentials;
+    let provider = sdk.credentials_provider()?;
+    match tokio::time::timeout(within, provider.provide_credentials()).await {
+        Ok(Ok(creds)) => creds.account_id().map(|a| a.as_str().to_string()),
+        Ok(Err(e)) => {
+            tracing::debug!("account id unknown: credentials not resolved: {e}");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("account id unknown: credentials not resolved within {within:?}");
+            None
         }
     }
 }
