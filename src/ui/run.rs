@@ -306,3 +306,99 @@ pub(crate) fn reverts(executor: Option<&Executor>) -> Result<RevertList, String>
     }
     Ok(RevertList { choices, warnings })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::ledger::Ledger;
+    use crate::model::request::ActionRequest;
+    use crate::source::{FleetWriter, WriteFuture};
+    use crate::ui::runbooks::Runbooks;
+
+    struct NeverCalled;
+
+    impl FleetWriter for NeverCalled {
+        fn apply<'a>(&'a self, _: &'a ActionRequest) -> WriteFuture<'a> {
+            panic!("listing reverts must not write")
+        }
+    }
+
+    /// The `R` picker on a ledger holding this session's entries, one recorded
+    /// without a source, one of an AWS account, a line that is not UTF-8 and a
+    /// line that is not a record.
+    #[test]
+    fn the_revert_picker_shows_its_own_entries_and_names_what_it_could_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        std::fs::copy(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/records/ledger_bad_lines.jsonl"
+            ),
+            &path,
+        )
+        .unwrap();
+        let ex = Executor::new(
+            Box::new(NeverCalled),
+            AuditLog::new(dir.path().join("audit.jsonl")),
+            Ledger::new(&path, 24.0),
+            "sre".into(),
+            crate::action::testing::fleet().source,
+        );
+        let list = reverts(Some(&ex)).unwrap();
+        let ids: Vec<&str> = list.choices.iter().map(|c| c.entry_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "20261121T140001Z-1",
+                "20261121T140004Z-4",
+                "20261121T140002Z-2"
+            ]
+        );
+        assert!(list.choices[0].request.is_ok());
+        assert!(list.choices[1].request.is_ok());
+        assert!(list.choices[2].label.starts_with("UNKNOWN SOURCE: "));
+        assert!(
+            list.choices[2]
+                .request
+                .as_ref()
+                .is_err_and(|e| e.contains("recorded without its source")),
+            "{:?}",
+            list.choices[2].request
+        );
+        let at = |n: usize| format!("{}:{n}: ", path.display());
+        assert_eq!(list.warnings.len(), 4, "{:?}", list.warnings);
+        assert!(list.warnings[0].starts_with(&format!("{}not UTF-8", at(4))));
+        assert!(list.warnings[1].starts_with(&format!("{}not a record", at(5))));
+        assert!(list.warnings[2].contains("1 override(s) recorded without their source"));
+        assert_eq!(list.warnings[3], "1 override(s) of other sources not shown");
+
+        let mut runbooks = Runbooks::shipped();
+        let message = runbooks.set_reverts(Ok(list)).unwrap();
+        assert!(message.error);
+        assert!(message.text.contains(&at(4)), "{}", message.text);
+        assert!(
+            runbooks.list.is_some(),
+            "the picker opens with what could be read"
+        );
+    }
+
+    #[test]
+    fn an_empty_picker_still_says_why() {
+        let mut runbooks = Runbooks::shipped();
+        let message = runbooks
+            .set_reverts(Ok(RevertList {
+                choices: Vec::new(),
+                warnings: vec!["ledger.jsonl:3: not UTF-8".into()],
+            }))
+            .unwrap();
+        assert_eq!(
+            message.text,
+            "no active overrides of this session; ledger.jsonl:3: not UTF-8"
+        );
+        assert!(runbooks.list.is_none());
+        let message = runbooks.set_reverts(Ok(RevertList::default())).unwrap();
+        assert_eq!(message.text, "no active overrides in the ledger");
+        assert!(!message.error);
+    }
+}
