@@ -143,3 +143,34 @@ impl ChangeHint {
         async move { inner.wake.notified().await }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ecs::config::{Credentials, SharedCredentialsProvider};
+
+    fn sdk(credentials: Credentials) -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build()
+    }
+
+    #[tokio::test]
+    async fn the_account_comes_from_credentials_that_name_it() {
+        let named = Credentials::builder()
+            .provider_name("test")
+            .access_key_id("AKIDEXAMPLE")
+            .secret_access_key("secret")
+            .account_id("123456789012")
+            .build();
+        let within = Duration::from_secs(1);
+        assert_eq!(
+            account_id(&sdk(named), within).await.as_deref(),
+            Some("123456789012")
+        );
+        let unnamed = Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
+        assert_eq!(account_id(&sdk(unnamed), within).await, None);
+        let none = aws_config::SdkConfig::builder().build();
+        assert_eq!(account_id(&none, within).await, None);
+    }
+}
