@@ -67,10 +67,13 @@ pub enum Command {
     /// Validate, show or walk runbooks.
     #[command(subcommand)]
     Runbook(RunbookCommand),
-    /// Print the audit log of applied actions.
+    /// Print the audit log of applied actions (AWS sessions'; --sim for the simulator's).
     Audit {
         #[arg(long)]
         json: bool,
+        /// The simulator's and drills' audit log instead of the AWS sessions'.
+        #[arg(long)]
+        sim: bool,
     },
     /// The declared baseline that override-revert compares against.
     #[command(subcommand)]

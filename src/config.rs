@@ -167,12 +167,51 @@ impl Paths {
         }
     }
 
+    /// The audit log of AWS sessions: the operator's real one.
     pub fn audit_log(&self) -> PathBuf {
         self.data_dir.join("audit.jsonl")
     }
 
+    /// The override ledger of AWS sessions.
     pub fn ledger(&self) -> PathBuf {
         self.data_dir.join("ledger.jsonl")
+    }
+
+    /// Simulator sessions and drills keep their audit log and ledger here,
+    /// apart from the operator's: a drill's override never shows in an AWS session.
+    pub fn sim_dir(&self) -> PathBuf {
+        self.data_dir.join("sim")
+    }
+
+    pub fn sim_audit_log(&self) -> PathBuf {
+        self.sim_dir().join("audit.jsonl")
+    }
+
+    pub fn sim_ledger(&self) -> PathBuf {
+        self.sim_dir().join("ledger.jsonl")
+    }
+
+    /// The audit log a session on `source` writes.
+    pub fn audit_log_for(&self, source: &crate::model::SourceInfo) -> PathBuf {
+        if source.is_sim() {
+            self.sim_audit_log()
+        } else {
+            self.audit_log()
+        }
+    }
+
+    /// The ledger a session on `source` keeps.
+    pub fn ledger_for(&self, source: &crate::model::SourceInfo) -> PathBuf {
+        if source.is_sim() {
+            self.sim_ledger()
+        } else {
+            self.ledger()
+        }
+    }
+
+    /// Where `sitrep runbook run` keeps each run's audit log and ledger.
+    pub fn runs_dir(&self) -> PathBuf {
+        self.data_dir.join("runs")
     }
 
     pub fn log_file(&self) -> PathBuf {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::action::baseline::Baseline;
 use crate::action::confirm::{ConfirmedAction, Pending};
-use crate::action::executor::{ApplyContext, Executor};
+use crate::action::executor::{ApplyContext, Executor, Outcome};
 use crate::model::FleetSnapshot;
 use crate::model::history::FleetHistory;
 use crate::model::request::{ActionOutcome, ActionRequest};
@@ -38,7 +38,8 @@ pub struct RunOptions {
     /// The fleet the walk reads; the executor's writer changes the same fleet.
     pub fleet: Arc<Mutex<dyn SteppedFleet>>,
     /// Applies `--auto`'s actions; its audit log and ledger are the run's own.
-    pub executor: Executor,
+    /// `None` for a read-only run: no writer exists, and nothing is applied.
+    pub executor: Option<Executor>,
     pub mode: Mode,
     pub minutes: u32,
     /// The declared baseline for `drift_from_baseline()`.
@@ -74,7 +75,7 @@ struct Runner<'o> {
     fleet: Arc<Mutex<dyn SteppedFleet>>,
     start: DateTime<Utc>,
     history: FleetHistory,
-    executor: Executor,
+    executor: Option<Executor>,
     baseline: Option<Baseline>,
     mode: Mode,
     out: &'o mut dyn FnMut(String),
@@ -94,8 +95,8 @@ impl Runner<'_> {
     fn facts(&self, snap: &FleetSnapshot) -> OverrideFacts {
         let overdue = self
             .executor
-            .ledger()
-            .overdue(snap.taken_at)
+            .as_ref()
+            .and_then(|ex| ex.ledger().overdue(snap.taken_at).ok())
             .unwrap_or_default();
         OverrideFacts::gather(self.baseline.as_ref(), &overdue, snap)
     }
@@ -127,7 +128,7 @@ impl Runner<'_> {
             let ec = EvalContext::new(snap, &self.history, &facts);
             let ctx = WalkContext {
                 eval: &ec,
-                writable: true,
+                writable: self.executor.is_some(),
             };
             walker.handle(input, &ctx)
         };
@@ -253,10 +254,15 @@ impl Runner<'_> {
         if let Some(b) = &self.baseline {
             ctx = ctx.with_baseline(b);
         }
-        let outcome = self
-            .executor
-            .apply(ConfirmedAction::approved_by_auto_flag(request.clone()), ctx)
-            .await;
+        let outcome = match &self.executor {
+            Some(ex) => {
+                ex.apply(ConfirmedAction::approved_by_auto_flag(request.clone()), ctx)
+                    .await
+            }
+            None => Outcome::NotSent {
+                reason: "read-only run: no writer exists".into(),
+            },
+        };
         self.say(snap.taken_at, format!("  {outcome}"));
         let line = outcome.to_string();
         let outcome = ActionOutcome::from(&outcome);

@@ -1,6 +1,7 @@
 //! Opening a session: the one place that chooses between the simulator and
 //! AWS. It hands on the snapshot feed and, only for a session that may write,
-//! the executor with its writer.
+//! the executor with its writer. Simulator sessions (and drills) keep their
+//! audit log and ledger apart from AWS sessions' (`Paths::sim_dir`).
 
 use std::sync::{Arc, Mutex};
 
@@ -45,7 +46,7 @@ impl Session {
     /// Start the configured source. Must run inside the multi-threaded runtime.
     pub async fn open(cfg: &Config, paths: &Paths) -> Result<Session> {
         let (tx, feed) = tokio::sync::mpsc::channel(FEED_DEPTH);
-        let (executor, task) = if cfg.aws.enabled {
+        let (executor, task, info) = if cfg.aws.enabled {
             // One poller reads the account; a writable session's writer shares its
             // clients, so a write makes the poller re-read at once. Client setup
             // reads profiles and may ask SSO; it happens once, before the first frame.
@@ -55,18 +56,19 @@ impl Session {
             let executor = executor_for(cfg, paths, &info, move || {
                 Box::new(AwsWriter::new(&clients))
             });
-            (executor, task)
+            (executor, task, info)
         } else {
             let sim = Simulator::from_config(&cfg.sim)?;
             let info = sim_info(&sim, cfg);
             let sim = Arc::new(Mutex::new(sim));
             let task = crate::sim::source::spawn(Arc::clone(&sim), cfg.sim.speed, tx);
             let executor = executor_for(cfg, paths, &info, move || Box::new(SimWriter::new(sim)));
-            (executor, task)
+            (executor, task, info)
         };
-        let audit = executor
-            .as_ref()
-            .map_or_else(|| AuditLog::for_paths(paths), |ex| ex.audit().clone());
+        let audit = executor.as_ref().map_or_else(
+            || AuditLog::for_source(paths, &info),
+            |ex| ex.audit().clone(),
+        );
         Ok(Session {
             feed,
             executor,
@@ -105,9 +107,9 @@ fn executor_for(
     Executor::for_session(
         cfg.read_only,
         make_writer,
-        AuditLog::for_paths(paths),
-        Ledger::from_config(paths, &cfg.ledger),
+        AuditLog::for_source(paths, info),
+        Ledger::from_config(paths, &cfg.ledger, info),
         operator_from_env(),
-        info.label(),
+        info.clone(),
     )
 }

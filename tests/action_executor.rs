@@ -358,7 +358,7 @@ fn read_only_session_never_builds_a_writer() {
         AuditLog::new(dir.path().join("audit.jsonl")),
         Ledger::new(dir.path().join("ledger.jsonl"), 24.0),
         "sre".into(),
-        "SIM calm".into(),
+        common::fleet().source,
     );
     assert!(executor.is_none());
 
@@ -374,7 +374,7 @@ fn read_only_session_never_builds_a_writer() {
         AuditLog::new(dir.path().join("audit.jsonl")),
         Ledger::new(dir.path().join("ledger.jsonl"), 24.0),
         "sre".into(),
-        "SIM calm".into(),
+        common::fleet().source,
     );
     assert!(writable.is_some());
 }

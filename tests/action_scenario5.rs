@@ -37,7 +37,7 @@ fn executor(sim: &Arc<Mutex<Simulator>>, dir: &std::path::Path) -> Executor {
         AuditLog::new(dir.join("audit.jsonl")),
         Ledger::new(dir.join("ledger.jsonl"), 24.0),
         "sre".into(),
-        "SIM".into(),
+        sim.lock().unwrap().snapshot().source,
     )
 }
 

@@ -169,7 +169,7 @@ async fn run_cockpit(
         audit.clone(),
         Ledger::new(dir.join("ledger.jsonl"), cfg.ledger.revert_after_hours),
         "tester".into(),
-        clients.source.label(),
+        clients.source.clone(),
     )
     .map(Arc::new);
     assert_eq!(executor.is_none(), read_only);
@@ -455,7 +455,7 @@ async fn walking_ecs_saturation_raises_max_and_desired_on_moto_audited_with_reve
         AuditLog::new(dir.path().join("audit.jsonl")),
         ledger,
         "tester".into(),
-        clients.source.label(),
+        clients.source.clone(),
     );
     assert_eq!(
         writer.revert_request(&active[0].id),

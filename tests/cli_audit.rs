@@ -49,7 +49,7 @@ async fn populated() -> Rig {
         .append(&AuditRecord::new(
             snap.taken_at,
             "sre-test",
-            "SIM calm",
+            Some(&snap.source),
             Some("ecs-saturation"),
             Some("wait-fargate"),
             AuditEntry::StepTicked {
@@ -152,4 +152,58 @@ fn audit_on_an_empty_data_dir_says_so() {
     let (ok, stdout, _) = sitrep(dir.path(), &["audit"]);
     assert!(ok);
     assert!(stdout.starts_with("no audit records in "), "{stdout}");
+}
+
+/// One line that is not UTF-8 and one that is not a record cost only their own
+/// lines: each is a `path:line:` warning on stderr, every other record prints.
+#[test]
+fn audit_names_bad_lines_and_shows_every_other_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/records/audit_bad_lines.jsonl");
+    std::fs::copy(&fixture, dir.path().join("audit.jsonl")).unwrap();
+    let (ok, stdout, stderr) = sitrep(dir.path(), &["audit", "--json"]);
+    assert!(ok, "{stderr}");
+    let phases: Vec<String> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["phase"].to_string())
+        .collect();
+    assert_eq!(
+        phases,
+        [r#""node_entered""#, r#""refused""#, r#""step_ticked""#]
+    );
+    let path = dir.path().join("audit.jsonl");
+    assert!(
+        stderr.contains(&format!(
+            "warning: {}:2: not UTF-8 (invalid byte at column 44), line skipped",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("warning: {}:4: not a record (", path.display())),
+        "{stderr}"
+    );
+    let (ok, stdout, stderr) = sitrep(dir.path(), &["audit"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    assert!(stdout.contains("told #incident"), "{stdout}");
+}
+
+/// Simulator sessions and drills write `sim/audit.jsonl`: `sitrep audit`
+/// shows the AWS sessions' log, `--sim` the simulator's.
+#[test]
+fn audit_sim_reads_the_simulator_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/records/audit_bad_lines.jsonl");
+    std::fs::create_dir_all(dir.path().join("sim")).unwrap();
+    std::fs::copy(&fixture, dir.path().join("sim/audit.jsonl")).unwrap();
+    let (ok, stdout, _) = sitrep(dir.path(), &["audit"]);
+    assert!(ok);
+    assert!(stdout.starts_with("no audit records in "), "{stdout}");
+    let (ok, stdout, stderr) = sitrep(dir.path(), &["audit", "--sim", "--json"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(stderr.contains("sim/audit.jsonl:2: not UTF-8"), "{stderr}");
 }

@@ -130,3 +130,208 @@ fn run_walks_a_scenario_and_reports() {
             .contains("result: the trigger of spot-cascade never held within 2 simulated minutes")
     );
 }
+
+/// `sitrep` with the given data dir and working directory.
+fn sitrep_in(data: &Path, cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(args)
+        .env("SITREP_CONFIG_DIR", data.join("config"))
+        .env("SITREP_DATA_DIR", data)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The run directory a run printed.
+fn run_dir(o: &Output) -> std::path::PathBuf {
+    let text = stdout(o);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("audit log and ledger: "))
+        .unwrap_or_else(|| panic!("no run directory in {text}"));
+    line.into()
+}
+
+/// Everything under `dir`, relative to it.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn run_read_only_with_auto_is_refused_and_applies_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = sitrep_in(
+        &data,
+        here,
+        &[
+            "--read-only",
+            "runbook",
+            "run",
+            "cache-memory",
+            "--scenario",
+            "cache-noeviction",
+            "--auto",
+        ],
+    );
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        stderr(&out).contains("--read-only and --auto: a read-only run has no writer"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("applied"), "{}", stdout(&out));
+    assert!(!data.join("runs").exists(), "{:?}", tree(&data));
+    assert!(!data.join("ledger.jsonl").exists() && !data.join("sim").exists());
+
+    // Read-only without --auto walks to the first action and writes nothing.
+    let out = sitrep_in(
+        &data,
+        here,
+        &[
+            "--read-only",
+            "runbook",
+            "run",
+            "cache-memory",
+            "--scenario",
+            "cache-noeviction",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(
+        text.contains("result: stopped at `set-lfu`: a read-only run applies nothing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("read-only: no writer existed, nothing was applied or recorded"),
+        "{text}"
+    );
+    assert!(!data.join("runs").exists(), "{:?}", tree(&data));
+}
+
+#[test]
+fn run_on_aws_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sitrep_in(
+        &dir.path().join("data"),
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "--aws",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "runbook",
+            "run",
+            "cache-memory",
+            "--scenario",
+            "cache-noeviction",
+            "--auto",
+        ],
+    );
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        stderr(&out).contains("runbook run walks the embedded simulator only, never an account"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("data/runs").exists());
+}
+
+#[test]
+fn runs_at_the_same_time_get_their_own_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let args = [
+        "runbook",
+        "run",
+        "spot-cascade",
+        "--scenario",
+        "calm",
+        "--minutes",
+        "1",
+        "--auto",
+    ];
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| sitrep_in(&data, here, &args));
+        let b = s.spawn(|| sitrep_in(&data, here, &args));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let (a, b) = (run_dir(&a), run_dir(&b));
+    assert_ne!(a, b);
+    for d in [&a, &b] {
+        assert_eq!(d.parent(), Some(data.join("runs").as_path()));
+        assert!(d.is_dir());
+    }
+}
+
+/// The run directory is named from the scenario's name, never from the path
+/// given: `../../../../scen/x.toml` from four levels down stays in the data dir.
+#[test]
+fn a_scenario_path_never_places_the_run_outside_the_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let data = root.join("d1/d2/data");
+    let cwd = root.join("c1/c2/c3/c4");
+    std::fs::create_dir_all(&cwd).unwrap();
+    std::fs::create_dir_all(root.join("scen")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/calm.toml"),
+        root.join("scen/x.toml"),
+    )
+    .unwrap();
+    let out = sitrep_in(
+        &data,
+        &cwd,
+        &[
+            "runbook",
+            "run",
+            "spot-cascade",
+            "--scenario",
+            "../../../../scen/x.toml",
+            "--minutes",
+            "1",
+            "--auto",
+        ],
+    );
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    let run = run_dir(&out);
+    assert_eq!(run.parent(), Some(data.join("runs").as_path()), "{run:?}");
+    assert!(
+        run.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .ends_with("-spot-cascade-x"),
+        "{run:?}"
+    );
+    let outside: Vec<String> = tree(root)
+        .into_iter()
+        .filter(|p| !p.starts_with("d1/d2/data") && !p.starts_with("c1") && !p.starts_with("scen"))
+        .filter(|p| p != "d1" && p != "d1/d2")
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "written outside the data dir: {outside:?}"
+    );
+    assert_eq!(tree(&root.join("scen")), ["x.toml"]);
+}

@@ -17,6 +17,7 @@ use super::preview::FieldChange;
 use super::revert::Revert;
 use crate::model::request::{ActionRequest, ApiCall};
 use crate::model::request::{WriteError, WriteErrorKind};
+use crate::model::{SourceId, SourceInfo};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
@@ -27,6 +28,10 @@ pub struct AuditRecord {
     pub operator: String,
     /// Where the data came from: `SIM calm`, `prod-admin@ap-northeast-1`.
     pub source: String,
+    /// Which fleet: the simulator's scenario and seed, or the AWS account,
+    /// region and profile. Absent in records written before sitrep kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<SourceId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runbook: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -109,11 +114,12 @@ impl AuditOutcome {
 }
 
 impl AuditRecord {
-    /// A record stamped with the wall clock now.
+    /// A record stamped with the wall clock now and its source (`None` only
+    /// when no data has arrived yet, so there is no fleet to name).
     pub fn new(
         data_time: DateTime<Utc>,
         operator: &str,
-        source: &str,
+        source: Option<&SourceInfo>,
         runbook: Option<&str>,
         node: Option<&str>,
         entry: AuditEntry,
@@ -122,7 +128,8 @@ impl AuditRecord {
             time: Utc::now(),
             data_time,
             operator: operator.to_string(),
-            source: source.to_string(),
+            source: source.map(SourceInfo::label).unwrap_or_default(),
+            source_id: source.map(SourceInfo::id),
             runbook: runbook.map(str::to_string),
             node: node.map(str::to_string),
             entry,
@@ -141,9 +148,9 @@ impl AuditLog {
         Self { path: path.into() }
     }
 
-    /// The audit log at its configured place in the data dir.
-    pub fn for_paths(paths: &crate::config::Paths) -> Self {
-        Self::new(paths.audit_log())
+    /// The audit log of a session on `source`: the simulator's apart from AWS's.
+    pub fn for_source(paths: &crate::config::Paths, source: &SourceInfo) -> Self {
+        Self::new(paths.audit_log_for(source))
     }
 
     pub fn path(&self) -> &Path {
@@ -218,6 +225,22 @@ mod tests {
     use super::*;
     use crate::action::testing::svc_key;
 
+    fn calm() -> SourceInfo {
+        SourceInfo::Sim {
+            scenario: "calm".into(),
+            seed: 7,
+            speed: 1.0,
+        }
+    }
+
+    #[test]
+    fn records_written_before_sources_were_kept_still_read() {
+        let old = r#"{"time":"2026-11-21T14:00:05Z","data_time":"2026-11-21T14:00:00Z","operator":"sre","source":"SIM calm","phase":"step_ticked","step":"paged"}"#;
+        let rec: AuditRecord = serde_json::from_str(old).unwrap();
+        assert_eq!(rec.source, "SIM calm");
+        assert_eq!(rec.source_id, None);
+    }
+
     #[test]
     fn scrubs_access_keys_and_signatures() {
         let s = scrub(
@@ -235,7 +258,7 @@ mod tests {
         let rec = AuditRecord::new(
             Utc::now(),
             "sre",
-            "SIM calm",
+            Some(&calm()),
             Some("ecs-saturation"),
             Some("raise-max"),
             AuditEntry::Result {
@@ -249,13 +272,19 @@ mod tests {
             },
         );
         let line = serde_json::to_string(&rec).unwrap();
+        assert!(
+            line.contains(
+                r#""source":"SIM calm","source_id":{"kind":"sim","scenario":"calm","seed":7}"#
+            ),
+            "{line}"
+        );
         assert!(line.contains(r#""phase":"result""#), "{line}");
         assert!(line.contains(r#""status":"error""#), "{line}");
         assert_eq!(serde_json::from_str::<AuditRecord>(&line).unwrap(), rec);
         let walk = AuditRecord::new(
             Utc::now(),
             "sre",
-            "SIM calm",
+            Some(&calm()),
             Some("spot-cascade"),
             Some("regional?"),
             AuditEntry::Overruled {

@@ -8,6 +8,10 @@
 //! Order of one apply: re-check guards against the latest snapshot; audit the
 //! intent (fsync); call the writer; audit the result (fsync); on success
 //! record the override and its revert in the ledger. No intent record, no call.
+//!
+//! The executor knows its source (the simulator's scenario and seed, or the
+//! AWS account, region and profile): every record it writes carries it, its
+//! ledger sees only that source's entries, and it refuses to revert another's.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -17,12 +21,12 @@ use super::audit::{AuditEntry, AuditLog, AuditOutcome, AuditRecord};
 use super::baseline::Baseline;
 use super::confirm::ConfirmedAction;
 use super::guards::{self, GuardOptions, GuardResult};
-use super::ledger::{self, Applied, EntryState, Ledger, LedgerChange};
+use super::ledger::{self, Applied, Ledger, LedgerChange};
 use super::preview;
 use super::revert::{Revert, revert_of};
-use crate::model::FleetSnapshot;
 use crate::model::request::WriteError;
 use crate::model::request::{ActionOutcome, ActionRequest};
+use crate::model::{FleetSnapshot, SourceInfo};
 use crate::source::FleetWriter;
 
 /// Where an apply comes from and what it is judged against.
@@ -151,7 +155,7 @@ pub struct Executor {
     audit: AuditLog,
     ledger: Ledger,
     operator: String,
-    source_label: String,
+    source: SourceInfo,
     max_age: Duration,
     /// One write at a time: ledger ids and supersede decisions read the file first.
     serial: tokio::sync::Mutex<()>,
@@ -159,19 +163,20 @@ pub struct Executor {
 }
 
 impl Executor {
+    /// An executor writing to `source`; `ledger` is scoped to it.
     pub fn new(
         writer: Box<dyn FleetWriter>,
         audit: AuditLog,
         ledger: Ledger,
         operator: String,
-        source_label: String,
+        source: SourceInfo,
     ) -> Self {
         Self {
             writer,
             audit,
-            ledger,
+            ledger: ledger.for_source(source.id()),
             operator,
-            source_label,
+            source,
             max_age: Duration::seconds(GuardOptions::DEFAULT_MAX_AGE_S),
             serial: tokio::sync::Mutex::new(()),
             applies: AtomicU64::new(0),
@@ -187,9 +192,9 @@ impl Executor {
         audit: AuditLog,
         ledger: Ledger,
         operator: String,
-        source_label: String,
+        source: SourceInfo,
     ) -> Option<Self> {
-        (!read_only).then(|| Self::new(make_writer(), audit, ledger, operator, source_label))
+        (!read_only).then(|| Self::new(make_writer(), audit, ledger, operator, source))
     }
 
     /// How old a snapshot part may be before guards call it stale.
@@ -198,8 +203,13 @@ impl Executor {
         self
     }
 
+    /// The ledger, scoped to this executor's source.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
+    }
+
+    pub fn source(&self) -> &SourceInfo {
+        &self.source
     }
 
     pub fn audit(&self) -> &AuditLog {
@@ -210,19 +220,10 @@ impl Executor {
         self.run(action, ctx, None).await
     }
 
-    /// The request that would revert a ledger entry, for the UI to preview and confirm.
+    /// The request that would revert a ledger entry, for the UI to preview and
+    /// confirm: only for an active entry of this executor's own source.
     pub fn revert_request(&self, entry_id: &str) -> Result<ActionRequest, String> {
-        let entry = self
-            .ledger
-            .find(entry_id)
-            .map_err(|e| format!("ledger unreadable: {e}"))?
-            .ok_or_else(|| format!("no ledger entry {entry_id}"))?;
-        if entry.state != EntryState::Active {
-            return Err(format!(
-                "ledger entry {entry_id} is not active ({:?})",
-                entry.state
-            ));
-        }
+        let entry = self.ledger.revertible(entry_id)?;
         entry
             .revert
             .request()
@@ -265,7 +266,7 @@ impl Executor {
             AuditRecord::new(
                 ctx.now,
                 &self.operator,
-                &self.source_label,
+                Some(&self.source),
                 ctx.runbook,
                 ctx.node,
                 entry,

@@ -1,26 +1,40 @@
 //! Append-only JSON Lines files: one record per line, each append fsync'd.
 //!
 //! Used by the audit log and the override ledger. A crash mid-write can leave a
-//! torn last line; reading reports it and carries on rather than failing.
+//! torn last line: the next append starts on a fresh line, so the fragment
+//! stays on a line of its own and never swallows the record after it. Reading
+//! goes line by line over bytes: a line that is not UTF-8 or not a record is
+//! reported as `path:line: what` and every other line is still read.
 
 use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read as _, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Append one record as a line and `sync_all` before returning, so that a
-/// record reported written survives a crash or power loss.
+/// record reported written survives a crash or power loss. If the file does
+/// not end with a newline (a torn write), the record starts with one. A new
+/// file is created readable and writable by its owner only.
 pub fn append<T: Serialize>(path: &Path, record: &T) -> io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     if let Some(dir) = dir {
         fs::create_dir_all(dir)?;
     }
-    let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
-    line.push(b'\n');
+    let json = serde_json::to_vec(record).map_err(io::Error::other)?;
     let created = !path.exists();
-    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    let mut options = OpenOptions::new();
+    options.create(true).append(true).read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    let mut line = Vec::with_capacity(json.len() + 2);
+    if !ends_with_newline(&mut file)? {
+        line.push(b'\n');
+    }
+    line.extend_from_slice(&json);
+    line.push(b'\n');
     // One write call per record: O_APPEND keeps concurrent appenders from interleaving.
     file.write_all(&line)?;
     file.sync_all()?;
@@ -34,6 +48,18 @@ pub fn append<T: Serialize>(path: &Path, record: &T) -> io::Result<()> {
     Ok(())
 }
 
+/// True for an empty file or one whose last byte is `\n`.
+fn ends_with_newline(file: &mut fs::File) -> io::Result<bool> {
+    let len = file.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok(true);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
 /// What a JSONL file held: the records that parsed, and what did not.
 #[derive(Debug)]
 pub struct Read<T> {
@@ -42,35 +68,53 @@ pub struct Read<T> {
     pub problems: Vec<String>,
 }
 
-/// Read every record. A missing file is empty. A last line without its newline
-/// that does not parse is a torn write and is reported as such.
+/// Read every record, line by line. A missing file is empty. A line that is
+/// not UTF-8 or does not parse is reported and skipped; a last line without
+/// its newline that does not parse is reported as a torn write.
 pub fn read<T: DeserializeOwned>(path: &Path) -> io::Result<Read<T>> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e),
     };
-    let complete = text.ends_with('\n');
-    let lines: Vec<&str> = text.lines().collect();
+    let complete = bytes.last().is_none_or(|b| *b == b'\n');
+    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+    let lines: Vec<&[u8]> = if body.is_empty() {
+        Vec::new()
+    } else {
+        body.split(|b| *b == b'\n').collect()
+    };
     let mut out = Read {
         records: Vec::with_capacity(lines.len()),
         problems: Vec::new(),
     };
-    for (i, line) in lines.iter().enumerate() {
+    let at = |i: usize| format!("{}:{}", path.display(), i + 1);
+    for (i, raw) in lines.iter().enumerate() {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let line = match std::str::from_utf8(raw) {
+            Ok(line) => line,
+            Err(e) => {
+                out.problems.push(format!(
+                    "{}: not UTF-8 (invalid byte at column {}), line skipped",
+                    at(i),
+                    e.valid_up_to() + 1
+                ));
+                continue;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
         match serde_json::from_str(line) {
             Ok(record) => out.records.push(record),
             Err(e) if i + 1 == lines.len() && !complete => out.problems.push(format!(
-                "{}:{}: torn last line ({} bytes, an interrupted write) ignored: {e}",
-                path.display(),
-                i + 1,
+                "{}: torn last line ({} bytes, an interrupted write) ignored: {e}",
+                at(i),
                 line.len()
             )),
             Err(e) => out
                 .problems
-                .push(format!("{}:{}: {e}", path.display(), i + 1)),
+                .push(format!("{}: not a record ({e}), line skipped", at(i))),
         }
     }
     Ok(out)
@@ -111,6 +155,68 @@ mod tests {
             read.problems
         );
         assert!(!read.problems[0].contains("torn"));
+    }
+
+    #[test]
+    fn the_append_after_a_torn_line_starts_a_fresh_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.jsonl");
+        append(&path, &serde_json::json!({"n": 1})).unwrap();
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(br#"{"n": 2, "torn"#)
+            .unwrap();
+        append(&path, &serde_json::json!({"n": 3})).unwrap();
+        let read: Read<serde_json::Value> = read(&path).unwrap();
+        let ns: Vec<i64> = read
+            .records
+            .iter()
+            .map(|r| r["n"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ns, [1, 3]);
+        assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
+        assert!(
+            read.problems[0].contains("log.jsonl:2: not a record"),
+            "{:?}",
+            read.problems
+        );
+        assert_eq!(
+            fs::read_to_string(&path).unwrap().lines().count(),
+            3,
+            "the fragment keeps a line of its own"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_costs_only_its_own_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.jsonl");
+        let mut bytes = b"{\"n\":1}\n{\"n\":\"".to_vec();
+        bytes.extend_from_slice(&[0xff, 0xfe]);
+        bytes.extend_from_slice(b"\"}\r\n{\"n\":3}\r\n");
+        fs::write(&path, bytes).unwrap();
+        let read: Read<serde_json::Value> = read(&path).unwrap();
+        assert_eq!(read.records.len(), 2, "{:?}", read.problems);
+        assert_eq!(
+            read.problems,
+            [format!(
+                "{}:2: not UTF-8 (invalid byte at column 7), line skipped",
+                path.display()
+            )]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.jsonl");
+        append(&path, &serde_json::json!({"n": 1})).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

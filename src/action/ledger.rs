@@ -4,6 +4,11 @@
 //! Append-only JSONL like the audit log: an `applied` record per override,
 //! then `reverted` / `superseded` / `kept` records that close it. The current
 //! state of each entry is the fold of its records.
+//!
+//! Each entry carries the source it was applied to (`SourceId`). A session's
+//! ledger is scoped to its source: it lists, supersedes and reverts only its
+//! own fleet's entries. Entries written before sources were recorded belong
+//! to no session: they are listed with a warning and never reverted here.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -15,7 +20,7 @@ use super::baseline::Baseline;
 use super::jsonl;
 use super::revert::Revert;
 use crate::model::request::ActionRequest;
-use crate::model::{FleetSnapshot, ServiceKey};
+use crate::model::{FleetSnapshot, ServiceKey, SourceId};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -33,6 +38,10 @@ pub struct Entry {
     pub iac: Option<String>,
     pub operator: String,
     pub runbook: Option<String>,
+    /// The fleet the override was applied to; `None` in entries written before
+    /// sitrep recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceId>,
     pub state: EntryState,
 }
 
@@ -137,10 +146,36 @@ pub enum LedgerChange {
     Nothing,
 }
 
+/// Whose an entry is, seen from a ledger scoped to one source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// This source's (or any entry, for a ledger not scoped to a source).
+    Own,
+    /// Another source's: not listed, never reverted from here.
+    Other,
+    /// Recorded without a source: listed with a warning, never reverted from here.
+    Unknown,
+}
+
+/// The active overrides as a session's revert picker shows them.
+#[derive(Clone, Debug, Default)]
+pub struct ActiveView {
+    /// This source's active entries, oldest first.
+    pub own: Vec<Entry>,
+    /// Active entries recorded without a source.
+    pub unknown: Vec<Entry>,
+    /// How many active entries belong to other sources.
+    pub others: usize,
+    /// Lines of the file that could not be read, as `path:line: what`.
+    pub problems: Vec<String>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Ledger {
     path: PathBuf,
     revert_after: Duration,
+    /// The session's source; `None` sees every entry (tools, tests).
+    source: Option<SourceId>,
 }
 
 impl Ledger {
@@ -148,12 +183,39 @@ impl Ledger {
         Self {
             path: path.into(),
             revert_after: Duration::milliseconds((revert_after_hours * 3_600_000.0) as i64),
+            source: None,
         }
     }
 
-    /// The ledger at its configured place, with the configured revert-by delay.
-    pub fn from_config(paths: &crate::config::Paths, cfg: &crate::config::LedgerConfig) -> Self {
-        Self::new(paths.ledger(), cfg.revert_after_hours)
+    /// The same file, seen by a session on `source`: new entries carry it, and
+    /// only its entries are listed, superseded and reverted.
+    pub fn for_source(mut self, source: SourceId) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    pub fn source(&self) -> Option<&SourceId> {
+        self.source.as_ref()
+    }
+
+    /// Whose `entry` is, from this ledger's source.
+    pub fn owner(&self, entry: &Entry) -> Owner {
+        match (&self.source, &entry.source) {
+            (None, _) => Owner::Own,
+            (Some(_), None) => Owner::Unknown,
+            (Some(mine), Some(its)) if mine.same_fleet(its) => Owner::Own,
+            (Some(_), Some(_)) => Owner::Other,
+        }
+    }
+
+    /// The ledger of a session on `source` (the simulator's apart from AWS's),
+    /// scoped to it, with the configured revert-by delay.
+    pub fn from_config(
+        paths: &crate::config::Paths,
+        cfg: &crate::config::LedgerConfig,
+        source: &crate::model::SourceInfo,
+    ) -> Self {
+        Self::new(paths.ledger_for(source), cfg.revert_after_hours).for_source(source.id())
     }
 
     pub fn path(&self) -> &Path {
@@ -195,12 +257,66 @@ impl Ledger {
         Ok(self.entries()?.into_iter().find(|e| e.id == id))
     }
 
+    /// This source's active entries.
     pub fn active(&self) -> io::Result<Vec<Entry>> {
         Ok(self
             .entries()?
             .into_iter()
-            .filter(|e| e.state == EntryState::Active)
+            .filter(|e| e.state == EntryState::Active && self.owner(e) == Owner::Own)
             .collect())
+    }
+
+    /// Every active entry sorted by owner, with the lines that did not parse.
+    pub fn active_view(&self) -> io::Result<ActiveView> {
+        let (entries, problems) = self.load()?;
+        let mut view = ActiveView {
+            problems,
+            ..ActiveView::default()
+        };
+        for e in entries
+            .into_iter()
+            .filter(|e| e.state == EntryState::Active)
+        {
+            match self.owner(&e) {
+                Owner::Own => view.own.push(e),
+                Owner::Unknown => view.unknown.push(e),
+                Owner::Other => view.others += 1,
+            }
+        }
+        Ok(view)
+    }
+
+    /// The entry `id` if this source may revert it now: active and its own.
+    pub fn revertible(&self, id: &str) -> Result<Entry, String> {
+        let entry = self
+            .find(id)
+            .map_err(|e| format!("ledger {} unreadable: {e}", self.path.display()))?
+            .ok_or_else(|| format!("no ledger entry {id}"))?;
+        let mine = self
+            .source
+            .as_ref()
+            .map_or_else(|| "this session".to_string(), ToString::to_string);
+        match (self.owner(&entry), &entry.source) {
+            (Owner::Own, _) => {}
+            (Owner::Unknown, _) | (Owner::Other, None) => {
+                return Err(format!(
+                    "ledger entry {id} was recorded without its source: sitrep cannot tell \
+                     which fleet it changed, so it is not reverted from {mine}; check it by hand"
+                ));
+            }
+            (Owner::Other, Some(its)) => {
+                return Err(format!(
+                    "ledger entry {id} belongs to {its}, not to {mine}: revert it from a session on that source"
+                ));
+            }
+        }
+        if entry.state != EntryState::Active {
+            return Err(format!(
+                "ledger entry {id} is not active ({:?})",
+                entry.state
+            ));
+        }
+        Ok(entry)
     }
 
     /// Active entries past their revert-by time (data time).
@@ -241,6 +357,12 @@ impl Ledger {
 
     fn require_active(&self, id: &str) -> io::Result<Entry> {
         match self.find(id)? {
+            Some(e) if self.owner(&e) != Owner::Own => Err(io::Error::other(format!(
+                "ledger entry {id} is not this source's ({})",
+                e.source
+                    .as_ref()
+                    .map_or_else(|| "recorded without a source".into(), ToString::to_string)
+            ))),
             Some(e) if e.state == EntryState::Active => Ok(e),
             Some(e) => Err(io::Error::other(format!(
                 "ledger entry {id} is not active ({:?})",
@@ -265,7 +387,11 @@ impl Ledger {
         let (entries, _) = self.load()?;
         let same: Vec<&Entry> = entries
             .iter()
-            .filter(|e| e.state == EntryState::Active && slot_of(e) == Some(slot.clone()))
+            .filter(|e| {
+                e.state == EntryState::Active
+                    && self.owner(e) == Owner::Own
+                    && slot_of(e) == Some(slot.clone())
+            })
             .collect();
         let restores = applied.kind == Kind::Restore
             || same
@@ -311,6 +437,7 @@ impl Ledger {
                 .map(|owner| format!("managed by {owner}: the change must also land in the code")),
             operator: applied.operator.into(),
             runbook: applied.runbook.map(str::to_string),
+            source: self.source.clone(),
             state: EntryState::Active,
         });
         jsonl::append(&self.path, &Record::Applied(entry.clone()))?;

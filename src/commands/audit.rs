@@ -12,8 +12,14 @@ use crate::action::revert::Revert;
 use crate::config::Paths;
 use crate::model::request::ActionRequest;
 
-pub fn audit(paths: &Paths, json: bool) -> Result<ExitCode> {
-    let log = AuditLog::for_paths(paths);
+/// The AWS sessions' audit log, or with `sim` the simulator's and drills'.
+/// Lines that cannot be read are warnings on stderr; every other record prints.
+pub fn audit(paths: &Paths, json: bool, sim: bool) -> Result<ExitCode> {
+    let log = AuditLog::new(if sim {
+        paths.sim_audit_log()
+    } else {
+        paths.audit_log()
+    });
     let read = log
         .read()
         .wrap_err_with(|| format!("reading {}", log.path().display()))?;
@@ -158,7 +164,7 @@ mod tests {
         let mut r = AuditRecord::new(
             Utc::now(),
             "sre",
-            "SIM calm",
+            None,
             Some("ecs-saturation"),
             Some("raise-max"),
             entry,

@@ -48,7 +48,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 },
             ),
         },
-        Some(Command::Audit { json }) => audit::audit(&paths, json),
+        Some(Command::Audit { json, sim }) => audit::audit(&paths, json, sim),
         Some(Command::Baseline(BaselineCommand::Capture { out })) => {
             baseline::capture(&cfg, &paths, out)
         }
@@ -62,6 +62,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             println!("data dir:    {}", paths.data_dir.display());
             println!("audit log:   {}", paths.audit_log().display());
             println!("ledger:      {}", paths.ledger().display());
+            println!(
+                "simulator:   {} (audit log and ledger of simulator sessions and drills)",
+                paths.sim_dir().display()
+            );
+            println!(
+                "runs:        {} (one dir per `runbook run`)",
+                paths.runs_dir().display()
+            );
             println!("log file:    {}", paths.log_file().display());
             Ok(ExitCode::SUCCESS)
         }

@@ -1,10 +1,10 @@
 //! `sitrep runbook check|show|run`: validate, draw, or walk headless on the simulator.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use color_eyre::Result;
-use color_eyre::eyre::eyre;
+use color_eyre::eyre::{bail, eyre};
 
 use std::sync::{Arc, Mutex};
 
@@ -81,12 +81,25 @@ pub fn show(cfg: &Config, id: &str, mermaid: bool) -> Result<ExitCode> {
 }
 
 pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
+    if cfg.aws.enabled {
+        bail!(
+            "runbook run walks the embedded simulator only, never an account: drop --aws \
+             (and `enabled = true` under [aws] in the config) and pass --scenario"
+        );
+    }
+    if cfg.read_only && args.auto {
+        bail!(
+            "--read-only and --auto: a read-only run has no writer, so nothing can be applied; \
+             drop --auto to stop at the first action, or use --dry-run to walk past every action"
+        );
+    }
     let lib = Library::load(cfg);
     let rb = lib
         .get(&args.id)
         .cloned()
         .ok_or_else(|| eyre!("no runbook `{}`", args.id))?;
     let scenario = sim::load_scenario(&args.scenario).map_err(|e| eyre!("{e}"))?;
+    let scenario_name = scenario.name.clone();
     let simulator = sim::Simulator::new(scenario, cfg.sim.seed);
     let baseline = match baseline::load_configured(cfg, paths).map_err(|e| eyre!(e))? {
         Some(b) => b,
@@ -97,33 +110,36 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
             baseline::capture(&sim::Simulator::new(calm, cfg.sim.seed).snapshot())
         }
     };
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-    let run_dir = paths
-        .data_dir
-        .join("runs")
-        .join(format!("{stamp}-{}-{}", args.id, args.scenario));
     let mode = match (args.dry_run, args.auto) {
         (true, _) => Mode::DryRun,
         (false, true) => Mode::Auto,
         (false, false) => Mode::Walk,
     };
-    std::fs::create_dir_all(&run_dir).map_err(|e| {
-        eyre!(
-            "{}: cannot create the run directory: {e}",
-            run_dir.display()
-        )
-    })?;
-    // The run keeps its own audit log and ledger: a headless walk's overrides
-    // are not the operator's.
-    let source = simulator.snapshot().source.label();
+    let source = simulator.snapshot().source;
     let fleet = Arc::new(Mutex::new(simulator));
-    let executor = Executor::new(
-        Box::new(SimWriter::new(fleet.clone())),
-        AuditLog::new(run_dir.join("audit.jsonl")),
-        Ledger::new(run_dir.join("ledger.jsonl"), cfg.ledger.revert_after_hours),
-        "runbook-run".into(),
-        source,
-    );
+    // A read-only run builds no writer and writes nothing. Otherwise the run
+    // keeps its own audit log and ledger: a headless walk's overrides are not
+    // the operator's.
+    let run_dir = if cfg.read_only {
+        None
+    } else {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S").to_string();
+        Some(new_run_dir(
+            &paths.runs_dir(),
+            &stamp,
+            &rb.id,
+            &scenario_name,
+        )?)
+    };
+    let executor = run_dir.as_ref().map(|dir| {
+        Executor::new(
+            Box::new(SimWriter::new(fleet.clone())),
+            AuditLog::new(dir.join("audit.jsonl")),
+            Ledger::new(dir.join("ledger.jsonl"), cfg.ledger.revert_after_hours),
+            "runbook-run".into(),
+            source,
+        )
+    });
     let opts = RunOptions {
         runbook: rb,
         fleet,
@@ -136,9 +152,7 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
     let result = match &report.ending {
         Ending::Done(text) => format!("done: {text}"),
         Ending::Escalated(text) => format!("escalated: {text}"),
-        Ending::AwaitingConfirmation(node) => {
-            format!("stopped at `{node}`: rerun with --auto to apply, or --dry-run to walk past it")
-        }
+        Ending::AwaitingConfirmation(node) => stopped_at(node, cfg.read_only),
         Ending::NeverTriggered => format!(
             "the trigger of {} never held within {} simulated minutes",
             args.id, args.minutes
@@ -156,15 +170,100 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
             report.ended_at_min
         );
     }
-    println!("audit log and ledger: {}", run_dir.display());
+    match &run_dir {
+        Some(dir) => println!("audit log and ledger: {}", dir.display()),
+        None => println!("read-only: no writer existed, nothing was applied or recorded"),
+    }
     Ok(match report.ending {
         Ending::Done(_) => ExitCode::SUCCESS,
         Ending::AwaitingConfirmation(node) => {
-            println!(
-                "stopped at `{node}`: rerun with --auto to apply, or --dry-run to walk past it"
-            );
+            println!("{}", stopped_at(&node, cfg.read_only));
             ExitCode::SUCCESS
         }
         Ending::Escalated(_) | Ending::NeverTriggered | Ending::OutOfTime => ExitCode::FAILURE,
     })
+}
+
+fn stopped_at(node: &str, read_only: bool) -> String {
+    if read_only {
+        format!("stopped at `{node}`: a read-only run applies nothing; --dry-run walks past it")
+    } else {
+        format!("stopped at `{node}`: rerun with --auto to apply, or --dry-run to walk past it")
+    }
+}
+
+/// A new directory `runs/<stamp>-<runbook>-<scenario>` for one run, named only
+/// from safe characters (never from a path given on the command line), and
+/// never shared: a run in the same second gets `-2`, `-3`, ...
+fn new_run_dir(runs: &Path, stamp: &str, runbook: &str, scenario: &str) -> Result<PathBuf> {
+    std::fs::create_dir_all(runs)
+        .map_err(|e| eyre!("{}: cannot create the runs directory: {e}", runs.display()))?;
+    let base = format!("{stamp}-{}-{}", safe_name(runbook), safe_name(scenario));
+    for n in 1..=1000 {
+        let dir = if n == 1 {
+            runs.join(&base)
+        } else {
+            runs.join(format!("{base}-{n}"))
+        };
+        // `create_dir` fails when the directory exists: the claim is atomic,
+        // so two processes never share a run directory.
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                bail!("{}: cannot create the run directory: {e}", dir.display())
+            }
+        }
+    }
+    bail!("{}: 1000 runs named {base} already exist", runs.display())
+}
+
+/// ASCII letters, digits, `-`, `_` and inner `.`; anything else becomes `-`.
+/// At most 64 characters; never empty, never `.` or `..`.
+fn safe_name(name: &str) -> String {
+    let mapped: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    let trimmed = mapped.trim_matches('.');
+    if trimmed.is_empty() {
+        "unnamed".into()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_dir_names_keep_only_safe_characters() {
+        assert_eq!(safe_name("manga-release"), "manga-release");
+        assert_eq!(safe_name("../../x.toml"), "-..-x.toml");
+        assert_eq!(safe_name(".."), "unnamed");
+        assert_eq!(safe_name("a/b\\c d"), "a-b-c-d");
+        assert_eq!(safe_name("夜"), "-");
+        assert_eq!(safe_name(&"x".repeat(100)).len(), 64);
+    }
+
+    #[test]
+    fn two_runs_in_the_same_second_get_two_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let runs = dir.path().join("runs");
+        let a = new_run_dir(&runs, "20261121T140000", "ecs-saturation", "calm").unwrap();
+        let b = new_run_dir(&runs, "20261121T140000", "ecs-saturation", "calm").unwrap();
+        assert_ne!(a, b);
+        assert!(a.ends_with("20261121T140000-ecs-saturation-calm"));
+        assert!(b.ends_with("20261121T140000-ecs-saturation-calm-2"));
+        let escape = new_run_dir(&runs, "20261121T140000", "x", "../../../x").unwrap();
+        assert_eq!(escape.parent(), Some(runs.as_path()));
+    }
 }

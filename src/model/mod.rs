@@ -50,6 +50,10 @@ pub enum SourceInfo {
         speed: f64,
     },
     Aws {
+        /// The account id, when the credentials name it (SSO, assume-role,
+        /// `AWS_ACCOUNT_ID`, `aws_account_id` in the profile).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
         profile: Option<String>,
         region: String,
         endpoint_url: Option<String>,
@@ -57,6 +61,32 @@ pub enum SourceInfo {
 }
 
 impl SourceInfo {
+    /// What ledger and audit records are matched on: the fleet, not how fast
+    /// the simulator runs.
+    pub fn id(&self) -> SourceId {
+        match self {
+            SourceInfo::Sim { scenario, seed, .. } => SourceId::Sim {
+                scenario: scenario.clone(),
+                seed: *seed,
+            },
+            SourceInfo::Aws {
+                account,
+                profile,
+                region,
+                endpoint_url,
+            } => SourceId::Aws {
+                account: account.clone(),
+                profile: profile.clone(),
+                region: region.clone(),
+                endpoint_url: endpoint_url.clone(),
+            },
+        }
+    }
+
+    pub fn is_sim(&self) -> bool {
+        matches!(self, SourceInfo::Sim { .. })
+    }
+
     /// Short label for the header: `SIM calm` or `prod-admin@ap-northeast-1`.
     pub fn label(&self) -> String {
         match self {
@@ -67,6 +97,94 @@ impl SourceInfo {
                 Some(p) => format!("{p}@{region}"),
                 None => format!("aws@{region}"),
             },
+        }
+    }
+}
+
+/// Which fleet a ledger entry or audit record is about. A session sees and
+/// reverts only entries of its own fleet (`same_fleet`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SourceId {
+    /// The embedded simulator: a scenario and its seed.
+    Sim { scenario: String, seed: u64 },
+    /// An AWS account and region. Without an account id (static keys that do
+    /// not name it), profile + region + endpoint are the identity.
+    Aws {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        #[serde(default)]
+        profile: Option<String>,
+        region: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        endpoint_url: Option<String>,
+    },
+}
+
+impl SourceId {
+    /// True when both name the same fleet. Simulator: same scenario and seed.
+    /// AWS: same region and endpoint, and the same account when both know it,
+    /// else the same profile. A simulator never matches AWS.
+    pub fn same_fleet(&self, other: &SourceId) -> bool {
+        match (self, other) {
+            (
+                SourceId::Sim { scenario, seed },
+                SourceId::Sim {
+                    scenario: other_scenario,
+                    seed: other_seed,
+                },
+            ) => scenario == other_scenario && seed == other_seed,
+            (
+                SourceId::Aws {
+                    account,
+                    profile,
+                    region,
+                    endpoint_url,
+                },
+                SourceId::Aws {
+                    account: other_account,
+                    profile: other_profile,
+                    region: other_region,
+                    endpoint_url: other_endpoint,
+                },
+            ) => {
+                region == other_region
+                    && endpoint_url == other_endpoint
+                    && match (account, other_account) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => profile == other_profile,
+                    }
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `SIM manga-release seed 7`, `account 123456789012 (prod) in ap-northeast-1`.
+impl std::fmt::Display for SourceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceId::Sim { scenario, seed } => write!(f, "SIM {scenario} seed {seed}"),
+            SourceId::Aws {
+                account,
+                profile,
+                region,
+                endpoint_url,
+            } => {
+                match account {
+                    Some(a) => write!(f, "account {a}")?,
+                    None => write!(f, "AWS")?,
+                }
+                match profile {
+                    Some(p) => write!(f, " (profile {p})")?,
+                    None => write!(f, " (no profile)")?,
+                }
+                write!(f, " in {region}")?;
+                if let Some(url) = endpoint_url {
+                    write!(f, " at {url}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

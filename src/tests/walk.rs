@@ -325,7 +325,7 @@ async fn run_spot_cascade(
             AuditLog::new(dir.join("audit.jsonl")),
             Ledger::new(dir.join("ledger.jsonl"), 24.0),
             "tester".into(),
-            "SIM spot-cascade".into(),
+            sim.lock().unwrap().snapshot().source,
         )
     };
     let executor = Arc::new(exec(&sim));

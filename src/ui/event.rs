@@ -21,7 +21,7 @@ pub enum Event {
     /// The executor answered an `Effect::Apply`.
     Outcome(Box<ActionResult>),
     /// The ledger's active entries, answering `Effect::ListReverts`.
-    Reverts(Result<Vec<RevertChoice>, String>),
+    Reverts(Result<RevertList, String>),
 }
 
 /// What the loop must do after an event.
@@ -48,6 +48,15 @@ pub struct ActionResult {
     pub purpose: Purpose,
     pub request: ActionRequest,
     pub outcome: Outcome,
+}
+
+/// What the revert picker offers, and what the operator must know about the ledger.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RevertList {
+    pub choices: Vec<RevertChoice>,
+    /// Lines of the ledger that could not be read (`path:line: what`), and
+    /// entries that are hidden or cannot be reverted from this session.
+    pub warnings: Vec<String>,
 }
 
 /// One active ledger entry offered for revert.

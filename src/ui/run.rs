@@ -14,12 +14,14 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 
 use super::app::{App, Effect, Event};
-use super::event::{ActionResult, RevertChoice};
+use super::event::{ActionResult, RevertChoice, RevertList};
 use super::theme::Theme;
 use super::view;
 use crate::action::audit::{AuditLog, AuditRecord};
 use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::{ApplyContext, Executor, Outcome};
+use crate::action::ledger::Entry;
+use crate::model::SourceInfo;
 use crate::runbook::walker::WalkAudit;
 use crate::source::Feed;
 
@@ -152,12 +154,8 @@ where
                         None => batch.push_back(read_only_outcome(&action, purpose)),
                     },
                     Effect::Audit(walk) => {
-                        let source = app
-                            .snapshot
-                            .as_ref()
-                            .map(|s| s.source.label())
-                            .unwrap_or_default();
-                        let _ = audit_tx.send(walk_record(*walk, &io.operator, &source));
+                        let source = app.snapshot.as_ref().map(|s| &s.source);
+                        let _ = audit_tx.send(walk_record(*walk, &io.operator, source));
                     }
                     Effect::ListReverts => {
                         batch.push_back(Event::Reverts(reverts(io.executor.as_deref())))
@@ -204,7 +202,7 @@ fn audit_writer(
     (tx, task)
 }
 
-fn walk_record(walk: WalkAudit, operator: &str, source: &str) -> AuditRecord {
+fn walk_record(walk: WalkAudit, operator: &str, source: Option<&SourceInfo>) -> AuditRecord {
     AuditRecord::new(
         walk.data_time,
         operator,
@@ -261,25 +259,146 @@ fn read_only_outcome(action: &ConfirmedAction, purpose: Purpose) -> Event {
     }))
 }
 
-/// Active ledger entries with the request that reverts each.
-fn reverts(executor: Option<&Executor>) -> Result<Vec<RevertChoice>, String> {
+/// This session's active ledger entries with the request that reverts each;
+/// entries recorded without a source are listed but cannot be chosen, other
+/// sources' are counted, and lines that could not be read are named.
+pub(crate) fn reverts(executor: Option<&Executor>) -> Result<RevertList, String> {
     let ex = executor.ok_or("read-only session: cannot revert")?;
-    let active = ex
-        .ledger()
-        .active()
-        .map_err(|e| format!("{}: {e}", ex.ledger().path().display()))?;
-    Ok(active
-        .into_iter()
+    let ledger = ex.ledger();
+    let view = ledger
+        .active_view()
+        .map_err(|e| format!("{}: {e}", ledger.path().display()))?;
+    let label = |e: &Entry| {
+        format!(
+            "applied {} on {} by {}; revert: {}",
+            e.applied_at.format("%m-%d %H:%M"),
+            e.target,
+            e.operator,
+            e.revert.describe()
+        )
+    };
+    let mut choices: Vec<RevertChoice> = view
+        .own
+        .iter()
         .map(|e| RevertChoice {
-            label: format!(
-                "applied {} on {} by {}; revert: {}",
-                e.applied_at.format("%m-%d %H:%M"),
-                e.target,
-                e.operator,
-                e.revert.describe()
-            ),
+            label: label(e),
             request: ex.revert_request(&e.id),
-            entry_id: e.id,
+            entry_id: e.id.clone(),
         })
-        .collect())
+        .collect();
+    choices.extend(view.unknown.iter().map(|e| RevertChoice {
+        label: format!("UNKNOWN SOURCE: {}", label(e)),
+        request: ex.revert_request(&e.id),
+        entry_id: e.id.clone(),
+    }));
+    let mut warnings = view.problems;
+    if !view.unknown.is_empty() {
+        warnings.push(format!(
+            "{} override(s) recorded without their source: check them by hand, they cannot be reverted here",
+            view.unknown.len()
+        ));
+    }
+    if view.others > 0 {
+        warnings.push(format!(
+            "{} override(s) of other sources not shown",
+            view.others
+        ));
+    }
+    Ok(RevertList { choices, warnings })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::ledger::Ledger;
+    use crate::model::request::ActionRequest;
+    use crate::source::{FleetWriter, WriteFuture};
+    use crate::ui::runbooks::Runbooks;
+
+    struct NeverCalled;
+
+    impl FleetWriter for NeverCalled {
+        fn apply<'a>(&'a self, _: &'a ActionRequest) -> WriteFuture<'a> {
+            panic!("listing reverts must not write")
+        }
+    }
+
+    /// The `R` picker on a ledger holding this session's entries, one recorded
+    /// without a source, one of an AWS account, a line that is not UTF-8 and a
+    /// line that is not a record.
+    #[test]
+    fn the_revert_picker_shows_its_own_entries_and_names_what_it_could_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        std::fs::copy(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/records/ledger_bad_lines.jsonl"
+            ),
+            &path,
+        )
+        .unwrap();
+        let ex = Executor::new(
+            Box::new(NeverCalled),
+            AuditLog::new(dir.path().join("audit.jsonl")),
+            Ledger::new(&path, 24.0),
+            "sre".into(),
+            crate::action::testing::fleet().source,
+        );
+        let list = reverts(Some(&ex)).unwrap();
+        let ids: Vec<&str> = list.choices.iter().map(|c| c.entry_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "20261121T140001Z-1",
+                "20261121T140004Z-4",
+                "20261121T140002Z-2"
+            ]
+        );
+        assert!(list.choices[0].request.is_ok());
+        assert!(list.choices[1].request.is_ok());
+        assert!(list.choices[2].label.starts_with("UNKNOWN SOURCE: "));
+        assert!(
+            list.choices[2]
+                .request
+                .as_ref()
+                .is_err_and(|e| e.contains("recorded without its source")),
+            "{:?}",
+            list.choices[2].request
+        );
+        let at = |n: usize| format!("{}:{n}: ", path.display());
+        assert_eq!(list.warnings.len(), 4, "{:?}", list.warnings);
+        assert!(list.warnings[0].starts_with(&format!("{}not UTF-8", at(4))));
+        assert!(list.warnings[1].starts_with(&format!("{}not a record", at(5))));
+        assert!(list.warnings[2].contains("1 override(s) recorded without their source"));
+        assert_eq!(list.warnings[3], "1 override(s) of other sources not shown");
+
+        let mut runbooks = Runbooks::shipped();
+        let message = runbooks.set_reverts(Ok(list)).unwrap();
+        assert!(message.error);
+        assert!(message.text.contains(&at(4)), "{}", message.text);
+        assert!(
+            runbooks.list.is_some(),
+            "the picker opens with what could be read"
+        );
+    }
+
+    #[test]
+    fn an_empty_picker_still_says_why() {
+        let mut runbooks = Runbooks::shipped();
+        let message = runbooks
+            .set_reverts(Ok(RevertList {
+                choices: Vec::new(),
+                warnings: vec!["ledger.jsonl:3: not UTF-8".into()],
+            }))
+            .unwrap();
+        assert_eq!(
+            message.text,
+            "no active overrides of this session; ledger.jsonl:3: not UTF-8"
+        );
+        assert!(runbooks.list.is_none());
+        let message = runbooks.set_reverts(Ok(RevertList::default())).unwrap();
+        assert_eq!(message.text, "no active overrides in the ledger");
+        assert!(!message.error);
+    }
 }

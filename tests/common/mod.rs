@@ -76,7 +76,7 @@ impl Rig {
             AuditLog::new(audit_path),
             Ledger::new(dir.path().join("data/ledger.jsonl"), 24.0),
             "sre-test".into(),
-            "SIM calm".into(),
+            fleet().source,
         );
         Self {
             dir,

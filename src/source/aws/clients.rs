@@ -50,6 +50,7 @@ impl AwsClients {
         let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
             eyre!("no AWS region: pass --region, set AWS_REGION, or set one in the profile")
         })?;
+        let account = account_id(&sdk, Duration::from_secs(cfg.call_timeout_s.clamp(1, 3))).await;
         Ok(Self {
             ecs: aws_sdk_ecs::Client::new(&sdk),
             scaling: aws_sdk_applicationautoscaling::Client::new(&sdk),
@@ -57,6 +58,7 @@ impl AwsClients {
             elasticache: aws_sdk_elasticache::Client::new(&sdk),
             calls: Calls::new(Duration::from_secs(cfg.call_timeout_s.max(1))),
             source: SourceInfo::Aws {
+                account,
                 profile: cfg.profile.clone(),
                 region,
                 endpoint_url: cfg.endpoint_url.clone(),
@@ -80,11 +82,33 @@ impl AwsClients {
             elasticache,
             calls: Calls::new(call_timeout),
             source: SourceInfo::Aws {
+                account: None,
                 profile: None,
                 region: "us-east-1".into(),
                 endpoint_url: None,
             },
             changed: ChangeHint::default(),
+        }
+    }
+}
+
+/// The account the credentials belong to, when they say (SSO and assume-role
+/// credentials do; so do `AWS_ACCOUNT_ID` and a profile's `aws_account_id`).
+/// Static keys alone do not: then profile, region and endpoint identify the
+/// fleet in the ledger. No API call is made; credentials that cannot be
+/// resolved within `within` leave it unknown (the poller reports why).
+async fn account_id(sdk: &aws_config::SdkConfig, within: Duration) -> Option<String> {
+    use aws_sdk_ecs::config::ProvideCredentials;
+    let provider = sdk.credentials_provider()?;
+    match tokio::time::timeout(within, provider.provide_credentials()).await {
+        Ok(Ok(creds)) => creds.account_id().map(|a| a.as_str().to_string()),
+        Ok(Err(e)) => {
+            tracing::debug!("account id unknown: credentials not resolved: {e}");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("account id unknown: credentials not resolved within {within:?}");
+            None
         }
     }
 }
@@ -117,5 +141,36 @@ impl ChangeHint {
     pub fn wait(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
         let inner = self.inner.clone();
         async move { inner.wake.notified().await }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ecs::config::{Credentials, SharedCredentialsProvider};
+
+    fn sdk(credentials: Credentials) -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build()
+    }
+
+    #[tokio::test]
+    async fn the_account_comes_from_credentials_that_name_it() {
+        let named = Credentials::builder()
+            .provider_name("test")
+            .access_key_id("AKIDEXAMPLE")
+            .secret_access_key("secret")
+            .account_id("123456789012")
+            .build();
+        let within = Duration::from_secs(1);
+        assert_eq!(
+            account_id(&sdk(named), within).await.as_deref(),
+            Some("123456789012")
+        );
+        let unnamed = Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
+        assert_eq!(account_id(&sdk(unnamed), within).await, None);
+        let none = aws_config::SdkConfig::builder().build();
+        assert_eq!(account_id(&none, within).await, None);
     }
 }

@@ -78,6 +78,7 @@ pub fn unavailable(cfg: &AwsConfig, reason: &str) -> FleetSnapshot {
     FleetSnapshot {
         taken_at: Utc::now(),
         source: SourceInfo::Aws {
+            account: None,
             profile: cfg.profile.clone(),
             region: cfg.region.clone().unwrap_or_else(|| "?".into()),
             endpoint_url: cfg.endpoint_url.clone(),

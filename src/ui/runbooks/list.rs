@@ -11,7 +11,7 @@ use crate::runbook::Walker;
 use crate::runbook::model::{Runbook, Scope, ScopeKind};
 use crate::runbook::trigger::Suggestion;
 use crate::ui::command::Command;
-use crate::ui::event::{Effect, Message, Reply, RevertChoice};
+use crate::ui::event::{Effect, Message, Reply, RevertChoice, RevertList};
 
 /// One selectable line of the runbook list.
 #[derive(Clone, Debug)]
@@ -40,18 +40,25 @@ impl Runbooks {
     }
 
     /// The loop's answer to `Effect::ListReverts`.
-    pub fn set_reverts(&mut self, reverts: Result<Vec<RevertChoice>, String>) -> Option<Message> {
-        match reverts {
-            Ok(list) if list.is_empty() => Some(Message::info("no active overrides in the ledger")),
-            Ok(list) => {
-                self.list = Some(ListState {
-                    selected: 0,
-                    reverts: Some(list),
-                });
-                None
-            }
-            Err(e) => Some(Message::error(e)),
+    /// Open the revert picker; the message names what the ledger could not
+    /// show (bad lines, entries of other sources or of none).
+    pub fn set_reverts(&mut self, reverts: Result<RevertList, String>) -> Option<Message> {
+        let RevertList { choices, warnings } = match reverts {
+            Ok(list) => list,
+            Err(e) => return Some(Message::error(e)),
+        };
+        let warning = (!warnings.is_empty()).then(|| Message::error(warnings.join("; ")));
+        if choices.is_empty() {
+            return Some(warning.map_or_else(
+                || Message::info("no active overrides in the ledger"),
+                |w| Message::error(format!("no active overrides of this session; {}", w.text)),
+            ));
         }
+        self.list = Some(ListState {
+            selected: 0,
+            reverts: Some(choices),
+        });
+        warning
     }
 
     pub fn run_list(&mut self, cmd: Command, ctx: &Ctx<'_>) -> Reply {
