@@ -428,15 +428,8 @@ fn cache_tile(f: &mut Frame, area: Rect, c: &CacheCluster, p: &Palette, scale: S
     );
     let inner = centred(block.inner(area), scale.tile().1 - 2);
     f.render_widget(block, area);
-    let [cap, figure, gauge] = Layout::vertical([
-        Constraint::Length(u16::from(scale.two_rows)),
-        Constraint::Length(scale.glyph_h),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-    f.render_widget(caption("cache memory", p), cap);
     let mem = c.memory_pct.map_or("-".into(), |m| format!("{m:.0}%"));
-    f.render_widget(big(mem, color, scale, t), figure);
+    let gauge = headline(f, inner, ("cache memory", mem), color, p, scale);
     let bar = widgets::bar(
         c.memory_pct.unwrap_or(0.0),
         gauge.width as usize,
@@ -444,7 +437,28 @@ fn cache_tile(f: &mut Frame, area: Rect, c: &CacheCluster, p: &Palette, scale: S
         t,
         &[MARK_WARN, MARK_ALERT],
     );
-    f.render_widget(Paragraph::new(Line::from(bar)), gauge);
+    f.render_widget(Paragraph::new(Line::from(bar)), Rect { height: 1, ..gauge });
+}
+
+/// A small caption over one large figure (the caption only when the tile has
+/// room for two rows); returns the area left below.
+fn headline(
+    f: &mut Frame,
+    inner: Rect,
+    (text, figure): (&str, String),
+    color: Color,
+    p: &Palette,
+    scale: Scale,
+) -> Rect {
+    let [cap, figure_area, rest] = Layout::vertical([
+        Constraint::Length(u16::from(scale.two_rows)),
+        Constraint::Length(scale.glyph_h),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    f.render_widget(caption(text, p), cap);
+    f.render_widget(big(figure, color, scale, p.t), figure_area);
+    rest
 }
 
 fn alarms_tile(f: &mut Frame, area: Rect, snap: &FleetSnapshot, p: &Palette, scale: Scale) {
@@ -460,14 +474,14 @@ fn alarms_tile(f: &mut Frame, area: Rect, snap: &FleetSnapshot, p: &Palette, sca
     let block = tile_block(p, "Alarms".into(), (word.into(), color));
     let inner = centred(block.inner(area), scale.tile().1 - 2);
     f.render_widget(block, area);
-    let [cap, figure, names] = Layout::vertical([
-        Constraint::Length(u16::from(scale.two_rows)),
-        Constraint::Length(scale.glyph_h),
-        Constraint::Fill(1),
-    ])
-    .areas(inner);
-    f.render_widget(caption("in ALARM", p), cap);
-    f.render_widget(big(firing.len().to_string(), color, scale, t), figure);
+    let names = headline(
+        f,
+        inner,
+        ("in ALARM", firing.len().to_string()),
+        color,
+        p,
+        scale,
+    );
     let text = if firing.is_empty() {
         format!("all {} alarms OK", snap.alarms.len())
     } else {
