@@ -59,10 +59,23 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a drill: the simulator injects a scenario, you work the runbook, a score at the end.
+    /// Run a drill: the simulator injects a scenario, you work the runbook, a verdict and a score at the end.
     Drill {
         /// Scenario name, e.g. spot-cascade.
-        scenario: String,
+        #[arg(required_unless_present = "list")]
+        scenario: Option<String>,
+        /// List the drills with their objective and runbook.
+        #[arg(long)]
+        list: bool,
+        /// Play without a screen (for tests and scoring changes).
+        #[arg(long)]
+        headless: bool,
+        /// Who plays a headless drill.
+        #[arg(long, value_enum, default_value_t = PlayArg::Runbook, requires = "headless")]
+        play: PlayArg,
+        /// Print the headless result as JSON.
+        #[arg(long, requires = "headless")]
+        json: bool,
     },
     /// Validate, show or walk runbooks.
     #[command(subcommand)]
@@ -92,6 +105,15 @@ pub enum Command {
         #[arg(long, default_value = "screenshots")]
         out: PathBuf,
     },
+}
+
+/// Who plays a headless drill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlayArg {
+    /// The scenario's runbook, walked as written (par).
+    Runbook,
+    /// Nobody: the fleet left alone.
+    Idle,
 }
 
 #[derive(Debug, Subcommand)]

@@ -26,7 +26,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     logging::init(&paths)?;
     match cli.command {
         None => cockpit::run(cfg, paths),
-        Some(Command::Drill { scenario }) => drill::run(cfg, paths, &scenario),
+        Some(Command::Drill {
+            scenario,
+            list,
+            headless,
+            play,
+            json,
+        }) => match (list, scenario) {
+            (true, _) => drill::list(),
+            (false, Some(scenario)) if headless => {
+                drill::headless(&cfg, &paths, &scenario, play, json)
+            }
+            (false, Some(scenario)) => drill::run(cfg, paths, &scenario),
+            (false, None) => unreachable_without_scenario(),
+        },
         Some(Command::Runbook(cmd)) => match cmd {
             RunbookCommand::Check { paths: files } => runbook::check(&cfg, &files),
             RunbookCommand::Show { id, mermaid } => runbook::show(&cfg, &id, mermaid),
@@ -78,6 +91,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// clap requires a scenario unless `--list` is given.
+fn unreachable_without_scenario() -> Result<ExitCode> {
+    color_eyre::eyre::bail!("name a scenario, or --list the drills")
 }
 
 /// The process's one tokio runtime: two workers, so the loop, the source and

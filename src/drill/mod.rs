@@ -2,27 +2,39 @@
 //! cockpit, a score. `DrillState` learns from the walk's events and every
 //! snapshot; the entry layer opens the drill and writes the report when it ends.
 
+pub mod judge;
+pub mod play;
 pub mod report;
 pub mod score;
 
-use crate::runbook::walker::WalkEvent;
-use chrono::{DateTime, Utc};
-use score::{Score, Scorer};
 use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::model::FleetSnapshot;
+use crate::model::history::FleetHistory;
+use crate::runbook::OverrideFacts;
+use crate::runbook::walker::WalkEvent;
+use judge::{Judge, Outcome, Verdict};
+use score::{Score, Scorer};
 
 /// Simulated seconds per real second when the config keeps the default speed:
 /// a 25-minute incident plays out in under 3 minutes.
 pub const DRILL_SPEED: f64 = 10.0;
 
-/// A drill in progress: the score fed from every snapshot and walk event.
+/// A drill in progress: the score fed from every snapshot and walk event, and
+/// the judge of its objective.
 pub struct DrillState {
     pub scenario: String,
     pub runbook: Option<String>,
     pub scorer: Scorer,
+    /// `None` for a scenario without an objective: it ends with its runbook.
+    pub judge: Option<Judge>,
 }
 
 impl DrillState {
-    /// Learn from the walk; `true` when the event ends the drill (its runbook finished).
+    /// Learn from the walk; `true` when the event ends the drill (the runbook
+    /// finished and there is no objective to wait for).
     pub fn learn(&mut self, event: &WalkEvent) -> bool {
         match event {
             WalkEvent::Overruled { what } => self.scorer.note_overrule(what.clone()),
@@ -30,29 +42,61 @@ impl DrillState {
             WalkEvent::Applied { what, risky } => self.scorer.note_action(what.clone(), *risky),
             WalkEvent::Ended { at } => {
                 self.scorer.note_runbook_done(*at);
-                return true;
+                return self.judge.is_none();
             }
         }
         false
     }
+
+    /// Take a snapshot in; `true` when it brings the verdict (the drill ends).
+    pub fn observe(
+        &mut self,
+        snap: &FleetSnapshot,
+        history: &FleetHistory,
+        facts: &OverrideFacts,
+    ) -> bool {
+        self.scorer.observe(snap);
+        self.judge
+            .as_mut()
+            .is_some_and(|j| j.observe(snap, history, facts).is_some())
+    }
+
+    pub fn verdict(&self) -> Option<&Verdict> {
+        self.judge.as_ref().and_then(Judge::verdict)
+    }
+
+    /// The score, with the verdict and par counted in.
+    pub fn score(&self, par: Option<&play::PlayResult>) -> Score {
+        let mut score = self.scorer.score();
+        score.points = score::points_against(&score, self.verdict(), par.map(|p| &p.score));
+        score
+    }
 }
 
-/// The drill state for a scenario: its runbook suggested, its SLA scored.
-pub fn start(sc: &crate::sim::Scenario) -> DrillState {
-    DrillState {
+/// The drill state for a scenario: its runbook suggested, its SLA scored, its objective judged.
+pub fn start(sc: &crate::sim::Scenario) -> Result<DrillState, String> {
+    let judge = sc
+        .objective
+        .as_ref()
+        .map(|o| Judge::new(o, &sc.sla.service))
+        .transpose()
+        .map_err(|e| format!("{}: {e}", sc.name))?;
+    Ok(DrillState {
         scenario: sc.name.clone(),
         runbook: sc.runbook.clone(),
         scorer: Scorer::new(sc.sla.clone()),
-    }
+        judge,
+    })
 }
 
 /// Score the drill and write its report to `<data_dir>/drills/<time>-<scenario>.md`.
 pub fn finish(
     drill: &DrillState,
+    par: Option<&play::PlayResult>,
     data_dir: &Path,
     at: DateTime<Utc>,
 ) -> std::io::Result<(Score, PathBuf)> {
-    let score = drill.scorer.score();
+    let score = drill.score(par);
     let dir = data_dir.join("drills");
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!(
@@ -60,7 +104,14 @@ pub fn finish(
         at.format("%Y%m%dT%H%M%SZ"),
         drill.scenario
     ));
-    let text = report::markdown(&drill.scenario, drill.runbook.as_deref(), &score);
+    let text = report::markdown(&report::Drill {
+        scenario: &drill.scenario,
+        runbook: drill.runbook.as_deref(),
+        objective: drill.judge.as_ref().map(|j| j.objective().text.as_str()),
+        verdict: drill.verdict(),
+        score: &score,
+        par,
+    });
     std::fs::write(&file, text)?;
     Ok((score, file))
 }
@@ -76,8 +127,14 @@ pub fn summary(drill: &DrillState, score: &Score) -> String {
                 d.num_seconds() % 60
             )
         });
+    let verdict = match drill.verdict() {
+        Some(v) if v.outcome == Outcome::Won => format!("WON ({})", v.why),
+        Some(v) => format!("LOST ({})", v.why),
+        None if drill.judge.is_some() => "LOST (ended before a verdict)".to_string(),
+        None => "no objective".to_string(),
+    };
     format!(
-        "drill {}: {}/100 — {ttm}, {} min over SLA, ${:.2} spent, {} risky move(s), runbook {}",
+        "drill {}: {verdict}; {}/100 — {ttm}, {} min over SLA, ${:.2} spent, {} risky move(s), runbook {}",
         drill.scenario,
         score.points,
         score.over_sla.num_minutes(),

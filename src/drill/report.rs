@@ -4,7 +4,20 @@ use std::fmt::Write;
 
 use chrono::Duration;
 
-use super::score::Score;
+use super::judge::{Outcome, Verdict};
+use super::play::PlayResult;
+use super::score::{LOST_CAP, Score};
+
+/// What the report is about.
+pub struct Drill<'a> {
+    pub scenario: &'a str,
+    pub runbook: Option<&'a str>,
+    pub objective: Option<&'a str>,
+    pub verdict: Option<&'a Verdict>,
+    pub score: &'a Score,
+    /// The scenario's runbook walked as written on the same seed.
+    pub par: Option<&'a PlayResult>,
+}
 
 fn minutes(d: Duration) -> String {
     let s = d.num_seconds().max(0);
@@ -12,9 +25,19 @@ fn minutes(d: Duration) -> String {
 }
 
 /// Markdown report for a finished drill.
-pub fn markdown(scenario: &str, runbook: Option<&str>, score: &Score) -> String {
+pub fn markdown(d: &Drill) -> String {
+    let (scenario, runbook, score) = (d.scenario, d.runbook, d.score);
     let mut out = String::new();
     let _ = writeln!(out, "# Drill report: {scenario}\n");
+    if let Some(objective) = d.objective {
+        let _ = writeln!(out, "Objective: {objective}\n");
+        let verdict = match d.verdict {
+            Some(v) if v.outcome == Outcome::Won => format!("**won**: {}", v.why),
+            Some(v) => format!("**lost**: {}", v.why),
+            None => "**lost**: the drill ended before the objective was met".into(),
+        };
+        let _ = writeln!(out, "Verdict: {verdict}\n");
+    }
     let _ = writeln!(out, "Score: **{}/100**\n", score.points);
     let _ = writeln!(out, "| measure | value |\n|---|---|");
     let _ = writeln!(out, "| runbook | {} |", runbook.unwrap_or("(none)"));
@@ -35,6 +58,46 @@ pub fn markdown(scenario: &str, runbook: Option<&str>, score: &Score) -> String 
     let _ = writeln!(out, "| time over SLA | {} |", minutes(score.over_sla));
     let _ = writeln!(out, "| money spent | ${:.2} |", score.spent_usd);
     let _ = writeln!(out, "| risky moves | {} |\n", score.risky_moves.len());
+    if let Some(par) = d.par {
+        let _ = writeln!(out, "## Against par\n");
+        let _ = writeln!(
+            out,
+            "Par is {} walked as written on the same seed (headless, every proposed action applied).\n",
+            runbook.unwrap_or("the runbook")
+        );
+        let _ = writeln!(out, "| | you | par |\n|---|---|---|");
+        let ttm = |s: &Score| s.time_to_mitigate.map_or("not mitigated".into(), minutes);
+        let _ = writeln!(
+            out,
+            "| time to mitigate | {} | {} |",
+            ttm(score),
+            ttm(&par.score)
+        );
+        let _ = writeln!(
+            out,
+            "| time over SLA | {} | {} |",
+            minutes(score.over_sla),
+            minutes(par.score.over_sla)
+        );
+        let _ = writeln!(
+            out,
+            "| money spent | ${:.2} | ${:.2} |",
+            score.spent_usd, par.score.spent_usd
+        );
+        let _ = writeln!(
+            out,
+            "| actions | {} | {} |\n",
+            score.actions.join("; "),
+            par.score.actions.join("; ")
+        );
+        if !par.steps.is_empty() {
+            let _ = writeln!(out, "Par, step by step:\n");
+            for step in &par.steps {
+                let _ = writeln!(out, "- {step}");
+            }
+            let _ = writeln!(out);
+        }
+    }
     let _ = writeln!(out, "## Actions applied\n");
     if score.actions.is_empty() {
         let _ = writeln!(out, "None.");
@@ -53,7 +116,8 @@ pub fn markdown(scenario: &str, runbook: Option<&str>, score: &Score) -> String 
         "\n## How the score is counted\n\n100 points, less 1 per minute over SLA (at most 40), \
          1 per 2 minutes to mitigate (at most 30; 30 when never mitigated), 10 per risky move \
          (risky actions, overruled checks, guard refusals), and 10 when the runbook was not \
-         walked to its end."
+         walked to its end. Against par, only the minutes to mitigate beyond par's count. \
+         A lost drill scores at most {LOST_CAP}."
     );
     out
 }
@@ -74,7 +138,14 @@ mod tests {
             runbook_done: true,
             points: 71,
         };
-        let text = markdown("manga-release", Some("ecs-saturation"), &score);
+        let text = markdown(&Drill {
+            scenario: "manga-release",
+            runbook: Some("ecs-saturation"),
+            objective: None,
+            verdict: None,
+            score: &score,
+            par: None,
+        });
         for needle in [
             "Score: **71/100**",
             "| time to mitigate | 12m34s |",

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::judge::{Outcome, Verdict};
 use crate::model::FleetSnapshot;
 use crate::model::cost::fleet_burn;
 use crate::sim::Sla;
@@ -176,6 +177,25 @@ pub fn points(score: &Score) -> u32 {
     let unfinished = if score.runbook_done { 0 } else { 10 };
     (100 - over - mitigate - risky - unfinished).clamp(0, 100) as u32
 }
+
+/// The points of a judged drill: a lost drill scores at most 40, and when a
+/// par exists, time to mitigate counts only beyond par's (1 point per 2 minutes).
+pub fn points_against(score: &Score, verdict: Option<&Verdict>, par: Option<&Score>) -> u32 {
+    let mut adjusted = score.clone();
+    if let (Some(mine), Some(par_ttm)) =
+        (score.time_to_mitigate, par.and_then(|p| p.time_to_mitigate))
+    {
+        adjusted.time_to_mitigate = Some((mine - par_ttm).max(Duration::zero()));
+    }
+    let points = points(&adjusted);
+    match verdict {
+        Some(v) if v.outcome == Outcome::Lost => points.min(LOST_CAP),
+        _ => points,
+    }
+}
+
+/// The most a lost drill can score.
+pub const LOST_CAP: u32 = 40;
 
 #[cfg(test)]
 mod tests {

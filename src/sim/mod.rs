@@ -32,8 +32,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 pub use scenario::{
-    LoadEvent, MAXMEMORY_POLICIES, Scenario, ScenarioError, Sla, SpotRate, load_scenario,
-    parse_scenario, scenario_names,
+    LoadEvent, MAXMEMORY_POLICIES, Objective, Scenario, ScenarioError, Sla, SpotRate,
+    load_scenario, parse_scenario, scenario_names,
 };
 
 use crate::model::cost::{SPOT_FACTOR, task_hour_usd};

@@ -332,7 +332,7 @@ async fn run_spot_cascade(
     let mut app = app_for(&sim.lock().unwrap(), false);
     if drill {
         let sc = crate::sim::load_scenario(SCENARIO).unwrap();
-        app.runbooks.drill = Some(crate::drill::start(&sc));
+        app.runbooks.drill = Some(crate::drill::start(&sc).unwrap());
     }
     let (key_tx, key_rx) = mpsc::unbounded_channel();
     let (feed_tx, feed) = mpsc::channel(4);
@@ -476,8 +476,9 @@ async fn drill_walked_to_the_end_scores_and_reports() {
     })
     .await;
     let drill = app.runbooks.drill.take().unwrap();
-    let (score, file) = crate::drill::finish(&drill, dir.path(), crate::ui::fixtures::start())
-        .expect("the report is written");
+    let (score, file) =
+        crate::drill::finish(&drill, None, dir.path(), crate::ui::fixtures::start())
+            .expect("the report is written");
     assert!(score.runbook_done, "{score:?}");
     assert_eq!(score.actions.len(), 1, "{score:?}");
     assert!(score.risky_moves.iter().any(|m| m.contains("risky action")));
@@ -572,7 +573,7 @@ fn drill_quit_early_scores_an_unfinished_runbook() {
     let mut sim = sim();
     let mut app = app_for(&sim, false);
     let sc = crate::sim::load_scenario(SCENARIO).unwrap();
-    app.runbooks.drill = Some(crate::drill::start(&sc));
+    app.runbooks.drill = Some(crate::drill::start(&sc).unwrap());
     advance(&mut app, &mut sim, 2);
     // Before any trigger, the drill's runbook leads the list.
     let entries = app.runbooks.entries();

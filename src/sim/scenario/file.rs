@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{LoadEvent, Scenario, ScenarioError, Sla, SpotRate};
+use super::{LoadEvent, Objective, Scenario, ScenarioError, Sla, SpotRate};
 use crate::model::{Arch, FARGATE, FARGATE_SPOT, ScalableTarget, StrategyItem};
 use crate::sim::fleet::{self, Fleet};
 use crate::sim::schedule::Schedule;
@@ -21,6 +21,8 @@ pub(super) struct RawScenario {
     /// Start time with its offset, e.g. `2026-11-20T19:50:00+09:00` (JST).
     start: Spanned<toml::value::Datetime>,
     sla: Spanned<Sla>,
+    /// What a drill on this scenario must achieve; none for a scenario that is not a drill.
+    objective: Option<Spanned<Objective>>,
     /// Spot interruptions per Spot task-hour at start.
     #[serde(default = "default_spot_rate")]
     spot_rate: f64,
@@ -179,11 +181,30 @@ impl RawScenario {
             let message = format!("sla: unknown service `{}`", self.sla.get_ref().service);
             return Err(fail(self.sla.span(), message));
         }
+        if let Some(o) = &self.objective {
+            let obj = o.get_ref();
+            let bad_minutes = |m: f64| !(m.is_finite() && m > 0.0 && m <= 24.0 * 60.0);
+            if bad_minutes(obj.limit_minutes) || bad_minutes(obj.verify_minutes) {
+                let message =
+                    "objective: limit_minutes and verify_minutes must be between 0 and 1440";
+                return Err(fail(o.span(), message.to_string()));
+            }
+            if obj.verify_minutes >= obj.limit_minutes {
+                let message = "objective: verify_minutes must be shorter than limit_minutes";
+                return Err(fail(o.span(), message.to_string()));
+            }
+            if let Some(id) = &obj.cache
+                && !self.cache.iter().any(|c| c.get_ref().id == *id)
+            {
+                return Err(fail(o.span(), format!("objective: unknown cache `{id}`")));
+            }
+        }
         Ok(Scenario {
             name: name.to_string(),
             description: self.description.trim().to_string(),
             runbook: self.runbook,
             start,
+            objective: self.objective.map(Spanned::into_inner),
             sla: self.sla.into_inner(),
             fleet,
             load_events,

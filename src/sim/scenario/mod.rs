@@ -53,6 +53,7 @@ pub struct Scenario {
     /// Id of the runbook this scenario drills, if any.
     pub runbook: Option<String>,
     pub start: DateTime<Utc>,
+    pub objective: Option<Objective>,
     pub sla: Sla,
     pub fleet: Fleet,
     pub load_events: Vec<LoadEvent>,
@@ -69,6 +70,26 @@ pub struct Sla {
     pub p95_ms: f64,
     #[serde(default = "default_error_rate")]
     pub error_rate_pct: f64,
+}
+
+/// What a drill must achieve: a condition over the fleet (CEL, as in
+/// runbooks) that must hold for `verify_minutes` before `limit_minutes`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Objective {
+    /// One line for the trainee, e.g. "orchestrator P95 under 2 s, held 5 min, within 45 min".
+    pub text: String,
+    pub limit_minutes: f64,
+    #[serde(default = "default_verify_minutes")]
+    pub verify_minutes: f64,
+    /// CEL over `service` (the SLA's service) or, with `cache`, over that cache.
+    pub mitigated: String,
+    #[serde(default)]
+    pub cache: Option<String>,
+}
+
+fn default_verify_minutes() -> f64 {
+    5.0
 }
 
 fn default_error_rate() -> f64 {

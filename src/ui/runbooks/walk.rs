@@ -41,10 +41,16 @@ impl Runbooks {
             self.suggestions = trigger::suggest(&self.library.runbooks, &ec);
             self.triggers_at = Some(snap.taken_at);
         }
-        if let Some(d) = &mut self.drill {
-            d.scorer.observe(snap);
+        // The drill ends itself on its verdict (won after the verify window, or lost at the limit).
+        let verdict = self
+            .drill
+            .as_mut()
+            .is_some_and(|d| d.observe(snap, ctx.history, &self.facts));
+        let mut reply = self.walk_input(Input::Evaluate, ctx);
+        if verdict {
+            reply.effects.push(Effect::Quit);
         }
-        self.walk_input(Input::Evaluate, ctx)
+        reply
     }
 
     /// Hand one input to the walker and perform what it answers.

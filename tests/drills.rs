@@ -1,0 +1,146 @@
+//! Drills that teach: every shipped scenario with an objective and a runbook
+//! is won when its runbook is walked as written and lost when nobody acts,
+//! headless, on the default seed.
+
+use sitrep::action::baseline;
+use sitrep::config::Config;
+use sitrep::drill::judge::Outcome;
+use sitrep::drill::play::{Play, PlayResult, play};
+use sitrep::runbook::library::Library;
+use sitrep::sim::{Simulator, load_scenario, scenario_names};
+
+async fn played(scenario: &str, who: Play) -> PlayResult {
+    let cfg = Config::default();
+    let sc = load_scenario(scenario).unwrap();
+    let lib = Library::load(&cfg);
+    let runbook = sc.runbook.as_deref().and_then(|id| lib.get(id).cloned());
+    let calm = load_scenario("calm").unwrap();
+    let baseline = baseline::capture(&Simulator::new(calm, cfg.sim.seed).snapshot());
+    let dir = tempfile::tempdir().unwrap();
+    play(&sc, cfg.sim.seed, who, runbook, Some(&baseline), dir.path())
+        .await
+        .unwrap()
+}
+
+async fn won_by_its_runbook_and_lost_by_nobody(scenario: &str) {
+    let par = played(scenario, Play::Runbook).await;
+    assert_eq!(
+        par.verdict.outcome,
+        Outcome::Won,
+        "{scenario}: {:?}",
+        par.verdict
+    );
+    assert!(par.verdict.mitigated_after.is_some());
+    assert!(
+        !par.score.actions.is_empty(),
+        "{scenario}: the runbook acted"
+    );
+    let idle = played(scenario, Play::Idle).await;
+    assert_eq!(
+        idle.verdict.outcome,
+        Outcome::Lost,
+        "{scenario}: {:?}",
+        idle.verdict
+    );
+    assert!(
+        idle.verdict.why.starts_with("time limit"),
+        "{}",
+        idle.verdict.why
+    );
+    assert!(idle.score.actions.is_empty());
+}
+
+#[tokio::test]
+async fn manga_release() {
+    won_by_its_runbook_and_lost_by_nobody("manga-release").await;
+}
+
+#[tokio::test]
+async fn spot_cascade() {
+    won_by_its_runbook_and_lost_by_nobody("spot-cascade").await;
+}
+
+#[tokio::test]
+async fn override_left_behind() {
+    won_by_its_runbook_and_lost_by_nobody("override-left-behind").await;
+}
+
+#[tokio::test]
+async fn cache_noeviction() {
+    won_by_its_runbook_and_lost_by_nobody("cache-noeviction").await;
+}
+
+#[tokio::test]
+async fn release_prewarm() {
+    won_by_its_runbook_and_lost_by_nobody("release-prewarm").await;
+}
+
+#[test]
+fn every_drill_is_tested_here() {
+    let drills: Vec<&str> = scenario_names()
+        .into_iter()
+        .filter(|n| load_scenario(n).unwrap().objective.is_some())
+        .collect();
+    assert_eq!(
+        drills,
+        [
+            "manga-release",
+            "spot-cascade",
+            "override-left-behind",
+            "cache-noeviction",
+            "release-prewarm"
+        ]
+    );
+}
+
+#[test]
+fn headless_json_and_list_speak_for_scripts() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+            .args(args)
+            .env("SITREP_DATA_DIR", data.path())
+            .env("SITREP_CONFIG_DIR", data.path().join("config"))
+            .output()
+            .unwrap()
+    };
+    let out = run(&["drill", "--list"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("spot-cascade           runbook spot-cascade"),
+        "{text}"
+    );
+    assert!(
+        text.contains("bad-image              (not a drill"),
+        "{text}"
+    );
+
+    let out = run(&[
+        "drill",
+        "override-left-behind",
+        "--headless",
+        "--play",
+        "idle",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["scenario"], "override-left-behind");
+    assert_eq!(json["verdict"], "lost");
+    assert_eq!(json["play"], "idle");
+    assert_eq!(json["par"]["verdict"], "won");
+    for field in [
+        "score",
+        "minutes_over_sla",
+        "time_to_mitigate_s",
+        "spent_usd",
+        "actions",
+    ] {
+        assert!(json.get(field).is_some(), "{field} in {json}");
+    }
+    assert!(
+        json["score"].as_u64().unwrap() <= 40,
+        "a lost drill scores at most 40"
+    );
+}
