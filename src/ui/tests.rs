@@ -259,6 +259,78 @@ fn stale_when_a_part_fails_or_data_stops() {
     assert!(cockpit(&app, 160, 48).contains("STALE"));
 }
 
+#[test]
+fn data_age_counts_from_the_last_good_read_through_an_outage() {
+    // The poller re-sends its last data every ~18 s with every part failing:
+    // the age grows through the outage and the stale marker stays on.
+    let mut app = release(2.0);
+    let read_at = app.now;
+    assert_eq!(app.data_age(), Some(chrono::Duration::zero()));
+    for k in 1..=4 {
+        let now = read_at + chrono::Duration::seconds(18 * k);
+        app.handle(Event::Tick(now));
+        let mut resent = fixtures::manga_release(2.0);
+        resent.taken_at = now;
+        for part in resent.parts.values_mut() {
+            part.fetched_at = Some(read_at);
+            part.error = Some("ecs:ListClusters: dispatch failure: connection refused".into());
+        }
+        app.handle(Event::Snapshot(Box::new(resent)));
+        assert_eq!(app.data_age(), Some(chrono::Duration::seconds(18 * k)));
+        assert!(
+            app.stale_reason().unwrap().contains("connection refused"),
+            "{:?}",
+            app.stale_reason()
+        );
+        let screen = cockpit(&app, 160, 48);
+        assert!(screen.contains(&format!("data {}s", 18 * k)), "{screen}");
+        assert!(screen.contains("STALE"), "{screen}");
+    }
+    // One part read again: the age is that part's, the failing others keep the marker.
+    let now = read_at + chrono::Duration::seconds(80);
+    app.handle(Event::Tick(now));
+    let mut partial = fixtures::manga_release(2.0);
+    partial.taken_at = now;
+    for (part, status) in partial.parts.iter_mut() {
+        if *part != crate::model::Part::Services {
+            status.fetched_at = Some(read_at);
+            status.error = Some("connection refused".into());
+        } else {
+            status.fetched_at = Some(now - chrono::Duration::seconds(1));
+        }
+    }
+    app.handle(Event::Snapshot(Box::new(partial)));
+    assert_eq!(app.data_age(), Some(chrono::Duration::seconds(1)));
+    assert!(app.stale_reason().is_some());
+    // Back: a clean read clears the marker.
+    let mut back = fixtures::manga_release(2.0);
+    back.taken_at = now;
+    for status in back.parts.values_mut() {
+        status.fetched_at = Some(now);
+    }
+    app.handle(Event::Snapshot(Box::new(back)));
+    assert_eq!(app.data_age(), Some(chrono::Duration::zero()));
+    assert_eq!(app.stale_reason(), None);
+}
+
+#[test]
+fn data_age_is_unknown_until_a_part_is_read() {
+    let mut app = App::new(
+        &Config::default(),
+        super::keymap::Keymap::default_map(),
+        super::theme::Theme::dark(),
+        fixtures::manga_release(0.0).taken_at,
+    );
+    let mut never = fixtures::manga_release(0.0);
+    for status in never.parts.values_mut() {
+        status.fetched_at = None;
+        status.error = Some("no credentials".into());
+    }
+    app.handle(Event::Snapshot(Box::new(never)));
+    assert_eq!(app.data_age(), None);
+    assert!(app.stale_reason().unwrap().contains("no credentials"));
+}
+
 mod event_loop {
     use std::time::Instant;
 
