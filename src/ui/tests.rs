@@ -136,6 +136,93 @@ fn filter_narrows_live_and_esc_restores() {
 }
 
 #[test]
+fn empty_fleet_says_why() {
+    use super::panes::fleet::empty_reason;
+    let fresh = |snap: crate::model::FleetSnapshot| {
+        let mut app = App::new(
+            &Config::default(),
+            super::keymap::Keymap::default_map(),
+            super::theme::Theme::dark(),
+            snap.taken_at,
+        );
+        app.handle(Event::Snapshot(Box::new(snap)));
+        app
+    };
+    let waiting = App::new(
+        &Config::default(),
+        super::keymap::Keymap::default_map(),
+        super::theme::Theme::dark(),
+        fixtures::manga_release(0.0).taken_at,
+    );
+    assert_eq!(empty_reason(&waiting).unwrap(), "reading the fleet…");
+    assert!(cockpit(&waiting, 160, 48).contains("reading the fleet…"));
+
+    let mut none = fixtures::manga_release(2.0);
+    none.services.clear();
+    let app = fresh(none.clone());
+    assert_eq!(
+        empty_reason(&app).unwrap(),
+        "no services in cluster manga-prod"
+    );
+    assert!(cockpit(&app, 160, 48).contains("no services in cluster manga-prod"));
+    let mut two = none.clone();
+    two.clusters.push(crate::model::Cluster {
+        name: "manga-batch".into(),
+        ..two.clusters[0].clone()
+    });
+    assert_eq!(
+        empty_reason(&fresh(two)).unwrap(),
+        "no services in clusters manga-prod and manga-batch"
+    );
+
+    let mut dark = none.clone();
+    for status in dark.parts.values_mut() {
+        status.fetched_at = None;
+        status.error = Some("no credentials in the environment or profile".into());
+    }
+    let app = fresh(dark);
+    assert_eq!(
+        empty_reason(&app).unwrap(),
+        "every part is failing: no credentials in the environment or profile"
+    );
+    assert!(cockpit(&app, 160, 48).contains("every part is failing: no credentials"));
+
+    let mut denied = none.clone();
+    let services = denied.parts.get_mut(&crate::model::Part::Services).unwrap();
+    services.fetched_at = None;
+    services.error = Some("AccessDenied: ecs:DescribeServices".into());
+    assert_eq!(
+        empty_reason(&fresh(denied)).unwrap(),
+        "cannot read services: AccessDenied: ecs:DescribeServices"
+    );
+
+    let mut reading = none;
+    reading
+        .parts
+        .get_mut(&crate::model::Part::Services)
+        .unwrap()
+        .fetched_at = None;
+    assert_eq!(empty_reason(&fresh(reading)).unwrap(), "reading the fleet…");
+
+    let mut app = release(14.0);
+    assert_eq!(empty_reason(&app), None);
+    key(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "xyz");
+    assert_eq!(
+        empty_reason(&app).unwrap(),
+        "no service matches /xyz — esc cancels"
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        empty_reason(&app).unwrap(),
+        "no service matches /xyz — esc clears"
+    );
+    assert!(cockpit(&app, 160, 48).contains("no service matches /xyz — esc clears"));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(empty_reason(&app), None);
+}
+
+#[test]
 fn navigation_moves_selection_and_focus() {
     let mut app = release(14.0);
     assert_eq!(app.selected_row(), Some(0));
