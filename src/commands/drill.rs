@@ -1,6 +1,7 @@
 //! `sitrep drill SCENARIO`: the cockpit on a scenario of the simulator, at
 //! drill speed, with its runbook suggested; a score and a report at the end.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use chrono::Utc;
@@ -29,7 +30,9 @@ pub fn run(mut cfg: Config, paths: Paths, scenario: &str) -> Result<ExitCode> {
         .ok_or_else(|| eyre!("the drill state was lost"))?;
     let (score, file) = drill::finish(&state, &paths.data_dir, Utc::now())
         .map_err(|e| eyre!("cannot write the drill report: {e}"))?;
-    println!("{}", drill::summary(&state, &score));
-    println!("report: {}", file.display());
-    Ok(ExitCode::SUCCESS)
+    // After SIGHUP the terminal is gone: the report file is what remains.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", drill::summary(&state, &score));
+    let _ = writeln!(out, "report: {}", file.display());
+    Ok(super::cockpit::exit_code(&app))
 }

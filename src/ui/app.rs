@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::command::{Command, SortKey};
 use super::event::Reply;
-pub use super::event::{Effect, Event, Message};
+pub use super::event::{Effect, Event, Message, StopSignal};
 use super::keymap::{Key, Keymap, Layer};
 use super::runbooks::{Ctx, Runbooks};
 use super::theme::Theme;
@@ -137,6 +137,8 @@ pub struct App {
     /// Scroll of the events pane and the cache pane.
     pub events_scroll: usize,
     pub cache_scroll: usize,
+    /// The signal that closed the cockpit, if one did.
+    pub stopped_by: Option<StopSignal>,
     dirty: bool,
 }
 
@@ -169,6 +171,7 @@ impl App {
             message: None,
             events_scroll: 0,
             cache_scroll: 0,
+            stopped_by: None,
             dirty: true,
         }
     }
@@ -221,6 +224,11 @@ impl App {
                     self.message = Some(m);
                 }
                 Vec::new()
+            }
+            Event::Signal(signal) => {
+                tracing::info!("{}: closing the cockpit", signal.name);
+                self.stopped_by = Some(signal);
+                vec![Effect::Quit]
             }
             Event::Tick(now) => {
                 self.now = now;

@@ -223,6 +223,19 @@ fn empty_fleet_says_why() {
 }
 
 #[test]
+fn a_stop_signal_quits_from_any_layer() {
+    let term = super::event::StopSignal {
+        name: "SIGTERM",
+        number: 15,
+    };
+    let mut app = release(14.0);
+    key(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.layer(), Layer::Filter, "q would be typed here");
+    assert_eq!(app.handle(Event::Signal(term)), vec![Effect::Quit]);
+    assert_eq!(app.stopped_by, Some(term));
+}
+
+#[test]
 fn navigation_moves_selection_and_focus() {
     let mut app = release(14.0);
     assert_eq!(app.selected_row(), Some(0));
