@@ -9,6 +9,7 @@ pub mod config;
 pub mod drill;
 pub mod headless;
 pub mod model;
+pub mod redact;
 pub mod runbook;
 pub mod session;
 pub mod sim;
