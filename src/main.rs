@@ -9,7 +9,9 @@ fn main() -> std::process::ExitCode {
     match sitrep::commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("sitrep: {e:?}");
+            // An expected failure (bad input, no credentials, ...): one plain
+            // line. Panics, the bugs, keep color-eyre's full report.
+            eprintln!("{}", sitrep::error_line(&e));
             std::process::ExitCode::FAILURE
         }
     }

@@ -248,8 +248,9 @@ fn run_on_aws_is_refused() {
         ],
     );
     assert!(!out.status.success(), "{out:?}");
+    // Refused at the command line: `runbook run` takes no AWS flags.
     assert!(
-        stderr(&out).contains("runbook run walks the embedded simulator only, never an account"),
+        stderr(&out).contains("--aws, --region do not apply to `sitrep runbook run`"),
         "{}",
         stderr(&out)
     );

@@ -15,7 +15,14 @@ use crate::ui::app::App;
 pub fn run(cfg: Config, paths: Paths) -> Result<ExitCode> {
     let mut app = prepare(&cfg, &paths)?;
     open_and_drive(&cfg, &paths, &mut app)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_code(&app))
+}
+
+/// Success after `q`; 128 + the signal's number when a signal closed the cockpit,
+/// as a shell reports a process that a signal ended.
+pub(super) fn exit_code(app: &App) -> ExitCode {
+    app.stopped_by
+        .map_or(ExitCode::SUCCESS, |s| ExitCode::from(128 + s.number))
 }
 
 /// The app with the configured theme, keymap, runbook library and baseline.

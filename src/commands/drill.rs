@@ -3,6 +3,7 @@
 //! compared with par; or `--headless`, played by the runbook or by nobody;
 //! or `--list`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use chrono::Utc;
@@ -36,16 +37,19 @@ pub fn run(mut cfg: Config, paths: Paths, scenario: &str) -> Result<ExitCode> {
         .drill
         .take()
         .ok_or_else(|| eyre!("the drill state was lost"))?;
-    println!(
+    let _ = writeln!(
+        std::io::stdout(),
         "computing par ({} walked as written)…",
         sc.runbook.as_deref().unwrap_or("-")
     );
     let par = par(&cfg, &paths, &sc)?;
     let (score, file) = drill::finish(&state, par.as_ref(), &paths.data_dir, Utc::now())
         .map_err(|e| eyre!("cannot write the drill report: {e}"))?;
-    println!("{}", drill::summary(&state, &score));
-    println!("report: {}", file.display());
-    Ok(ExitCode::SUCCESS)
+    // After SIGHUP the terminal is gone: the report file is what remains.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", drill::summary(&state, &score));
+    let _ = writeln!(out, "report: {}", file.display());
+    Ok(super::cockpit::exit_code(&app))
 }
 
 /// The scenario's runbook walked as written on the same seed, if it has both.

@@ -6,6 +6,7 @@
 mod audit;
 mod baseline;
 mod cockpit;
+mod docs;
 mod drill;
 mod logging;
 mod runbook;
@@ -15,14 +16,27 @@ mod snapshot;
 use std::process::ExitCode;
 
 use color_eyre::Result;
-use color_eyre::eyre::WrapErr;
+use color_eyre::eyre::{WrapErr, eyre};
 
 use crate::cli::{BaselineCommand, Cli, Command, ConfigCommand, RunbookCommand};
 use crate::config::{self, Paths};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // Completions and the man page read no config and write no log.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            docs::completions(*shell, &mut std::io::stdout().lock());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man) => {
+            docs::man_page(&mut std::io::stdout().lock()).wrap_err("cannot write the man page")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
+    let flags = cli.flags().map_err(|e| eyre!(e))?;
     let paths = Paths::from_env();
-    let cfg = config::load(&cli.global, &paths)?;
+    let cfg = config::load(&flags, &paths)?;
     logging::init(&paths)?;
     match cli.command {
         None => cockpit::run(cfg, paths),
@@ -32,6 +46,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             headless,
             play,
             json,
+            ..
         }) => match (list, scenario) {
             (true, _) => drill::list(),
             (false, Some(scenario)) if headless => {
@@ -49,6 +64,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 auto,
                 dry_run,
                 minutes,
+                ..
             } => runbook::run(
                 &cfg,
                 &paths,
@@ -62,16 +78,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             ),
         },
         Some(Command::Audit { json, sim }) => audit::audit(&paths, json, sim),
-        Some(Command::Baseline(BaselineCommand::Capture { out })) => {
+        Some(Command::Baseline(BaselineCommand::Capture { out, .. })) => {
             baseline::capture(&cfg, &paths, out)
         }
-        Some(Command::Snapshot { json: _ }) => snapshot::print_json(&cfg),
+        Some(Command::Snapshot { .. }) => snapshot::print_json(&cfg),
         Some(Command::Config(ConfigCommand::PrintDefault)) => {
             print!("{}", config::default_file_text());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config(ConfigCommand::Paths)) => {
-            println!("config file: {}", paths.config_file().display());
+            let file = flags.config.unwrap_or_else(|| paths.config_file());
+            println!("config file: {}", file.display());
             println!("data dir:    {}", paths.data_dir.display());
             println!("audit log:   {}", paths.audit_log().display());
             println!("ledger:      {}", paths.ledger().display());
@@ -90,6 +107,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             screenshots::write_all(&out)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
     }
 }
 

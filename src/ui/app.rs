@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::command::{Command, SortKey};
 use super::event::Reply;
-pub use super::event::{Effect, Event, Message};
+pub use super::event::{Effect, Event, Message, StopSignal};
 use super::keymap::{Key, Keymap, Layer};
 use super::runbooks::{Ctx, Runbooks};
 use super::theme::Theme;
@@ -106,8 +106,9 @@ pub struct PaletteItem {
 pub struct App {
     pub snapshot: Option<Arc<FleetSnapshot>>,
     pub history: FleetHistory,
-    /// Wall time the latest snapshot arrived (data age is measured from it).
-    pub received_at: Option<DateTime<Utc>>,
+    /// Wall time of the newest data that was read successfully (data age is
+    /// measured from it): a snapshot re-sent with failed parts does not move it.
+    pub data_at: Option<DateTime<Utc>>,
     /// Wall time, advanced by the clock tick.
     pub now: DateTime<Utc>,
     /// Indices into `snapshot.services`: filtered and sorted, as the table shows them.
@@ -136,6 +137,8 @@ pub struct App {
     /// Scroll of the events pane and the cache pane.
     pub events_scroll: usize,
     pub cache_scroll: usize,
+    /// The signal that closed the cockpit, if one did.
+    pub stopped_by: Option<StopSignal>,
     dirty: bool,
 }
 
@@ -144,7 +147,7 @@ impl App {
         App {
             snapshot: None,
             history: FleetHistory::default(),
-            received_at: None,
+            data_at: None,
             now,
             rows: Vec::new(),
             selected: None,
@@ -168,6 +171,7 @@ impl App {
             message: None,
             events_scroll: 0,
             cache_scroll: 0,
+            stopped_by: None,
             dirty: true,
         }
     }
@@ -221,6 +225,11 @@ impl App {
                 }
                 Vec::new()
             }
+            Event::Signal(signal) => {
+                tracing::info!("{}: closing the cockpit", signal.name);
+                self.stopped_by = Some(signal);
+                vec![Effect::Quit]
+            }
             Event::Tick(now) => {
                 self.now = now;
                 self.dirty = true;
@@ -230,14 +239,15 @@ impl App {
     }
 
     fn on_snapshot(&mut self, snap: Box<FleetSnapshot>) -> Vec<Effect> {
-        self.received_at = Some(self.now);
+        if let Some(at) = data_at(&snap, self.now) {
+            self.data_at = Some(at);
+        }
         // The source may resend unchanged data; only the age moves, and the tick shows that.
         if self.snapshot.as_deref() == Some(&*snap) {
             return Vec::new();
         }
         self.history.record(&snap);
         self.snapshot = Some(Arc::from(snap));
-        self.received_at = Some(self.now);
         self.refresh_rows();
         self.dirty = true;
         let (runbooks, ctx) = self.runbooks_and_ctx();
@@ -619,9 +629,10 @@ impl App {
             .collect()
     }
 
-    /// Wall time since the latest snapshot arrived.
+    /// Wall time since the newest successfully read data; `None` before any
+    /// part was read.
     pub fn data_age(&self) -> Option<Duration> {
-        self.received_at.map(|t| self.now - t)
+        self.data_at.map(|t| self.now - t)
     }
 
     /// Why the data is stale, if it is: a part failed, a part is older than 3x its
@@ -657,6 +668,20 @@ impl App {
             _ => self.now,
         }
     }
+}
+
+/// Wall time (on the cockpit's clock `now`) at which the newest successfully
+/// read part of `snap` was read: its lag behind the snapshot's own time, taken
+/// back from the arrival. Data time and wall time differ on the simulator, so
+/// only the difference within the snapshot is used. A snapshot without parts
+/// counts as read when taken; one whose parts were never read gives `None`.
+fn data_at(snap: &FleetSnapshot, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let newest = if snap.parts.is_empty() {
+        Some(snap.taken_at)
+    } else {
+        snap.parts.values().filter_map(|p| p.fetched_at).max()
+    }?;
+    Some(now - (snap.taken_at - newest).max(Duration::zero()))
 }
 
 fn add(v: usize, by: isize, max: usize) -> usize {

@@ -22,6 +22,16 @@ pub enum Event {
     Outcome(Box<ActionResult>),
     /// The ledger's active entries, answering `Effect::ListReverts`.
     Reverts(Result<RevertList, String>),
+    /// The process was asked to stop (SIGTERM, SIGINT, SIGHUP, SIGQUIT): the
+    /// cockpit closes as on `q`, so the terminal is restored.
+    Signal(StopSignal),
+}
+
+/// A signal that closes the cockpit; the process then exits with 128 + `number`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StopSignal {
+    pub name: &'static str,
+    pub number: u8,
 }
 
 /// What the loop must do after an event.

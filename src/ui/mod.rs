@@ -41,19 +41,22 @@ pub fn load_app(cfg: &Config, config_dir: &Path) -> Result<app::App> {
     Ok(app)
 }
 
-/// Run the cockpit on the real terminal until the operator quits; the
-/// terminal is restored however it ends.
+/// Run the cockpit on the real terminal until the operator quits or a signal
+/// asks it to stop (`app.stopped_by` then says which); the terminal is restored
+/// however it ends.
 pub async fn run_on_terminal(
     app: &mut app::App,
     feed: Feed,
     io: &run::Io,
     started: Instant,
 ) -> Result<()> {
+    // Listen before taking the terminal, so no signal can leave it raw.
+    let signals = run::stop_signals()?;
     let mut guard = terminal::TerminalGuard::enter()?;
     let stats = run::drive(
         &mut guard.terminal,
         app,
-        run::terminal_events(),
+        futures_util::stream::select(run::terminal_events(), signals),
         feed,
         run::clock(),
         io,

@@ -13,7 +13,7 @@ use futures_util::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
-use super::app::{App, Effect, Event};
+use super::app::{App, Effect, Event, StopSignal};
 use super::event::{ActionResult, RevertChoice, RevertList};
 use super::theme::Theme;
 use super::view;
@@ -53,6 +53,52 @@ pub fn terminal_events() -> impl Stream<Item = Event> + Unpin {
             }
         })
     })
+}
+
+/// SIGTERM, SIGINT, SIGHUP and SIGQUIT as events, so that a signal closes the
+/// cockpit as `q` does and the terminal guard restores the terminal. Listening
+/// replaces each signal's default action (ending the process at once), so call
+/// this only when the cockpit is about to take the terminal.
+#[cfg(unix)]
+pub fn stop_signals() -> std::io::Result<impl Stream<Item = Event> + Unpin> {
+    use std::task::Poll;
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let mut listeners = Vec::new();
+    for (kind, name, number) in [
+        (SignalKind::terminate(), "SIGTERM", 15),
+        (SignalKind::interrupt(), "SIGINT", 2),
+        (SignalKind::hangup(), "SIGHUP", 1),
+        (SignalKind::quit(), "SIGQUIT", 3),
+    ] {
+        listeners.push((signal(kind)?, StopSignal { name, number }));
+    }
+    Ok(Box::pin(futures_util::stream::unfold(
+        listeners,
+        |mut listeners| async move {
+            let signal = std::future::poll_fn(|cx| {
+                listeners
+                    .iter_mut()
+                    .find_map(|(l, s)| l.poll_recv(cx).is_ready().then_some(*s))
+                    .map_or(Poll::Pending, Poll::Ready)
+            })
+            .await;
+            Some((Event::Signal(signal), listeners))
+        },
+    )))
+}
+
+/// Ctrl-C as an event where there are no Unix signals.
+#[cfg(not(unix))]
+pub fn stop_signals() -> std::io::Result<impl Stream<Item = Event> + Unpin> {
+    Ok(Box::pin(futures_util::stream::unfold((), |()| async {
+        tokio::signal::ctrl_c().await.ok()?;
+        let signal = StopSignal {
+            name: "Ctrl-C",
+            number: 2,
+        };
+        Some((Event::Signal(signal), ()))
+    })))
 }
 
 /// Wall time once a second, for the header clock and the data age.

@@ -136,6 +136,106 @@ fn filter_narrows_live_and_esc_restores() {
 }
 
 #[test]
+fn empty_fleet_says_why() {
+    use super::panes::fleet::empty_reason;
+    let fresh = |snap: crate::model::FleetSnapshot| {
+        let mut app = App::new(
+            &Config::default(),
+            super::keymap::Keymap::default_map(),
+            super::theme::Theme::dark(),
+            snap.taken_at,
+        );
+        app.handle(Event::Snapshot(Box::new(snap)));
+        app
+    };
+    let waiting = App::new(
+        &Config::default(),
+        super::keymap::Keymap::default_map(),
+        super::theme::Theme::dark(),
+        fixtures::manga_release(0.0).taken_at,
+    );
+    assert_eq!(empty_reason(&waiting).unwrap(), "reading the fleet…");
+    assert!(cockpit(&waiting, 160, 48).contains("reading the fleet…"));
+
+    let mut none = fixtures::manga_release(2.0);
+    none.services.clear();
+    let app = fresh(none.clone());
+    assert_eq!(
+        empty_reason(&app).unwrap(),
+        "no services in cluster manga-prod"
+    );
+    assert!(cockpit(&app, 160, 48).contains("no services in cluster manga-prod"));
+    let mut two = none.clone();
+    two.clusters.push(crate::model::Cluster {
+        name: "manga-batch".into(),
+        ..two.clusters[0].clone()
+    });
+    assert_eq!(
+        empty_reason(&fresh(two)).unwrap(),
+        "no services in clusters manga-prod and manga-batch"
+    );
+
+    let mut dark = none.clone();
+    for status in dark.parts.values_mut() {
+        status.fetched_at = None;
+        status.error = Some("no credentials in the environment or profile".into());
+    }
+    let app = fresh(dark);
+    assert_eq!(
+        empty_reason(&app).unwrap(),
+        "every part is failing: no credentials in the environment or profile"
+    );
+    assert!(cockpit(&app, 160, 48).contains("every part is failing: no credentials"));
+
+    let mut denied = none.clone();
+    let services = denied.parts.get_mut(&crate::model::Part::Services).unwrap();
+    services.fetched_at = None;
+    services.error = Some("AccessDenied: ecs:DescribeServices".into());
+    assert_eq!(
+        empty_reason(&fresh(denied)).unwrap(),
+        "cannot read services: AccessDenied: ecs:DescribeServices"
+    );
+
+    let mut reading = none;
+    reading
+        .parts
+        .get_mut(&crate::model::Part::Services)
+        .unwrap()
+        .fetched_at = None;
+    assert_eq!(empty_reason(&fresh(reading)).unwrap(), "reading the fleet…");
+
+    let mut app = release(14.0);
+    assert_eq!(empty_reason(&app), None);
+    key(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "xyz");
+    assert_eq!(
+        empty_reason(&app).unwrap(),
+        "no service matches /xyz — esc cancels"
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        empty_reason(&app).unwrap(),
+        "no service matches /xyz — esc clears"
+    );
+    assert!(cockpit(&app, 160, 48).contains("no service matches /xyz — esc clears"));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(empty_reason(&app), None);
+}
+
+#[test]
+fn a_stop_signal_quits_from_any_layer() {
+    let term = super::event::StopSignal {
+        name: "SIGTERM",
+        number: 15,
+    };
+    let mut app = release(14.0);
+    key(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.layer(), Layer::Filter, "q would be typed here");
+    assert_eq!(app.handle(Event::Signal(term)), vec![Effect::Quit]);
+    assert_eq!(app.stopped_by, Some(term));
+}
+
+#[test]
 fn navigation_moves_selection_and_focus() {
     let mut app = release(14.0);
     assert_eq!(app.selected_row(), Some(0));
@@ -257,6 +357,78 @@ fn stale_when_a_part_fails_or_data_stops() {
     app.handle(Event::Snapshot(Box::new(snap)));
     assert!(app.stale_reason().unwrap().contains("Throttling"));
     assert!(cockpit(&app, 160, 48).contains("STALE"));
+}
+
+#[test]
+fn data_age_counts_from_the_last_good_read_through_an_outage() {
+    // The poller re-sends its last data every ~18 s with every part failing:
+    // the age grows through the outage and the stale marker stays on.
+    let mut app = release(2.0);
+    let read_at = app.now;
+    assert_eq!(app.data_age(), Some(chrono::Duration::zero()));
+    for k in 1..=4 {
+        let now = read_at + chrono::Duration::seconds(18 * k);
+        app.handle(Event::Tick(now));
+        let mut resent = fixtures::manga_release(2.0);
+        resent.taken_at = now;
+        for part in resent.parts.values_mut() {
+            part.fetched_at = Some(read_at);
+            part.error = Some("ecs:ListClusters: dispatch failure: connection refused".into());
+        }
+        app.handle(Event::Snapshot(Box::new(resent)));
+        assert_eq!(app.data_age(), Some(chrono::Duration::seconds(18 * k)));
+        assert!(
+            app.stale_reason().unwrap().contains("connection refused"),
+            "{:?}",
+            app.stale_reason()
+        );
+        let screen = cockpit(&app, 160, 48);
+        assert!(screen.contains(&format!("data {}s", 18 * k)), "{screen}");
+        assert!(screen.contains("STALE"), "{screen}");
+    }
+    // One part read again: the age is that part's, the failing others keep the marker.
+    let now = read_at + chrono::Duration::seconds(80);
+    app.handle(Event::Tick(now));
+    let mut partial = fixtures::manga_release(2.0);
+    partial.taken_at = now;
+    for (part, status) in partial.parts.iter_mut() {
+        if *part != crate::model::Part::Services {
+            status.fetched_at = Some(read_at);
+            status.error = Some("connection refused".into());
+        } else {
+            status.fetched_at = Some(now - chrono::Duration::seconds(1));
+        }
+    }
+    app.handle(Event::Snapshot(Box::new(partial)));
+    assert_eq!(app.data_age(), Some(chrono::Duration::seconds(1)));
+    assert!(app.stale_reason().is_some());
+    // Back: a clean read clears the marker.
+    let mut back = fixtures::manga_release(2.0);
+    back.taken_at = now;
+    for status in back.parts.values_mut() {
+        status.fetched_at = Some(now);
+    }
+    app.handle(Event::Snapshot(Box::new(back)));
+    assert_eq!(app.data_age(), Some(chrono::Duration::zero()));
+    assert_eq!(app.stale_reason(), None);
+}
+
+#[test]
+fn data_age_is_unknown_until_a_part_is_read() {
+    let mut app = App::new(
+        &Config::default(),
+        super::keymap::Keymap::default_map(),
+        super::theme::Theme::dark(),
+        fixtures::manga_release(0.0).taken_at,
+    );
+    let mut never = fixtures::manga_release(0.0);
+    for status in never.parts.values_mut() {
+        status.fetched_at = None;
+        status.error = Some("no credentials".into());
+    }
+    app.handle(Event::Snapshot(Box::new(never)));
+    assert_eq!(app.data_age(), None);
+    assert!(app.stale_reason().unwrap().contains("no credentials"));
 }
 
 mod event_loop {

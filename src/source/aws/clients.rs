@@ -46,7 +46,7 @@ impl AwsClients {
         if let Some(url) = &cfg.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let sdk = loader.load().await;
+        let sdk = super::secrets::redact_resolved(loader.load().await);
         let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
             eyre!("no AWS region: pass --region, set AWS_REGION, or set one in the profile")
         })?;

@@ -10,6 +10,7 @@ mod metrics;
 mod poller;
 pub mod reader;
 mod scaling;
+mod secrets;
 pub mod writer;
 
 pub use calls::ApiError;

@@ -4,17 +4,76 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use crate::model::history::Metric;
-use crate::model::{DeploymentState, Service, configured_spot_share};
+use crate::model::{DeploymentState, Part, Service, configured_spot_share};
 use crate::ui::app::{App, Focus};
+use crate::ui::command::Command;
+use crate::ui::keymap::Layer;
 use crate::ui::theme::Theme;
 use crate::ui::trouble::{self, Severity};
 use crate::ui::widgets::{self, buckets, fit, ms, pct, sparkline};
 
 /// Sparklines in the table cover the last 10 minutes.
 const TREND_WINDOW_S: i64 = 600;
+
+/// Why the table has no row, in the words an operator needs: still reading,
+/// nothing to show in these clusters, nothing readable (with the reason), or
+/// a filter that matches nothing (and the key that clears it). `None` when
+/// there are rows.
+pub fn empty_reason(app: &App) -> Option<String> {
+    let Some(snap) = &app.snapshot else {
+        return Some("reading the fleet…".into());
+    };
+    if !app.rows.is_empty() {
+        return None;
+    }
+    if !snap.services.is_empty() {
+        let (layer, command, verb) = if app.filter_input_open() {
+            (Layer::Filter, Command::Close, "cancels")
+        } else {
+            (Layer::Cockpit, Command::ClearFilter, "clears")
+        };
+        let hint = app
+            .keymap
+            .layer(layer)
+            .iter()
+            .find(|b| b.command == command)
+            .and_then(|b| b.keys.first())
+            .map(|k| format!(" — {k} {verb}"))
+            .unwrap_or_default();
+        return Some(format!("no service matches /{}{hint}", app.filter));
+    }
+    let services = snap.parts.get(&Part::Services);
+    let all_failing = !snap.parts.is_empty() && snap.parts.values().all(|p| p.error.is_some());
+    if all_failing {
+        let reason = services
+            .and_then(|p| p.error.as_deref())
+            .or_else(|| snap.part_errors().next().map(|(_, e)| e))
+            .unwrap_or_default();
+        return Some(format!("every part is failing: {reason}"));
+    }
+    if let Some(err) = services.and_then(|p| p.error.as_deref()) {
+        return Some(format!("cannot read services: {err}"));
+    }
+    if services.is_some_and(|p| p.fetched_at.is_none()) {
+        return Some("reading the fleet…".into());
+    }
+    let names: Vec<&str> = snap.clusters.iter().map(|c| c.name.as_str()).collect();
+    Some(match names.as_slice() {
+        [] => format!("no ECS clusters in {}", snap.source.label()),
+        [one] => format!("no services in cluster {one}"),
+        [first @ .., last] if names.len() <= 4 => {
+            format!("no services in clusters {} and {last}", first.join(", "))
+        }
+        many => format!(
+            "no services in clusters {} and {} more",
+            many[..3].join(", "),
+            many.len() - 3
+        ),
+    })
+}
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
@@ -29,20 +88,16 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let block = widgets::pane(t, title, focused);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let Some(snap) = &app.snapshot else {
+    if let Some(why) = empty_reason(app) {
         f.render_widget(
-            Paragraph::new("waiting for the first snapshot…").style(t.style(t.muted)),
-            inner,
-        );
-        return;
-    };
-    if app.rows.is_empty() {
-        f.render_widget(
-            Paragraph::new(format!("no service matches /{}", app.filter)).style(t.style(t.muted)),
+            Paragraph::new(why)
+                .style(t.style(t.muted))
+                .wrap(Wrap { trim: true }),
             inner,
         );
         return;
     }
+    let Some(snap) = &app.snapshot else { return };
     let wide = inner.width >= 96;
     let wall = app.wall;
     let name_w: u16 = if wide || wall { 20 } else { 16 };
