@@ -250,7 +250,7 @@ fn run_on_aws_is_refused() {
     assert!(!out.status.success(), "{out:?}");
     // Refused at the command line: `runbook run` takes no AWS flags.
     assert!(
-        stderr(&out).contains("--aws, --region do not apply to `sitrep runbook run`"),
+        stderr(&out).contains("--aws, --region, --endpoint-url do not apply to `sitrep runbook run`"),
         "{}",
         stderr(&out)
     );
