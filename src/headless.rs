@@ -3,7 +3,9 @@
 //! to pick a scope, then answers the walker as an operator who agrees with
 //! the data: it takes the evaluated branches, ticks off manual steps, and
 //! (with `--auto`) confirms each proposed action and applies it through the
-//! executor. It drives the same `runbook::Walker` as the cockpit.
+//! executor. It drives the same `runbook::Walker` as the cockpit. Where the
+//! data decides nothing (no answer matches, an expression fails, an action
+//! cannot be built) it stops: `Ending::Stuck`, never a default branch.
 
 use std::sync::{Arc, Mutex};
 
@@ -55,6 +57,27 @@ pub enum Ending {
     NeverTriggered,
     /// Time ran out mid-walk.
     OutOfTime,
+    /// The walk could not decide by itself at `node`; an operator must.
+    Stuck {
+        node: String,
+        why: String,
+    },
+}
+
+impl std::fmt::Display for Ending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ending::Done(text) => write!(f, "done: {text}"),
+            Ending::Escalated(text) => write!(f, "escalated: {text}"),
+            Ending::AwaitingConfirmation(node) => write!(
+                f,
+                "stopped at `{node}`: rerun with --auto to apply, or --dry-run to walk past it"
+            ),
+            Ending::NeverTriggered => f.write_str("the trigger never held"),
+            Ending::OutOfTime => f.write_str("out of time"),
+            Ending::Stuck { node, why } => write!(f, "stuck at {node}: {why}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -171,13 +194,16 @@ impl Runner<'_> {
                     .iter()
                     .map(|e| format!("{} = {}", e.expr, e.value))
                     .collect();
-                // An answer only the operator can give: take the last (the fallback).
-                let answer = suggested.clone().or_else(|| answers.last().cloned());
+                // Only the evaluated answer: with none, `Stuck` follows and ends the walk.
+                let answer = suggested.clone();
                 self.say(
                     at,
                     format!(
                         "  ? {question} -> {}{}",
-                        answer.as_deref().unwrap_or("-"),
+                        answer.as_deref().map_or_else(
+                            || format!("? (one of {})", answers.join(", ")),
+                            str::to_string
+                        ),
                         if shown.is_empty() {
                             String::new()
                         } else {
@@ -199,6 +225,12 @@ impl Runner<'_> {
                     format!("  watching for up to {}m{:02}s", left / 60, left % 60),
                 );
             }
+            Effect::Stuck { node, why } => {
+                return Err(Ending::Stuck {
+                    node: node.clone(),
+                    why: why.clone(),
+                });
+            }
             Effect::Escalate(text) => return Err(Ending::Escalated(text.clone())),
             Effect::Done(text) => return Err(Ending::Done(text.clone())),
             Effect::Error(_) | Effect::AwaitConfirmation { .. } | Effect::Log(_) => {}
@@ -211,11 +243,10 @@ impl Runner<'_> {
         let request = match &p.request {
             Ok(r) => r,
             Err(e) => {
-                self.say(
-                    at,
-                    format!("  action {} cannot be built: {e} (skipped)", p.action),
-                );
-                return Ok(Input::Skip);
+                return Err(Ending::Stuck {
+                    node: p.node.clone(),
+                    why: format!("action {} cannot be built: {e}", p.action),
+                });
             }
         };
         let call = request.api_call();

@@ -11,6 +11,7 @@ use sitrep::config::Config;
 use sitrep::headless::{Ending, Mode, RunOptions, RunReport, run};
 use sitrep::model::FleetSnapshot;
 use sitrep::runbook::library::Library;
+use sitrep::runbook::model::Runbook;
 use sitrep::sim::source::SimWriter;
 use sitrep::sim::{Simulator, load_scenario};
 
@@ -19,8 +20,17 @@ fn simulator(scenario: &str) -> Simulator {
 }
 
 async fn walk(id: &str, scenario: &str, mode: Mode, minutes: u32) -> (RunReport, Vec<String>) {
-    let dir = tempfile::tempdir().unwrap();
     let lib = Library::load(&Config::default());
+    walk_runbook(lib.get(id).unwrap().clone(), scenario, mode, minutes).await
+}
+
+async fn walk_runbook(
+    runbook: Arc<Runbook>,
+    scenario: &str,
+    mode: Mode,
+    minutes: u32,
+) -> (RunReport, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
     let fleet = Arc::new(Mutex::new(simulator(scenario)));
     let executor = Executor::new(
         Box::new(SimWriter::new(fleet.clone())),
@@ -30,7 +40,7 @@ async fn walk(id: &str, scenario: &str, mode: Mode, minutes: u32) -> (RunReport,
         format!("SIM {scenario}"),
     );
     let opts = RunOptions {
-        runbook: lib.get(id).unwrap().clone(),
+        runbook,
         fleet,
         executor,
         mode,
@@ -188,4 +198,65 @@ async fn a_trigger_that_never_holds_is_reported() {
     let (report, _) = walk("spot-cascade", "calm", Mode::Auto, 5).await;
     assert_eq!(report.ending, Ending::NeverTriggered);
     assert!(report.scope.is_none());
+}
+
+/// A check whose answers match nothing ends an `--auto` walk as stuck, at
+/// that node and with the reason: never the last answer by default.
+#[tokio::test]
+async fn a_check_that_matches_nothing_ends_the_walk_stuck() {
+    let text = r#"
+id = "owner"
+title = "Who owns the orchestrator"
+scope = "service"
+
+[trigger]
+when = "service.name == 'orchestrator'"
+why = "always"
+
+[[node]]
+id = "who"
+kind = "check"
+phase = "triage"
+question = "Which team owns the service?"
+answers = [
+  { name = "realtime", when = "service.tags['team'] == 'realtime'" },
+  { name = "backoffice", when = "service.tags['team'] == 'backoffice'" },
+  { name = "other" },
+]
+edges = { realtime = "revert", backoffice = "done", other = "done" }
+
+[[node]]
+id = "revert"
+kind = "action"
+phase = "mitigate"
+action = "autoscaling.set_bounds"
+params = { min = "1.0", max = "2.0" }
+revert = "auto"
+next = "done"
+
+[[node]]
+id = "done"
+kind = "done"
+phase = "revert"
+"#;
+    let rb = Arc::new(sitrep::runbook::load_str("owner.toml", text).unwrap());
+    let (report, lines) = walk_runbook(rb, "calm", Mode::Auto, 10).await;
+    let Ending::Stuck { node, why } = &report.ending else {
+        panic!("{:?}\n{lines:#?}", report.ending);
+    };
+    assert_eq!(node, "who");
+    assert_eq!(
+        why,
+        "no answer matched the data; other is the operator's to choose"
+    );
+    assert_eq!(
+        report.ending.to_string(),
+        "stuck at who: no answer matched the data; other is the operator's to choose"
+    );
+    assert!(report.applied.is_empty());
+    assert!(
+        lines.iter().any(|l| l
+            .contains("? Which team owns the service? -> ? (one of realtime, backoffice, other)")),
+        "{lines:#?}"
+    );
 }

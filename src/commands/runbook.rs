@@ -134,16 +134,12 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
     };
     let report = super::runtime()?.block_on(headless::run(opts, &mut |line| println!("{line}")));
     let result = match &report.ending {
-        Ending::Done(text) => format!("done: {text}"),
-        Ending::Escalated(text) => format!("escalated: {text}"),
-        Ending::AwaitingConfirmation(node) => {
-            format!("stopped at `{node}`: rerun with --auto to apply, or --dry-run to walk past it")
-        }
         Ending::NeverTriggered => format!(
             "the trigger of {} never held within {} simulated minutes",
             args.id, args.minutes
         ),
         Ending::OutOfTime => format!("out of time after {} simulated minutes", args.minutes),
+        other => other.to_string(),
     };
     println!("result: {result}");
     if let Some(scope) = &report.scope {
@@ -165,6 +161,9 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
             );
             ExitCode::SUCCESS
         }
-        Ending::Escalated(_) | Ending::NeverTriggered | Ending::OutOfTime => ExitCode::FAILURE,
+        Ending::Escalated(_)
+        | Ending::NeverTriggered
+        | Ending::OutOfTime
+        | Ending::Stuck { .. } => ExitCode::FAILURE,
     })
 }

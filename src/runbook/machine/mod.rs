@@ -20,7 +20,8 @@ pub enum Event {
     /// Same as `Evaluate`; sent by a driver's timer while a wait runs.
     WaitTick,
     /// The operator answers a check (recorded as an overrule when it differs
-    /// from the evaluated answer).
+    /// from the evaluated answer), or picks `met` / `timeout` at a wait whose
+    /// condition cannot be evaluated.
     Choose(String),
     /// The operator deliberately overrules the evaluated answer.
     Overrule(String),
@@ -72,6 +73,13 @@ pub enum Effect {
         answers: Vec<String>,
         suggested: Option<String>,
         evidence: Vec<Evidence>,
+    },
+    /// The walk cannot decide by itself at `node`: no answer matched, or an
+    /// expression failed to evaluate. It stays there until the operator
+    /// chooses (or the data changes); never a default branch.
+    Stuck {
+        node: String,
+        why: String,
     },
     ProposeAction(Proposal),
     AwaitConfirmation {
@@ -129,6 +137,8 @@ pub enum State {
     Answering {
         suggested: Option<String>,
         evidence: Vec<Evidence>,
+        /// Why nothing is suggested: no answer matched, or an evaluation failed.
+        stuck: Option<String>,
     },
     Proposed(Box<Proposal>),
     Verifying {
@@ -137,6 +147,9 @@ pub enum State {
     Stepping,
     Waiting {
         deadline: DateTime<Utc>,
+        /// The condition failed to evaluate: the wait neither meets nor
+        /// times out until it evaluates again or the operator picks an edge.
+        stuck: Option<String>,
     },
     Finished,
 }
@@ -220,6 +233,14 @@ impl Machine {
         self.state == State::Finished
     }
 
+    /// Why the walk cannot go on by itself at the current node, if it cannot.
+    pub fn stuck(&self) -> Option<&str> {
+        match &self.state {
+            State::Answering { stuck, .. } | State::Waiting { stuck, .. } => stuck.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The action awaiting confirmation, if any.
     pub fn proposal(&self) -> Option<&Proposal> {
         match &self.state {
@@ -243,6 +264,7 @@ impl Machine {
                 State::Answering {
                     suggested,
                     evidence,
+                    ..
                 },
             ) => {
                 self.answer(answer, false, suggested, evidence, ec, &mut fx);
@@ -252,10 +274,17 @@ impl Machine {
                 State::Answering {
                     suggested,
                     evidence,
+                    ..
                 },
             ) => {
                 self.answer(answer, true, suggested, evidence, ec, &mut fx);
             }
+            (
+                Event::Choose(edge) | Event::Overrule(edge),
+                State::Waiting {
+                    stuck: Some(why), ..
+                },
+            ) => self.choose_wait_edge(edge, why, ec, &mut fx),
             (Event::TickStep, State::Stepping) => {
                 self.log(ec, Walked::StepDone, &mut fx);
                 if let NodeKind::Step { next, .. } = self.node_kind() {
@@ -358,7 +387,10 @@ impl Machine {
             }
             NodeKind::Wait(w) => {
                 let deadline = ec.now() + minutes_to_duration(w.minutes);
-                self.state = State::Waiting { deadline };
+                self.state = State::Waiting {
+                    deadline,
+                    stuck: None,
+                };
                 fx.push(Effect::Watching {
                     node: node.id,
                     until: deadline,
@@ -382,11 +414,15 @@ impl Machine {
         }
     }
 
+    /// Evaluate the current check's answers in order; the first that holds
+    /// is suggested. No match, or an answer that fails to evaluate, leaves
+    /// nothing suggested and says why: the operator decides.
     fn evaluate_check(&self, eval: &Evaluator, fx: &mut Vec<Effect>) -> State {
         let NodeKind::Check(check) = self.node_kind() else {
             return State::Finished;
         };
         let mut suggested = None;
+        let mut stuck = None;
         for answer in &check.answers {
             if let Some(when) = &answer.when {
                 match eval.eval_bool(when) {
@@ -396,31 +432,51 @@ impl Machine {
                     }
                     Ok(false) => {}
                     Err(e) => {
-                        fx.push(Effect::Error(format!(
-                            "`{}`: answer `{}`: {e}",
-                            self.current(),
-                            answer.name
-                        )));
+                        stuck = Some(format!(
+                            "answer `{}` (`{}`) cannot be evaluated: {e}",
+                            answer.name, when.src
+                        ));
                         break;
                     }
                 }
             }
         }
-        let evidence = check.evidence.iter().map(|e| evidence(eval, e)).collect();
-        let state = State::Answering {
-            suggested: suggested.clone(),
-            evidence,
-        };
-        if let State::Answering { evidence, .. } = &state {
-            fx.push(Effect::AwaitAnswer {
-                node: self.current().to_string(),
-                question: check.question.clone(),
-                answers: check.answers.iter().map(|a| a.name.clone()).collect(),
-                suggested,
-                evidence: evidence.clone(),
+        if suggested.is_none() && stuck.is_none() {
+            let open: Vec<&str> = check
+                .answers
+                .iter()
+                .filter(|a| a.when.is_none())
+                .map(|a| a.name.as_str())
+                .collect();
+            stuck = Some(if open.is_empty() {
+                "no answer matched the data".to_string()
+            } else {
+                format!(
+                    "no answer matched the data; {} is the operator's to choose",
+                    open.join(", ")
+                )
             });
         }
-        state
+        let evidence: Vec<Evidence> = check.evidence.iter().map(|e| evidence(eval, e)).collect();
+        fx.push(Effect::AwaitAnswer {
+            node: self.current().to_string(),
+            question: check.question.clone(),
+            answers: check.answers.iter().map(|a| a.name.clone()).collect(),
+            suggested: suggested.clone(),
+            evidence: evidence.clone(),
+        });
+        if let Some(why) = &stuck {
+            fx.push(Effect::Stuck {
+                node: self.current().to_string(),
+                why: why.clone(),
+            });
+            fx.push(Effect::Error(format!("`{}`: {why}", self.current())));
+        }
+        State::Answering {
+            suggested,
+            evidence,
+            stuck,
+        }
     }
 
     fn propose(&self, a: &ActionNode, eval: &Evaluator, ec: &EvalContext<'_>) -> Proposal {
@@ -512,34 +568,101 @@ impl Machine {
         }
     }
 
-    /// Whether the current wait is over: its edge target if so.
+    /// Whether the current wait is over: its edge target if so. A condition
+    /// that fails to evaluate neither meets nor times out the wait: it stays,
+    /// says why, and the operator may pick `met` or `timeout`.
     fn check_wait(
         &mut self,
         eval: &Evaluator,
         ec: &EvalContext<'_>,
         fx: &mut Vec<Effect>,
     ) -> Option<usize> {
-        let (NodeKind::Wait(w), State::Waiting { deadline }) =
+        let (NodeKind::Wait(w), State::Waiting { deadline, stuck }) =
             (self.node_kind().clone(), &self.state)
         else {
             return None;
         };
-        let deadline = *deadline;
+        let (deadline, was_stuck) = (*deadline, stuck.clone());
         match eval.eval_bool(&w.when) {
             Ok(true) => {
                 self.log(ec, Walked::WaitMet, fx);
                 Some(w.met)
             }
-            _ if ec.now() >= deadline => {
+            Ok(false) if ec.now() >= deadline => {
                 self.log(ec, Walked::WaitTimedOut, fx);
                 Some(w.timeout)
             }
-            Ok(false) => None,
+            Ok(false) => {
+                self.state = State::Waiting {
+                    deadline,
+                    stuck: None,
+                };
+                None
+            }
             Err(e) => {
-                fx.push(Effect::Error(format!("wait: {e}")));
+                let why = format!(
+                    "the wait's condition `{}` cannot be evaluated: {e}; choose met or timeout",
+                    w.when.src
+                );
+                if was_stuck.as_deref() != Some(why.as_str()) {
+                    fx.push(Effect::Stuck {
+                        node: self.current().to_string(),
+                        why: why.clone(),
+                    });
+                    fx.push(Effect::Error(format!("`{}`: {why}", self.current())));
+                }
+                self.state = State::Waiting {
+                    deadline,
+                    stuck: Some(why),
+                };
                 None
             }
         }
+    }
+
+    /// The operator takes an edge of a wait that cannot evaluate its condition.
+    fn choose_wait_edge(
+        &mut self,
+        edge: String,
+        why: String,
+        ec: &EvalContext<'_>,
+        fx: &mut Vec<Effect>,
+    ) {
+        let NodeKind::Wait(w) = self.node_kind().clone() else {
+            return;
+        };
+        let (target, what) = match edge.as_str() {
+            "met" => (w.met, Walked::WaitMet),
+            "timeout" => (w.timeout, Walked::WaitTimedOut),
+            _ => {
+                fx.push(Effect::Error(format!(
+                    "`{edge}` is not an edge of `{}` (edges: met, timeout)",
+                    self.current()
+                )));
+                return;
+            }
+        };
+        self.overrules.push(Overrule {
+            at: ec.now(),
+            node: self.current().to_string(),
+            suggested: None,
+            chosen: edge.clone(),
+        });
+        self.log(
+            ec,
+            Walked::Answered {
+                answer: edge,
+                suggested: None,
+                overruled: true,
+                evidence: vec![Evidence {
+                    expr: w.when.src.clone(),
+                    value: format!("error: {why}"),
+                }],
+            },
+            fx,
+        );
+        self.log(ec, what, fx);
+        self.enter(target, ec, fx);
     }
 
     fn advance_action(&mut self, ec: &EvalContext<'_>, fx: &mut Vec<Effect>) {

@@ -605,3 +605,135 @@ fn back_from_past_a_met_wait_lands_before_the_wait() {
         "not back into the met wait and out again"
     );
 }
+
+/// A runbook from text, for walks the shipped ones do not take.
+fn custom(text: &str) -> Arc<Runbook> {
+    Arc::new(crate::runbook::load_str("test.toml", text).unwrap_or_else(|p| panic!("{p:#?}")))
+}
+
+fn stuck(fx: &[Effect]) -> Option<&str> {
+    fx.iter().find_map(|e| match e {
+        Effect::Stuck { why, .. } => Some(why.as_str()),
+        _ => None,
+    })
+}
+
+const OWNER_CHECK: &str = r#"
+id = "owner"
+title = "Who owns it"
+scope = "service"
+
+[[node]]
+id = "who"
+kind = "check"
+phase = "triage"
+question = "Which team owns the service?"
+answers = [
+  { name = "platform", when = "service.tags['team'] == 'platform'" },
+  { name = "realtime", when = "service.tags['team'] == 'realtime'" },
+  { name = "someone-else" },
+]
+edges = { platform = "done", realtime = "done", someone-else = "done" }
+
+[[node]]
+id = "done"
+kind = "done"
+phase = "revert"
+"#;
+
+#[test]
+fn a_check_that_matches_nothing_stays_and_says_why() {
+    let mut snap = sample::snapshot();
+    snap.services[0]
+        .tags
+        .insert("team".into(), "backoffice".into());
+    let mut w = World::new(snap);
+    let mut m = Machine::new(custom(OWNER_CHECK), Scope::Service(sample::service_key()));
+    let fx = w.send(&mut m, Event::Evaluate);
+    assert_eq!(suggested(&fx), None);
+    assert_eq!(
+        stuck(&fx),
+        Some("no answer matched the data; someone-else is the operator's to choose")
+    );
+    assert_eq!(m.current(), "who");
+    assert!(m.stuck().is_some());
+    // Nothing moves it on its own, however long it waits.
+    w.advance(30, |_| {});
+    let fx = w.send(&mut m, Event::Evaluate);
+    assert!(fx.is_empty(), "nothing changed, nothing said: {fx:?}");
+    assert_eq!(m.current(), "who");
+    // The data changes: the answer is evaluated and the walk is no longer stuck.
+    w.advance(1, |s| {
+        s.services[0].tags.insert("team".into(), "realtime".into());
+    });
+    let fx = w.send(&mut m, Event::Evaluate);
+    assert_eq!(suggested(&fx).as_deref(), Some("realtime"));
+    assert_eq!(m.stuck(), None);
+}
+
+#[test]
+fn an_answer_that_fails_to_evaluate_is_not_taken_as_no() {
+    let mut snap = sample::snapshot();
+    snap.services[0].tags.clear();
+    let w = World::new(snap);
+    let mut m = Machine::new(custom(OWNER_CHECK), Scope::Service(sample::service_key()));
+    let fx = w.send(&mut m, Event::Evaluate);
+    assert_eq!(suggested(&fx), None);
+    let why = stuck(&fx).expect("stuck");
+    assert!(
+        why.starts_with("answer `platform` (`service.tags['team'] == 'platform'`) cannot be evaluated: No such key: team"),
+        "{why}"
+    );
+    assert!(errors(&fx)[0].contains("cannot be evaluated"));
+    // The operator decides; the choice is recorded against no evaluated answer.
+    let fx = w.send(&mut m, Event::Choose("someone-else".into()));
+    assert!(m.is_finished(), "{fx:?}");
+    assert_eq!(m.overrules().len(), 0, "nothing was evaluated to overrule");
+}
+
+#[test]
+fn a_wait_that_cannot_evaluate_never_times_out_by_itself() {
+    const TEXT: &str = r#"
+id = "waits"
+title = "A wait on a tag"
+scope = "service"
+
+[[node]]
+id = "w"
+kind = "wait"
+phase = "verify"
+when = "timestamp(service.tags['next-event']) <= now"
+minutes = 5.0
+edges = { met = "fine", timeout = "late" }
+
+[[node]]
+id = "fine"
+kind = "done"
+phase = "verify"
+
+[[node]]
+id = "late"
+kind = "escalate"
+phase = "verify"
+text = "late"
+"#;
+    let mut snap = sample::snapshot();
+    snap.services[0].tags.clear();
+    let mut w = World::new(snap);
+    let mut m = Machine::new(custom(TEXT), Scope::Service(sample::service_key()));
+    let fx = w.send(&mut m, Event::Evaluate);
+    assert!(
+        stuck(&fx).unwrap().contains("No such key: next-event"),
+        "{fx:?}"
+    );
+    w.advance(10, |_| {});
+    let fx = w.send(&mut m, Event::WaitTick);
+    assert_eq!(m.current(), "w", "past the deadline, still waiting");
+    assert!(stuck(&fx).is_none(), "said once: {fx:?}");
+    assert!(m.stuck().is_some());
+    let fx = w.send(&mut m, Event::Choose("sideways".into()));
+    assert!(errors(&fx)[0].contains("not an edge of `w`"));
+    w.send(&mut m, Event::Choose("timeout".into()));
+    assert_eq!(m.current(), "late");
+    assert_eq!(m.overrules()[0].chosen, "timeout");
+}

@@ -120,6 +120,7 @@ fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
             State::Answering {
                 suggested,
                 evidence,
+                stuck,
             },
             NodeKind::Check(check),
         ) => {
@@ -147,9 +148,13 @@ fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
                 lines.push(Line::from(spans));
             }
             if suggested.is_none() {
+                let why = stuck.as_deref().unwrap_or("no answer matched the data");
                 lines.push(Line::from(Span::styled(
-                    "no answer evaluated: choose one",
-                    t.style(t.warn),
+                    format!(
+                        "the evaluation found no answer: {why}. Choose 1-{}",
+                        check.answers.len()
+                    ),
+                    t.bold(t.alert),
                 )));
             }
             if !evidence.is_empty() {
@@ -172,12 +177,18 @@ fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
                 t.style(t.muted),
             )));
         }
-        (State::Waiting { deadline }, NodeKind::Wait(w)) => {
+        (State::Waiting { deadline, stuck }, NodeKind::Wait(w)) => {
             lines.push(Line::from(vec![
                 Span::styled("watching until ", t.style(t.muted)),
                 Span::styled(w.when.src.clone(), t.style(t.fg)),
             ]));
             lines.push(progress(t, walk.since, *deadline, now));
+            if let Some(why) = stuck {
+                lines.push(Line::from(Span::styled(
+                    format!("stuck: {why} (1 met, 2 timeout)"),
+                    t.bold(t.alert),
+                )));
+            }
         }
         (State::Proposed(p), NodeKind::Action(_)) => {
             // What the keys do first: on a short pane the preview runs off the bottom.
