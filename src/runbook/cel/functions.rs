@@ -6,18 +6,29 @@
 //! |---|---|
 //! | `sustained_above(metric, threshold, minutes)` | every sample of the last N min is above |
 //! | `sustained_below(metric, threshold, minutes)` | every sample of the last N min is below |
+//! | `average(metric, minutes)` | mean of the last N min of samples; -1 when they do not cover the window |
 //! | `interrupted_share(minutes)` | Spot interruptions of the scoped service in N min, % of running |
 //! | `interruptions(minutes)` | Spot interruptions of the scoped service in N min |
 //! | `services_interrupted(minutes)` | services fleet-wide with a Spot interruption in N min |
 //! | `scaling_active(minutes)` | a scaling activity, or desired rising, in the last N min |
 //! | `failed_tasks(minutes)` / `started_tasks(minutes)` | task failures / starts in N min |
+//! | `last_failure(minutes)` | the latest task failure's message (stop reason) in N min, or '' |
 //! | `ledger_overdue()` | ledger entries of the scoped service past their revert-by time |
 //! | `drift_from_baseline()` | live settings of the scoped service that differ from the baseline |
 //! | `event_schedule(offset_minutes)` | `at(...)` for the scoped service's `next-event` tag + offset |
+//! | `needed_tasks(target_pct, minutes_ahead)` | tasks that run the load expected N min ahead at the scaling target (see below) |
 //! | `max(...)`, `min(...)` | CEL's usual max/min |
+//! | `ceil(x)`, `floor(x)` | rounding of a double to a whole double (task counts) |
 //!
 //! Metric names: `cpu`, `memory`, `p95`, `error_rate`, `requests`, `running`,
 //! `desired`, `spot_share` (services); `cache_memory`, `evictions` (caches).
+//!
+//! `needed_tasks` is the seed's "immediate need": running x CPU / target. CPU
+//! stops at 100 %, so past `SATURATED_CPU` it hides the demand; the load is then
+//! read from requests per minute, against what one task served per CPU % in
+//! the latest unsaturated sample of the last hour. The load is projected
+//! `minutes_ahead` on the last 5 minutes' trend (never below today's), since
+//! new tasks take the Fargate start lag to serve. Never below running x CPU / target.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,7 +42,11 @@ use crate::model::{EventKind, ServiceKey};
 use crate::runbook::model::Scope;
 
 /// How far back helpers can look: the fine ring holds about an hour.
-const LOOKBACK_S: i64 = 3600;
+pub const LOOKBACK_S: i64 = 3600;
+/// CPU above which a service is saturated: its CPU no longer tells its load.
+pub const SATURATED_CPU: f64 = 90.0;
+/// Window of the load trend `needed_tasks` projects on.
+const TREND_S: i64 = 300;
 /// Tag naming a known traffic event for `scheduled-prewarm` (RFC 3339).
 pub const NEXT_EVENT_TAG: &str = "next-event";
 
@@ -39,12 +54,14 @@ struct EventFact {
     at: i64,
     kind: EventKind,
     service: Option<ServiceKey>,
+    message: String,
 }
 
 struct HelperData {
     now: i64,
     scoped: Option<ServiceKey>,
     running: f64,
+    cpu: Option<f64>,
     series: HashMap<Metric, Vec<(i64, f64)>>,
     events: Vec<EventFact>,
     overdue: f64,
@@ -115,12 +132,19 @@ impl HelperData {
                 at: e.at.timestamp(),
                 kind: e.kind,
                 service: e.service.clone(),
+                // Only failures' messages are read (`last_failure`).
+                message: if e.kind == EventKind::TaskFailed {
+                    e.message.clone()
+                } else {
+                    String::new()
+                },
             })
             .collect();
         let mine = |s: &ServiceKey| scoped.as_ref() == Some(s);
         Self {
             now,
             running: service.map_or(0.0, |s| f64::from(s.running)),
+            cpu: service.and_then(|s| s.metrics.cpu_pct),
             next_event: service
                 .and_then(|s| s.tags.get(NEXT_EVENT_TAG))
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
@@ -154,6 +178,27 @@ impl HelperData {
         Ok(series.sustained(since, pred))
     }
 
+    /// Mean over the window, under the same coverage rule; -1 (missing) when
+    /// the samples do not reach back to the window's start.
+    fn average(&self, metric: &str, minutes: f64) -> Result<f64, ExecutionError> {
+        let m = metric_by_name(metric).ok_or_else(|| {
+            ExecutionError::function_error("average", format!("unknown metric `{metric}`"))
+        })?;
+        let since = self.now - (minutes * 60.0) as i64;
+        let Some(points) = self.series.get(&m) else {
+            return Ok(super::variables::MISSING);
+        };
+        let mut series = Series::default();
+        for &(t, v) in points {
+            series.record(t, v);
+        }
+        if !series.sustained(since, |_| true) {
+            return Ok(super::variables::MISSING);
+        }
+        let window: Vec<f64> = series.fine.since(since).map(|p| p.1).collect();
+        Ok(window.iter().sum::<f64>() / window.len() as f64)
+    }
+
     fn count(&self, minutes: f64, kind: EventKind, scoped_only: bool) -> f64 {
         let since = self.now - (minutes * 60.0) as i64;
         self.events
@@ -161,6 +206,63 @@ impl HelperData {
             .filter(|e| e.at >= since && e.kind == kind)
             .filter(|e| !scoped_only || (e.service.is_some() && e.service == self.scoped))
             .count() as f64
+    }
+
+    /// The immediate need: see the module documentation.
+    fn needed_tasks(&self, target: f64, ahead_min: f64) -> Result<f64, ExecutionError> {
+        if !(target > 0.0 && target <= 100.0) {
+            return Err(ExecutionError::function_error(
+                "needed_tasks",
+                format!("target must be a CPU percentage in (0, 100], got {target}"),
+            ));
+        }
+        let Some(cpu) = self.cpu else {
+            return Ok(self.running);
+        };
+        let simple = (self.running * cpu / target).ceil();
+        if cpu < SATURATED_CPU {
+            return Ok(simple);
+        }
+        let empty = Vec::new();
+        let get = |m| self.series.get(&m).unwrap_or(&empty);
+        let (cpus, requests, running) = (
+            get(Metric::Cpu),
+            get(Metric::Requests),
+            get(Metric::Running),
+        );
+        let at = |points: &Vec<(i64, f64)>, t: i64| {
+            points
+                .binary_search_by_key(&t, |p| p.0)
+                .ok()
+                .map(|i| points[i].1)
+        };
+        // Requests per minute one task served per CPU %, when CPU still told the load.
+        let per_task_pct = cpus.iter().rev().find_map(|&(t, c)| {
+            let (r, n) = (at(requests, t)?, at(running, t)?);
+            (c < SATURATED_CPU && c > 0.0 && r > 0.0 && n > 0.0).then(|| r / (n * c))
+        });
+        let (Some(per_task_pct), Some(&(now_t, now_r))) = (per_task_pct, requests.last()) else {
+            return Ok(simple);
+        };
+        let before = requests
+            .iter()
+            .find(|p| p.0 >= now_t - TREND_S)
+            .filter(|p| p.0 < now_t);
+        let slope = before.map_or(0.0, |&(t, r)| (now_r - r) / ((now_t - t) as f64 / 60.0));
+        let load = now_r + slope.max(0.0) * ahead_min.max(0.0);
+        Ok((load / (per_task_pct * target)).ceil().max(simple))
+    }
+
+    /// The message of the scoped service's latest task failure in the window.
+    fn last_failure(&self, minutes: f64) -> String {
+        let since = self.now - (minutes * 60.0) as i64;
+        self.events
+            .iter()
+            .filter(|e| e.at >= since && e.kind == EventKind::TaskFailed)
+            .filter(|e| e.service.is_some() && e.service == self.scoped)
+            .max_by_key(|e| e.at)
+            .map(|e| e.message.clone())
+            .unwrap_or_default()
     }
 
     fn services_interrupted(&self, minutes: f64) -> f64 {
@@ -210,7 +312,16 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         data.clone(),
         data.clone(),
     );
-    let (d7, d8, d9, d10, d11) = (data.clone(), data.clone(), data.clone(), data.clone(), data);
+    let (d7, d8, d9, d10, d11, d12, d13, d14) = (
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data,
+    );
     let results = [
         ctx.add_function(
             "sustained_above",
@@ -224,6 +335,9 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
                 d2.sustained(&m, minutes, |v| v < threshold)
             },
         ),
+        ctx.add_function("average", move |m: Arc<String>, minutes: f64| {
+            d14.average(&m, minutes)
+        }),
         ctx.add_function("interrupted_share", move |minutes: f64| {
             d3.count(minutes, EventKind::SpotInterruption, true) / d3.running.max(1.0) * 100.0
         }),
@@ -242,11 +356,19 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         ctx.add_function("started_tasks", move |minutes: f64| {
             d8.count(minutes, EventKind::TaskStarted, true)
         }),
+        ctx.add_function("last_failure", move |minutes: f64| {
+            cel::Value::from(d12.last_failure(minutes))
+        }),
+        ctx.add_function("needed_tasks", move |target: f64, ahead: f64| {
+            d13.needed_tasks(target, ahead)
+        }),
         ctx.add_function("ledger_overdue", move || d9.overdue),
         ctx.add_function("drift_from_baseline", move || d10.drift),
         ctx.add_function("event_schedule", move |offset: f64| {
             d11.event_schedule(offset).map(cel::Value::from)
         }),
+        ctx.add_function("ceil", |x: f64| x.ceil()),
+        ctx.add_function("floor", |x: f64| x.floor()),
         ctx.add_function("max", cel::functions::max),
         ctx.add_function("min", cel::functions::min),
     ];

@@ -477,7 +477,7 @@ impl<'a> Builder<'a> {
         &mut self,
         id: &S<String>,
         params: Option<ParamTable<'_>>,
-    ) -> Option<(String, Vec<(String, Expr)>)> {
+    ) -> Option<(String, Vec<(String, Expr)>, Map<String, serde_json::Value>)> {
         let name = id.get_ref();
         let Some(spec) = catalogue::spec(name) else {
             let known: Vec<&str> = catalogue::CATALOGUE.iter().map(|s| s.id).collect();
@@ -545,7 +545,7 @@ impl<'a> Builder<'a> {
             self.report(table_start, format!("on the sample fleet: {e}"));
             ok = false;
         }
-        ok.then_some((name.clone(), out))
+        ok.then_some((name.clone(), out, values))
     }
 
     fn action(&mut self, n: &RawNode) -> Option<ActionNode> {
@@ -572,14 +572,21 @@ impl<'a> Builder<'a> {
                 RawRevert::Action(a) => {
                     let params = Some((r.span(), &a.params));
                     self.action_call(&a.action, params)
-                        .map(|(action, params)| Revert::Action { action, params })
+                        .map(|(action, params, _)| Revert::Action { action, params })
                 }
             },
         };
         let verify = match &n.verify {
             Some(v) => {
                 let v = v.get_ref();
+                // `proposed` is the action's parameters, as evaluated on the sample fleet.
+                let values = call.as_ref().map(|c| c.2.clone()).unwrap_or_default();
+                let mut verifier =
+                    sample::with_context(|ec| Evaluator::new(ec, &sample::scope(self.scope)));
+                verifier.set_proposed(&values);
+                let sample = std::mem::replace(&mut self.sample, verifier);
                 let when = self.expr(&v.when, Want::Bool);
+                self.sample = sample;
                 let minutes = self.minutes(&v.minutes);
                 Some(Some(Verify {
                     when: when?,
@@ -591,7 +598,7 @@ impl<'a> Builder<'a> {
         let next = self
             .required(n, &n.next, "next")
             .and_then(|t| self.target(t));
-        let (action, params) = call?;
+        let (action, params, _) = call?;
         Some(ActionNode {
             action,
             params,

@@ -56,6 +56,8 @@ pub struct Proposal {
     pub node: String,
     pub action: String,
     pub request: Result<ActionRequest, String>,
+    /// The evaluated parameters: `proposed` in the verify condition.
+    pub values: Map<String, serde_json::Value>,
     pub revert: RevertPlan,
     /// Verify condition source and timeout in minutes.
     pub verify: Option<(String, f64)>,
@@ -143,6 +145,8 @@ pub enum State {
     Proposed(Box<Proposal>),
     Verifying {
         deadline: DateTime<Utc>,
+        /// The applied action's parameters, `proposed.<name>` in the condition.
+        proposed: Map<String, serde_json::Value>,
     },
     Stepping,
     Waiting {
@@ -299,6 +303,7 @@ impl Machine {
                         Some((_, minutes)) => {
                             self.state = State::Verifying {
                                 deadline: ec.now() + minutes_to_duration(*minutes),
+                                proposed: p.values.clone(),
                             };
                         }
                         None => self.advance_action(ec, &mut fx),
@@ -481,18 +486,19 @@ impl Machine {
 
     fn propose(&self, a: &ActionNode, eval: &Evaluator, ec: &EvalContext<'_>) -> Proposal {
         let target = self.target(ec);
-        let request = build(eval, &a.action, &a.params, &target);
+        let (request, values) = build(eval, &a.action, &a.params, &target);
         let revert = match &a.revert {
             Revert::None => RevertPlan::None,
             Revert::Auto => RevertPlan::Auto,
             Revert::Action { action, params } => {
-                RevertPlan::Request(build(eval, action, params, &target))
+                RevertPlan::Request(build(eval, action, params, &target).0)
             }
         };
         Proposal {
             node: self.current().to_string(),
             action: a.action.clone(),
             request,
+            values,
             revert,
             verify: a.verify.as_ref().map(|v| (v.when.src.clone(), v.minutes)),
         }
@@ -539,13 +545,15 @@ impl Machine {
                     self.state = State::Proposed(Box::new(fresh));
                 }
             }
-            State::Verifying { deadline } => {
+            State::Verifying { deadline, proposed } => {
                 let NodeKind::Action(a) = self.node_kind() else {
                     return;
                 };
                 let Some(verify) = &a.verify else {
                     return;
                 };
+                let mut eval = eval;
+                eval.set_proposed(&proposed);
                 match eval.eval_bool(&verify.when) {
                     Ok(true) => {
                         self.log(ec, Walked::Verified, fx);
@@ -750,21 +758,30 @@ fn evidence(eval: &Evaluator, e: &Expr) -> Evidence {
     }
 }
 
+/// The request from evaluated parameters, and the values themselves.
 fn build(
     eval: &Evaluator,
     action: &str,
     params: &[(String, Expr)],
     target: &Result<Target, String>,
-) -> Result<ActionRequest, String> {
-    let target = target.as_ref().map_err(Clone::clone)?;
+) -> (
+    Result<ActionRequest, String>,
+    Map<String, serde_json::Value>,
+) {
     let mut values = Map::new();
     for (name, expr) in params {
-        let v = eval
-            .eval_json(expr)
-            .map_err(|e| format!("parameter `{name}`: {e}"))?;
-        values.insert(name.clone(), v);
+        match eval.eval_json(expr) {
+            Ok(v) => {
+                values.insert(name.clone(), v);
+            }
+            Err(e) => return (Err(format!("parameter `{name}`: {e}")), values),
+        }
     }
-    catalogue::build(action, target, &values)
+    let request = match target {
+        Ok(target) => catalogue::build(action, target, &values),
+        Err(e) => Err(e.clone()),
+    };
+    (request, values)
 }
 
 fn minutes_to_duration(minutes: f64) -> Duration {

@@ -57,6 +57,21 @@ impl World {
     }
 }
 
+/// ecs-saturation from the alert to `scaling-responding`: saturated (yes),
+/// and new tasks start fine (no failures, so capacity may be added).
+fn past_the_alert(w: &World, m: &mut Machine) -> Vec<Effect> {
+    w.send(m, Event::Evaluate);
+    w.send(m, Event::Choose("yes".into()));
+    w.send(m, Event::Choose("no".into()))
+}
+
+/// ecs-saturation from the alert to the raise-max proposal.
+fn to_raise_max(w: &World, m: &mut Machine) -> Vec<Effect> {
+    past_the_alert(w, m);
+    w.send(m, Event::Choose("yes".into()));
+    w.send(m, Event::Choose("yes".into()))
+}
+
 fn service_machine(id: &str) -> Machine {
     Machine::new(runbook(id), Scope::Service(sample::service_key()))
 }
@@ -107,8 +122,7 @@ fn first_evaluate_enters_start_and_suggests_from_data() {
 fn ecs_saturation_walks_to_resolution_with_seed_numbers() {
     let mut w = World::new(saturated());
     let mut m = service_machine("ecs-saturation");
-    w.send(&mut m, Event::Evaluate);
-    let fx = w.send(&mut m, Event::Choose("yes".into()));
+    let fx = past_the_alert(&w, &mut m);
     assert_eq!(m.current(), "scaling-responding");
     assert_eq!(
         suggested(&fx).as_deref(),
@@ -151,11 +165,14 @@ fn ecs_saturation_walks_to_resolution_with_seed_numbers() {
     });
     let fx = w.send(&mut m, Event::Evaluate);
     assert_eq!(m.current(), "set-desired");
+    // The immediate need from the data, not the seed's literal 120: with no
+    // unsaturated sample to read the load from, ceil(45 x 95 / 70) = 62
+    // (`needed_tasks_reads_the_load_past_saturated_cpu` finds the seed's 120).
     assert_eq!(
         proposal(&fx).request,
         Ok(ActionRequest::SetDesiredCount {
             service: key.clone(),
-            desired: 120
+            desired: 62
         })
     );
     w.send(&mut m, Event::ActionApplied(ActionOutcome::Applied));
@@ -203,6 +220,7 @@ fn ecs_saturation_walks_to_resolution_with_seed_numbers() {
         m.path(),
         [
             "alert",
+            "tasks-failing",
             "scaling-responding",
             "near-max",
             "raise-max",
@@ -227,14 +245,16 @@ fn ecs_saturation_walks_to_resolution_with_seed_numbers() {
 fn cpu_still_above_90_after_five_minutes_escalates() {
     let mut w = World::new(saturated());
     let mut m = service_machine("ecs-saturation");
-    w.send(&mut m, Event::Evaluate);
-    for _ in 0..3 {
-        w.send(&mut m, Event::Choose("yes".into()));
-    }
+    to_raise_max(&w, &mut m);
     w.send(&mut m, Event::ActionSkipped);
     w.send(&mut m, Event::ActionApplied(ActionOutcome::Applied));
     assert_eq!(m.current(), "tasks-up");
-    w.advance(6, |_| {});
+    // Max was raised elsewhere: CPU above 90 % with room to grow is no longer a max problem.
+    w.advance(6, |s| {
+        if let Some(t) = s.services[0].scaling.as_mut() {
+            t.max = 200;
+        }
+    });
     let fx = w.send(&mut m, Event::WaitTick);
     assert_eq!(suggested(&fx).as_deref(), Some("yes"));
     let fx = w.send(&mut m, Event::Choose("yes".into()));
@@ -275,7 +295,7 @@ fn explicit_overrule_is_recorded_even_when_it_matches() {
     let mut m = service_machine("ecs-saturation");
     w.send(&mut m, Event::Evaluate);
     w.send(&mut m, Event::Overrule("yes".into()));
-    assert_eq!(m.current(), "scaling-responding");
+    assert_eq!(m.current(), "tasks-failing");
     assert_eq!(m.overrules().len(), 1);
 }
 
@@ -283,19 +303,19 @@ fn explicit_overrule_is_recorded_even_when_it_matches() {
 fn back_undoes_navigation() {
     let w = World::new(saturated());
     let mut m = service_machine("ecs-saturation");
-    w.send(&mut m, Event::Evaluate);
-    w.send(&mut m, Event::Choose("yes".into()));
+    past_the_alert(&w, &mut m);
     w.send(&mut m, Event::Choose("no".into()));
     assert_eq!(m.current(), "policy-attached");
     let fx = w.send(&mut m, Event::Back);
     assert_eq!(m.current(), "scaling-responding");
-    assert_eq!(m.path(), ["alert", "scaling-responding"]);
+    assert_eq!(m.path(), ["alert", "tasks-failing", "scaling-responding"]);
     assert_eq!(suggested(&fx).as_deref(), Some("yes"));
     assert!(
         m.history()
             .iter()
             .any(|h| matches!(&h.what, Walked::Back { from } if from == "policy-attached"))
     );
+    w.send(&mut m, Event::Back);
     w.send(&mut m, Event::Back);
     let fx = w.send(&mut m, Event::Back);
     assert_eq!(errors(&fx), ["already at the start"]);
@@ -321,10 +341,7 @@ fn events_that_do_not_fit_are_errors_and_change_nothing() {
 fn failed_action_stays_proposed() {
     let w = World::new(saturated());
     let mut m = service_machine("ecs-saturation");
-    w.send(&mut m, Event::Evaluate);
-    for _ in 0..3 {
-        w.send(&mut m, Event::Choose("yes".into()));
-    }
+    to_raise_max(&w, &mut m);
     let fx = w.send(
         &mut m,
         Event::ActionApplied(ActionOutcome::Failed("throttled".into())),
@@ -338,10 +355,7 @@ fn failed_action_stays_proposed() {
 fn verify_times_out_in_data_time_and_moves_on() {
     let mut w = World::new(saturated());
     let mut m = service_machine("ecs-saturation");
-    w.send(&mut m, Event::Evaluate);
-    for _ in 0..3 {
-        w.send(&mut m, Event::Choose("yes".into()));
-    }
+    to_raise_max(&w, &mut m);
     w.send(&mut m, Event::ActionApplied(ActionOutcome::Applied));
     w.advance(1, |_| {});
     w.send(&mut m, Event::Evaluate);
@@ -736,4 +750,70 @@ text = "late"
     w.send(&mut m, Event::Choose("timeout".into()));
     assert_eq!(m.current(), "late");
     assert_eq!(m.overrules()[0].chosen, "timeout");
+}
+
+/// The seed's bad-image case: new tasks fail to start, so the walk adds no
+/// capacity; it waits for starts and escalates with the stop reason.
+#[test]
+fn ecs_saturation_adds_no_capacity_while_tasks_fail_to_start() {
+    let mut snap = saturated();
+    let key = sample::service_key();
+    snap.services[0].running = 4;
+    snap.services[0].desired = 6;
+    for minutes_ago in [1, 3, 6] {
+        snap.events.push(FleetEvent {
+            at: snap.taken_at - Duration::minutes(minutes_ago),
+            kind: EventKind::TaskFailed,
+            service: Some(key.clone()),
+            message: "stopped: CannotPullContainerError: ref not found".into(),
+        });
+    }
+    let mut w = World::new(snap);
+    let mut m = service_machine("ecs-saturation");
+    w.send(&mut m, Event::Evaluate);
+    let fx = w.send(&mut m, Event::Choose("yes".into()));
+    assert_eq!(m.current(), "tasks-failing");
+    assert_eq!(suggested(&fx).as_deref(), Some("yes"));
+    let fx = w.send(&mut m, Event::Choose("yes".into()));
+    let step = fx.iter().find_map(|e| match e {
+        Effect::AwaitStep { text, .. } => Some(text.clone()),
+        _ => None,
+    });
+    assert!(
+        step.is_some_and(|t| t.contains("3 failed starts in 10 min")
+            && t.ends_with("Last stop reason: stopped: CannotPullContainerError: ref not found")),
+        "{fx:?}"
+    );
+    w.send(&mut m, Event::TickStep);
+    w.send(&mut m, Event::TickStep);
+    assert_eq!(m.current(), "image-fixed");
+    // Still failing after 15 minutes: escalate with the reason, nothing proposed.
+    w.advance(16, |s| {
+        s.events.push(FleetEvent {
+            at: s.taken_at + Duration::minutes(15),
+            kind: EventKind::TaskFailed,
+            service: Some(sample::service_key()),
+            message: "stopped: CannotPullContainerError: ref not found".into(),
+        });
+    });
+    let fx = w.send(&mut m, Event::WaitTick);
+    assert!(m.is_finished());
+    let text = fx.iter().find_map(|e| match e {
+        Effect::Escalate(t) => Some(t.clone()),
+        _ => None,
+    });
+    assert!(
+        text.as_deref().is_some_and(|t| t
+            .contains("Stop reason: stopped: CannotPullContainerError")
+            && t.contains("No capacity was added")),
+        "{text:?}"
+    );
+    assert!(
+        m.history()
+            .iter()
+            .all(|h| !matches!(h.what, Walked::Applied(_))),
+        "no action on the way"
+    );
+    assert!(!m.path().contains(&"raise-max"));
+    assert!(!m.path().contains(&"set-desired"));
 }

@@ -213,7 +213,7 @@ fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
                 ]));
             }
         }
-        (State::Verifying { deadline }, NodeKind::Action(a)) => {
+        (State::Verifying { deadline, .. }, NodeKind::Action(a)) => {
             if let Some(v) = &a.verify {
                 lines.push(Line::from(vec![
                     Span::styled("verifying ", t.style(t.muted)),
