@@ -18,6 +18,9 @@ use crate::runbook::model::{
 use crate::runbook::raw::{RawNode, RawRevert, RawRunbook, S, allowed_fields};
 use crate::runbook::sample;
 
+/// A checked action call: id, parameter expressions, and their values on the sample fleet.
+type ActionCall = (String, Vec<(String, Expr)>, Map<String, serde_json::Value>);
+
 /// An action's `params` table and its span.
 type ParamTable<'t> = (Range<usize>, &'t BTreeMap<String, S<String>>);
 
@@ -477,7 +480,7 @@ impl<'a> Builder<'a> {
         &mut self,
         id: &S<String>,
         params: Option<ParamTable<'_>>,
-    ) -> Option<(String, Vec<(String, Expr)>, Map<String, serde_json::Value>)> {
+    ) -> Option<ActionCall> {
         let name = id.get_ref();
         let Some(spec) = catalogue::spec(name) else {
             let known: Vec<&str> = catalogue::CATALOGUE.iter().map(|s| s.id).collect();

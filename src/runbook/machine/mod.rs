@@ -83,7 +83,7 @@ pub enum Effect {
         node: String,
         why: String,
     },
-    ProposeAction(Proposal),
+    ProposeAction(Box<Proposal>),
     AwaitConfirmation {
         node: String,
     },
@@ -377,7 +377,7 @@ impl Machine {
             }
             NodeKind::Action(a) => {
                 let p = self.propose(a, &eval, ec);
-                fx.push(Effect::ProposeAction(p.clone()));
+                fx.push(Effect::ProposeAction(Box::new(p.clone())));
                 fx.push(Effect::AwaitConfirmation { node: node.id });
                 self.state = State::Proposed(Box::new(p));
                 None
@@ -538,7 +538,7 @@ impl Machine {
                 };
                 let fresh = self.propose(a, &eval, ec);
                 if fresh != *old {
-                    fx.push(Effect::ProposeAction(fresh.clone()));
+                    fx.push(Effect::ProposeAction(Box::new(fresh.clone())));
                     fx.push(Effect::AwaitConfirmation {
                         node: fresh.node.clone(),
                     });
