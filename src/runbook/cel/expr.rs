@@ -251,6 +251,8 @@ fn to_json(v: &Value) -> Result<serde_json::Value, String> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
     pub parts: Vec<Part>,
+    /// Byte offset in the text of each placeholder's expression, in order.
+    at: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -263,6 +265,7 @@ impl Template {
     /// Parse a template. Errors carry the byte offset of the placeholder.
     pub fn parse(text: &str) -> Result<Template, (usize, String)> {
         let mut parts = Vec::new();
+        let mut at = Vec::new();
         let mut literal = String::new();
         let mut chars = text.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
@@ -287,6 +290,7 @@ impl Template {
                         parts.push(Part::Text(std::mem::take(&mut literal)));
                     }
                     parts.push(Part::Expr(expr));
+                    at.push(i + 1);
                     for _ in 0..=src.chars().count() {
                         chars.next();
                     }
@@ -298,7 +302,12 @@ impl Template {
         if !literal.is_empty() {
             parts.push(Part::Text(literal));
         }
-        Ok(Template { parts })
+        Ok(Template { parts, at })
+    }
+
+    /// Each placeholder's expression with its byte offset in the text.
+    pub fn exprs_at(&self) -> impl Iterator<Item = (usize, &Expr)> {
+        self.at.iter().copied().zip(self.exprs())
     }
 
     pub fn exprs(&self) -> impl Iterator<Item = &Expr> {

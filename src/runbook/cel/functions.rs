@@ -2,33 +2,9 @@
 //! so each evaluation copies the little it needs (the scoped subject's last
 //! hour of samples and recent events) into a shared `HelperData`.
 //!
-//! | function | returns |
-//! |---|---|
-//! | `sustained_above(metric, threshold, minutes)` | every sample of the last N min is above |
-//! | `sustained_below(metric, threshold, minutes)` | every sample of the last N min is below |
-//! | `average(metric, minutes)` | mean of the last N min of samples; -1 when they do not cover the window |
-//! | `interrupted_share(minutes)` | Spot interruptions of the scoped service in N min, % of running |
-//! | `interruptions(minutes)` | Spot interruptions of the scoped service in N min |
-//! | `services_interrupted(minutes)` | services fleet-wide with a Spot interruption in N min |
-//! | `scaling_active(minutes)` | a scaling activity, or desired rising, in the last N min |
-//! | `failed_tasks(minutes)` / `started_tasks(minutes)` | task failures / starts in N min |
-//! | `last_failure(minutes)` | the latest task failure's message (stop reason) in N min, or '' |
-//! | `ledger_overdue()` | ledger entries of the scoped service past their revert-by time |
-//! | `drift_from_baseline()` | live settings of the scoped service that differ from the baseline |
-//! | `event_schedule(offset_minutes)` | `at(...)` for the scoped service's `next-event` tag + offset |
-//! | `needed_tasks(target_pct, minutes_ahead)` | tasks that run the load expected N min ahead at the scaling target (see below) |
-//! | `max(...)`, `min(...)` | CEL's usual max/min |
-//! | `ceil(x)`, `floor(x)` | rounding of a double to a whole double (task counts) |
-//!
-//! Metric names: `cpu`, `memory`, `p95`, `error_rate`, `requests`, `running`,
-//! `desired`, `spot_share` (services); `cache_memory`, `evictions` (caches).
-//!
-//! `needed_tasks` is the seed's "immediate need": running x CPU / target. CPU
-//! stops at 100 %, so past `SATURATED_CPU` it hides the demand; the load is then
-//! read from requests per minute, against what one task served per CPU % in
-//! the latest unsaturated sample of the last hour. The load is projected
-//! `minutes_ahead` on the last 5 minutes' trend (never below today's), since
-//! new tasks take the Fargate start lag to serve. Never below running x CPU / target.
+//! `HELPERS` declares each one (signature, lookback, meaning): the static
+//! checker, `sitrep runbook helpers` and docs/runbooks.md read it, and a test
+//! holds it equal to what `register` adds.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,14 +17,215 @@ use crate::model::history::{Metric, Series, Subject};
 use crate::model::{EventKind, ServiceKey};
 use crate::runbook::model::Scope;
 
-/// How far back helpers can look: the fine ring holds about an hour.
-pub const LOOKBACK_S: i64 = 3600;
+/// How far back helpers can look: the history's fine ring
+/// (`model::history::FINE_CAPACITY` samples at 5 s) holds an hour.
+pub const LOOKBACK_S: i64 = crate::model::history::FINE_CAPACITY as i64 * 5;
 /// CPU above which a service is saturated: its CPU no longer tells its load.
 pub const SATURATED_CPU: f64 = 90.0;
 /// Window of the load trend `needed_tasks` projects on.
 const TREND_S: i64 = 300;
 /// Tag naming a known traffic event for `scheduled-prewarm` (RFC 3339).
 pub const NEXT_EVENT_TAG: &str = "next-event";
+
+/// A helper's parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// A double (CEL has no implicit int -> double: write 10.0).
+    Double,
+    /// A metric name: one of `SERVICE_METRICS` or `CACHE_METRICS`.
+    Metric,
+    /// Any number of doubles (`max`, `min`).
+    Doubles,
+}
+
+/// What a helper returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Returns {
+    Bool,
+    Double,
+    String,
+}
+
+/// One helper, as the reference and the checker know it.
+#[derive(Debug)]
+pub struct Helper {
+    pub name: &'static str,
+    pub args: &'static [(&'static str, Arg)],
+    pub returns: Returns,
+    /// The argument that is a window of minutes back: at most `LOOKBACK_S / 60`.
+    pub lookback: Option<usize>,
+    pub doc: &'static str,
+}
+
+impl Helper {
+    pub fn signature(&self) -> String {
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|(n, a)| match a {
+                Arg::Double => format!("{n}: double"),
+                Arg::Metric => format!("{n}: metric"),
+                Arg::Doubles => format!("{n}: double..."),
+            })
+            .collect();
+        let returns = match self.returns {
+            Returns::Bool => "bool",
+            Returns::Double => "double",
+            Returns::String => "string",
+        };
+        format!("{}({}) -> {returns}", self.name, args.join(", "))
+    }
+}
+
+/// Metric names a service scope can read.
+pub const SERVICE_METRICS: &[&str] = &[
+    "cpu",
+    "memory",
+    "p95",
+    "error_rate",
+    "requests",
+    "running",
+    "desired",
+    "spot_share",
+];
+/// Metric names a cache scope can read.
+pub const CACHE_METRICS: &[&str] = &["cache_memory", "evictions"];
+
+const MINUTES: (&str, Arg) = ("minutes", Arg::Double);
+
+/// Every helper `register` adds, in the order the reference lists them.
+pub static HELPERS: &[Helper] = &[
+    Helper {
+        name: "sustained_above",
+        args: &[("metric", Arg::Metric), ("threshold", Arg::Double), MINUTES],
+        returns: Returns::Bool,
+        lookback: Some(2),
+        doc: "every sample of the last N minutes is above the threshold, and the samples cover the window",
+    },
+    Helper {
+        name: "sustained_below",
+        args: &[("metric", Arg::Metric), ("threshold", Arg::Double), MINUTES],
+        returns: Returns::Bool,
+        lookback: Some(2),
+        doc: "every sample of the last N minutes is below the threshold, and the samples cover the window",
+    },
+    Helper {
+        name: "average",
+        args: &[("metric", Arg::Metric), MINUTES],
+        returns: Returns::Double,
+        lookback: Some(1),
+        doc: "mean of the last N minutes of samples; -1 when they do not cover the window",
+    },
+    Helper {
+        name: "interrupted_share",
+        args: &[MINUTES],
+        returns: Returns::Double,
+        lookback: Some(0),
+        doc: "Spot interruptions of the scoped service in N minutes, % of its running tasks",
+    },
+    Helper {
+        name: "interruptions",
+        args: &[MINUTES],
+        returns: Returns::Double,
+        lookback: Some(0),
+        doc: "Spot interruptions of the scoped service in N minutes",
+    },
+    Helper {
+        name: "services_interrupted",
+        args: &[MINUTES],
+        returns: Returns::Double,
+        lookback: Some(0),
+        doc: "services, fleet-wide, with a Spot interruption in N minutes",
+    },
+    Helper {
+        name: "scaling_active",
+        args: &[MINUTES],
+        returns: Returns::Bool,
+        lookback: Some(0),
+        doc: "a scaling activity of the scoped service, or its desired count rising, in N minutes",
+    },
+    Helper {
+        name: "failed_tasks",
+        args: &[MINUTES],
+        returns: Returns::Double,
+        lookback: Some(0),
+        doc: "tasks of the scoped service that failed to start (or whose essential container exited) in N minutes",
+    },
+    Helper {
+        name: "started_tasks",
+        args: &[MINUTES],
+        returns: Returns::Double,
+        lookback: Some(0),
+        doc: "tasks of the scoped service started in N minutes",
+    },
+    Helper {
+        name: "last_failure",
+        args: &[MINUTES],
+        returns: Returns::String,
+        lookback: Some(0),
+        doc: "message (stop reason) of the scoped service's latest task failure in N minutes; '' when none",
+    },
+    Helper {
+        name: "needed_tasks",
+        args: &[("target_pct", Arg::Double), ("minutes_ahead", Arg::Double)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "the immediate need: tasks that run the load at the scaling target. Running x CPU / target; past 90 % CPU (which hides the load) the load is read from requests per minute against what a task served per CPU % in the latest unsaturated sample of the last hour, projected N minutes ahead on the last 5 minutes' rise. Never below running x CPU / target; an error without a CPU datapoint",
+    },
+    Helper {
+        name: "ledger_overdue",
+        args: &[],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "ledger entries of the scoped service past their revert-by time",
+    },
+    Helper {
+        name: "drift_from_baseline",
+        args: &[],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "live settings of the scoped service that differ from the declared baseline",
+    },
+    Helper {
+        name: "event_schedule",
+        args: &[("offset_minutes", Arg::Double)],
+        returns: Returns::String,
+        lookback: None,
+        doc: "`at(...)` schedule for the scoped service's `next-event` tag (RFC 3339) plus the offset; an error without the tag",
+    },
+    Helper {
+        name: "ceil",
+        args: &[("x", Arg::Double)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "x rounded up to a whole number (task counts)",
+    },
+    Helper {
+        name: "floor",
+        args: &[("x", Arg::Double)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "x rounded down to a whole number",
+    },
+    Helper {
+        name: "max",
+        args: &[("x", Arg::Doubles)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "the largest of its arguments",
+    },
+    Helper {
+        name: "min",
+        args: &[("x", Arg::Doubles)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "the smallest of its arguments",
+    },
+];
+
+pub fn helper(name: &str) -> Option<&'static Helper> {
+    HELPERS.iter().find(|h| h.name == name)
+}
 
 struct EventFact {
     at: i64,
@@ -217,7 +394,10 @@ impl HelperData {
             ));
         }
         let Some(cpu) = self.cpu else {
-            return Ok(self.running);
+            return Err(ExecutionError::function_error(
+                "needed_tasks",
+                "the service has no CPU datapoint: the need is unknown",
+            ));
         };
         let simple = (self.running * cpu / target).ceil();
         if cpu < SATURATED_CPU {
@@ -374,4 +554,52 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
     ];
     // The names are fixed and distinct from the standard library's.
     debug_assert!(results.iter().all(Result::is_ok), "{results:?}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::cel::Evaluator;
+    use crate::runbook::cel::expr::Expr;
+    use crate::runbook::sample;
+
+    /// Every declared helper is registered, and every registered one declared.
+    #[test]
+    fn helpers_declared_are_the_helpers_registered() {
+        let source = include_str!("functions.rs");
+        let register = &source[source.find("pub fn register(").unwrap()..];
+        let register = &register[..register.find("\n}\n").unwrap()];
+        let mut registered: Vec<&str> = register
+            .split("add_function(")
+            .skip(1)
+            .filter_map(|rest| rest.trim_start().strip_prefix('"')?.split('"').next())
+            .collect();
+        let mut declared: Vec<&str> = HELPERS.iter().map(|h| h.name).collect();
+        registered.sort_unstable();
+        declared.sort_unstable();
+        assert_eq!(registered, declared);
+        // And each answers a call of its declared signature on the sample fleet.
+        sample::with_context(|ec| {
+            let eval = Evaluator::new(
+                ec,
+                &sample::scope(crate::runbook::model::ScopeKind::Service),
+            );
+            for h in HELPERS {
+                let args: Vec<&str> = h
+                    .args
+                    .iter()
+                    .map(|(_, a)| match a {
+                        Arg::Metric => "'cpu'",
+                        Arg::Double | Arg::Doubles => "1.0",
+                    })
+                    .collect();
+                let src = format!("{}({})", h.name, args.join(", "));
+                let got = eval.eval(&Expr::compile(&src).unwrap());
+                assert!(
+                    !got.as_ref().is_err_and(|e| e.contains("Undeclared")),
+                    "{src}: {got:?}"
+                );
+            }
+        });
+    }
 }
