@@ -95,14 +95,16 @@ pub enum Command {
 pub enum RunbookCommand {
     /// Validate runbook files; exit non-zero on errors.
     Check { paths: Vec<PathBuf> },
-    /// Render a runbook's tree.
+    /// Render a runbook's tree, with each action's revert.
     Show {
+        /// A runbook id, or the path of a runbook file.
         id: String,
         #[arg(long)]
         mermaid: bool,
     },
     /// Walk a runbook headless against the simulator.
     Run {
+        /// A runbook id, or the path of a runbook file.
         id: String,
         #[arg(long)]
         scenario: String,
@@ -116,6 +118,14 @@ pub enum RunbookCommand {
         #[arg(long, default_value_t = 90)]
         minutes: u32,
     },
+    /// The variables expressions can read: type, known values, meaning.
+    Vars,
+    /// The helper functions: signature, lookback, meaning.
+    Helpers,
+    /// The actions: parameters, guards, confirmation, revert.
+    Actions,
+    /// The whole reference with a worked example (docs/runbooks.md).
+    Docs,
 }
 
 #[derive(Debug, Subcommand)]

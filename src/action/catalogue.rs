@@ -39,6 +39,12 @@ pub struct ActionSpec {
     /// Risky actions ask for the target's name to be typed, not just `y`.
     pub risky: bool,
     pub summary: &'static str,
+    /// It raises capacity or changes strategy: a runbook must name its revert.
+    pub needs_revert: bool,
+    /// The revert the executor records from the state before the change.
+    pub revert: &'static str,
+    /// What its guards check besides `guards::COMMON` (the preview shows each).
+    pub guards: &'static [&'static str],
 }
 
 const fn p(name: &'static str, ty: ParamType, required: bool) -> ParamSpec {
@@ -54,6 +60,12 @@ pub const CATALOGUE: &[ActionSpec] = &[
         params: &[p("desired", ParamType::Count, true)],
         risky: false,
         summary: "Set the service's desired task count (UpdateService)",
+        needs_revert: true,
+        revert: "set the desired count back to its value before",
+        guards: &[
+            "desired within the scalable target's min..max (else: raise max first, offered as a fix)",
+            "warns when new tasks failed to start in the last 10 min and desired rises",
+        ],
     },
     ActionSpec {
         id: "ecs.set_capacity_provider_strategy",
@@ -61,6 +73,14 @@ pub const CATALOGUE: &[ActionSpec] = &[
         params: &[p("strategy", ParamType::Strategy, true)],
         risky: true,
         summary: "Change the capacity-provider strategy and force a new deployment",
+        needs_revert: true,
+        revert: "the previous strategy (a launch-type service: a manual step)",
+        guards: &[
+            "weights do not sum to 0",
+            "at most one provider has a base",
+            "providers are FARGATE or FARGATE_SPOT",
+            "warns over a rolling or failed deployment",
+        ],
     },
     ActionSpec {
         id: "ecs.force_new_deployment",
@@ -68,6 +88,9 @@ pub const CATALOGUE: &[ActionSpec] = &[
         params: &[],
         risky: true,
         summary: "Replace every task of the service (UpdateService forceNewDeployment)",
+        needs_revert: false,
+        revert: "none: a replacement of every task cannot be undone",
+        guards: &["warns over a rolling or failed deployment"],
     },
     ActionSpec {
         id: "autoscaling.set_bounds",
@@ -78,6 +101,12 @@ pub const CATALOGUE: &[ActionSpec] = &[
         ],
         risky: false,
         summary: "Set the scalable target's min/max (RegisterScalableTarget)",
+        needs_revert: true,
+        revert: "the previous min and max (no scalable target before: deregister it, a manual step)",
+        guards: &[
+            "max >= min",
+            "warns when new tasks failed to start in the last 10 min and min or max rises",
+        ],
     },
     ActionSpec {
         id: "autoscaling.suspend_scale_in",
@@ -85,6 +114,9 @@ pub const CATALOGUE: &[ActionSpec] = &[
         params: &[],
         risky: false,
         summary: "Suspend dynamic scale-in; scale-out keeps working",
+        needs_revert: true,
+        revert: "resume scale-in",
+        guards: &[],
     },
     ActionSpec {
         id: "autoscaling.resume_scale_in",
@@ -92,6 +124,9 @@ pub const CATALOGUE: &[ActionSpec] = &[
         params: &[],
         risky: false,
         summary: "Resume dynamic scale-in",
+        needs_revert: false,
+        revert: "suspend scale-in again",
+        guards: &[],
     },
     ActionSpec {
         id: "autoscaling.put_scheduled_action",
@@ -104,6 +139,9 @@ pub const CATALOGUE: &[ActionSpec] = &[
         ],
         risky: false,
         summary: "Create or replace a scheduled scaling action",
+        needs_revert: true,
+        revert: "the scheduled action it replaced (a new one: delete it, a manual step)",
+        guards: &["max >= min when both are given"],
     },
     ActionSpec {
         id: "elasticache.set_maxmemory_policy",
@@ -111,6 +149,12 @@ pub const CATALOGUE: &[ActionSpec] = &[
         params: &[p("policy", ParamType::Text, true)],
         risky: true,
         summary: "Set maxmemory-policy in the cache's parameter group",
+        needs_revert: true,
+        revert: "the previous maxmemory-policy",
+        guards: &[
+            "a policy Redis knows",
+            "warns when the cache is tagged as a job queue and the policy evicts",
+        ],
     },
     ActionSpec {
         id: MANUAL,
@@ -118,6 +162,9 @@ pub const CATALOGUE: &[ActionSpec] = &[
         params: &[],
         risky: false,
         summary: "A step performed elsewhere and ticked off",
+        needs_revert: false,
+        revert: "none: nothing is written",
+        guards: &[],
     },
 ];
 

@@ -63,6 +63,13 @@ impl GuardResult {
     }
 }
 
+/// The guards every action runs, in words (the catalogue lists the rest).
+pub const COMMON: &[&str] = &[
+    "the session may write (a read-only session has no writer)",
+    "the service or cache is in the current snapshot",
+    "the snapshot parts it depends on are fresh (read within 180 s, last read succeeded)",
+];
+
 /// Whether any guard blocks.
 pub fn blocked(results: &[GuardResult]) -> bool {
     results.iter().any(|g| !g.ok)

@@ -60,8 +60,7 @@ const STANDARD: &[&str] = &[
 
 /// Parse and check `src`. A parse error is not reported here (compiling does).
 pub fn check(src: &str, want: &Want, env: &CheckEnv) -> Vec<TypeError> {
-    let parser = cel::Env::stdlib().parser();
-    let Ok((ast, info)) = parser.parse_with_source_info(src) else {
+    let Ok((ast, info)) = super::expr::parser().parse_with_source_info(src) else {
         return Vec::new();
     };
     let mut c = Checker {

@@ -13,6 +13,11 @@ use crate::runbook::model::Scope;
 
 static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
 
+/// A parser with the standard macros, as `Expr::compile` parses.
+pub(crate) fn parser() -> cel::parser::Parser {
+    ENV.parser()
+}
+
 /// A compiled expression and its source text.
 #[derive(Clone, Debug)]
 pub struct Expr {

@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::facts::OverrideFacts;
-use crate::model::{
-    CacheCluster, DeploymentState, FleetSnapshot, Service, ServiceKey, configured_spot_share,
-};
+use crate::model::{CacheCluster, FleetSnapshot, Service, ServiceKey, configured_spot_share};
 use crate::runbook::model::Scope;
 
 /// Stand-in for a missing metric value.
@@ -118,12 +116,7 @@ impl ServiceVars {
                 })
                 .collect(),
             arch: s.arch.label().to_string(),
-            deployment: match s.deployment {
-                DeploymentState::Stable => "stable",
-                DeploymentState::InProgress { .. } => "in_progress",
-                DeploymentState::Failed { .. } => "failed",
-            }
-            .to_string(),
+            deployment: s.deployment.state().to_string(),
             scaling_suspended_in: scaling.is_some_and(|t| t.suspended.scale_in),
             scaling_suspended_out: scaling.is_some_and(|t| t.suspended.scale_out),
             scale_in_disabled: scaling

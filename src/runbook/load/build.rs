@@ -6,8 +6,8 @@ use std::ops::Range;
 
 use serde_json::Map;
 
+use super::Problem;
 use super::source::Source;
-use super::{NEEDS_REVERT, Problem};
 use crate::action::catalogue::{self, MANUAL, ParamType, Target, TargetKind};
 use crate::runbook::cel::check::{self, CheckEnv, did_you_mean};
 use crate::runbook::cel::schema::Ty;
@@ -643,7 +643,7 @@ impl<'a> Builder<'a> {
         let call = self.action_call(id, params);
         let revert = match &n.revert {
             None => {
-                if NEEDS_REVERT.contains(&id.get_ref().as_str()) {
+                if catalogue::spec(id.get_ref()).is_some_and(|s| s.needs_revert) {
                     self.report(
                         id.span().start,
                         format!(

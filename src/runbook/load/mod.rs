@@ -31,16 +31,6 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Actions that raise capacity or change strategy: each must name its revert.
-pub const NEEDS_REVERT: &[&str] = &[
-    "ecs.set_desired_count",
-    "ecs.set_capacity_provider_strategy",
-    "autoscaling.set_bounds",
-    "autoscaling.suspend_scale_in",
-    "autoscaling.put_scheduled_action",
-    "elasticache.set_maxmemory_policy",
-];
-
 /// Stack for loading: cel's parser recurses deeply (more so in debug builds).
 const LOAD_STACK: usize = 64 << 20;
 
