@@ -159,7 +159,7 @@ impl Runner<'_> {
         for output in outputs {
             match output {
                 Output::Machine(effect) => {
-                    if let Some(r) = self.narrate(&effect, at)? {
+                    if let Some(r) = self.narrate(&effect, snap)? {
                         reply = Some(r);
                     }
                 }
@@ -178,7 +178,8 @@ impl Runner<'_> {
     }
 
     /// Print one machine effect; the reply an agreeing operator gives to it.
-    fn narrate(&mut self, effect: &Effect, at: DateTime<Utc>) -> Result<Option<Input>, Ending> {
+    fn narrate(&mut self, effect: &Effect, snap: &FleetSnapshot) -> Result<Option<Input>, Ending> {
+        let at = snap.taken_at;
         match effect {
             Effect::Entered { node, phase } => {
                 self.say(at, format!("[{}] {node}", phase.label()));
@@ -217,7 +218,7 @@ impl Runner<'_> {
                 self.say(at, format!("  step: {text} (ticked)"));
                 return Ok(Some(Input::Tick));
             }
-            Effect::ProposeAction(p) => return self.propose(p, at).map(Some),
+            Effect::ProposeAction(p) => return self.propose(p, snap).map(Some),
             Effect::Watching { until, .. } => {
                 let left = (*until - at).num_seconds();
                 self.say(
@@ -239,7 +240,8 @@ impl Runner<'_> {
     }
 
     /// Show the proposed action and its revert; apply, skip or stop by mode.
-    fn propose(&mut self, p: &Proposal, at: DateTime<Utc>) -> Result<Input, Ending> {
+    fn propose(&mut self, p: &Proposal, snap: &FleetSnapshot) -> Result<Input, Ending> {
+        let at = snap.taken_at;
         let request = match &p.request {
             Ok(r) => r,
             Err(e) => {
@@ -251,6 +253,10 @@ impl Runner<'_> {
         };
         let call = request.api_call();
         self.say(at, format!("  action: {} {}", call.operation, call.body));
+        let preview = crate::action::preview::preview(request, snap);
+        if let Some(cost) = &preview.cost {
+            self.say(at, format!("  cost: {}", preview.cost_line(cost)));
+        }
         let revert = match &p.revert {
             RevertPlan::None => "none".to_string(),
             RevertPlan::Auto => "recorded by the executor".to_string(),

@@ -298,6 +298,12 @@ pub fn preview_lines(t: &Theme, p: &Preview) -> Vec<Line<'static>> {
             Span::styled(c.after.clone(), t.bold(t.accent)),
         ]));
     }
+    if let Some(cost) = &p.cost {
+        lines.push(Line::from(vec![
+            Span::styled("cost: ", t.style(t.muted)),
+            Span::styled(p.cost_line(cost), t.bold(t.fg)),
+        ]));
+    }
     for n in &p.notes {
         lines.push(Line::from(Span::styled(
             format!("note: {n}"),
