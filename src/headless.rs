@@ -259,7 +259,10 @@ impl Runner<'_> {
         }
         let revert = match &p.revert {
             RevertPlan::None => "none".to_string(),
-            RevertPlan::Auto => "recorded by the executor".to_string(),
+            RevertPlan::Auto => match &p.recorded {
+                Some(r) => format!("{} (recorded by the executor)", r.describe()),
+                None => "nothing to revert (recorded by the executor)".to_string(),
+            },
             RevertPlan::Request(Ok(r)) => crate::action::revert::describe_request(r),
             RevertPlan::Request(Err(e)) => format!("cannot be built: {e}"),
         };

@@ -206,6 +206,20 @@ async fn release_prewarm_schedules_min_100_and_the_scale_back() {
             .iter()
             .any(|a| a.name == "prewarm-event-end")
     );
+    // The scale-back restores the bounds before the walk, max included.
+    let back = scaling
+        .scheduled
+        .iter()
+        .find(|a| a.name == "prewarm-event-end")
+        .unwrap();
+    assert_eq!((back.min, back.max), (Some(20), Some(60)));
+    // The revert shown is the one the ledger keeps.
+    assert!(
+        lines.iter().any(|l| l.ends_with(
+            "revert: manual: delete scheduled action prewarm-event of service/manga-chatbot/orchestrator (DeleteScheduledAction) (recorded by the executor)"
+        )),
+        "{lines:#?}"
+    );
 }
 
 #[tokio::test]

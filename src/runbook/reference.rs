@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::cel::functions::{CACHE_METRICS, HELPERS, LOOKBACK_S, SERVICE_METRICS};
-use super::cel::schema::{self, Object, PROPOSED_DOC, Ty, VARIABLES};
+use super::cel::schema::{self, AT_START_DOC, Object, PROPOSED_DOC, Ty, VARIABLES};
 use super::raw::allowed_fields;
 use crate::action::catalogue::{CATALOGUE, ParamType, TargetKind};
 use crate::action::guards;
@@ -65,6 +65,11 @@ pub fn vars() -> String {
             object_rows(&mut out, v.name, o);
         }
     }
+    let _ = writeln!(
+        out,
+        "| `at_start` | service or cache | | {} |",
+        cell(AT_START_DOC)
+    );
     let _ = writeln!(out, "| `proposed` | map | | {} |", cell(PROPOSED_DOC));
     out
 }

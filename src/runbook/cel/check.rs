@@ -34,6 +34,8 @@ pub enum Want {
 pub struct CheckEnv {
     pub scope: ScopeKind,
     pub proposed: Option<Vec<(String, Ty)>>,
+    /// In a node (a walk has begun): `at_start` exists.
+    pub walk: bool,
 }
 
 /// Standard CEL functions the checker knows (besides operators and macros).
@@ -359,6 +361,12 @@ impl Checker<'_> {
         if let Some(v) = variable(name) {
             return v.ty.clone();
         }
+        if name == "at_start" && self.env.walk {
+            return match self.env.scope {
+                ScopeKind::Service => Ty::Object(&super::schema::SERVICE),
+                ScopeKind::Cache => Ty::Object(&super::schema::CACHE),
+            };
+        }
         if name == "proposed"
             && let Some(fields) = &self.env.proposed
         {
@@ -372,6 +380,8 @@ impl Checker<'_> {
         names.extend(self.bindings.iter().map(|(n, _)| n.as_str()));
         let hint = if name == "proposed" {
             " (`proposed` exists only in an action's `verify`)".to_string()
+        } else if name == "at_start" {
+            " (`at_start` exists only in nodes: a trigger runs before any walk)".to_string()
         } else {
             did_you_mean(name, names)
         };
@@ -762,6 +772,7 @@ mod tests {
         let env = CheckEnv {
             scope: ScopeKind::Service,
             proposed: None,
+            walk: true,
         };
         check(src, &Want::Bool, &env)
             .into_iter()

@@ -144,6 +144,21 @@ impl Evaluator {
         Self { ctx }
     }
 
+    /// `at_start`: the scoped service (or cache) as it was when the walk began.
+    pub fn set_at_start(&mut self, vars: &serde_json::Value) {
+        let _ = self.ctx.add_variable("at_start", vars);
+    }
+
+    /// The scoped subject's variables now, as `at_start` will hold them.
+    pub fn subject(ec: &EvalContext<'_>, scope: &Scope) -> serde_json::Value {
+        let vars = Vars::new(ec.snapshot, ec.facts, ec.fleet, scope);
+        let value = match scope {
+            Scope::Service(_) => serde_json::to_value(vars.service),
+            Scope::Cache(_) => serde_json::to_value(vars.cache),
+        };
+        value.unwrap_or_default()
+    }
+
     /// `proposed`: the parameters of the action being verified.
     pub fn set_proposed(&mut self, values: &serde_json::Map<String, serde_json::Value>) {
         let _ = self.ctx.add_variable("proposed", values);

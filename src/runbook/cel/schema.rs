@@ -377,6 +377,9 @@ pub static VARIABLES: LazyLock<Vec<Variable>> = LazyLock::new(|| {
     ]
 });
 
+/// `at_start`, in a node: the scoped subject when the walk began.
+pub const AT_START_DOC: &str = "in a node (not the trigger): the scoped service (or cache) as it was when the walk began, with the same fields: `at_start.max` is max before anything the walk changed";
+
 /// `proposed`, in an action's `verify`: the parameters as applied.
 pub const PROPOSED_DOC: &str =
     "in an action's `verify` only: the action's parameters as applied (`proposed.max`)";

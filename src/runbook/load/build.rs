@@ -80,7 +80,12 @@ impl<'a> Builder<'a> {
                 ScopeKind::Service
             }
         };
-        let sample = sample::with_context(|ec| Evaluator::new(ec, &sample::scope(scope)));
+        let sample = sample::with_context(|ec| {
+            let scope = sample::scope(scope);
+            let mut eval = Evaluator::new(ec, &scope);
+            eval.set_at_start(&Evaluator::subject(ec, &scope));
+            eval
+        });
         let mut ids = HashMap::new();
         for (i, node) in raw.nodes.iter().enumerate() {
             let id = node.get_ref().id.get_ref();
@@ -101,6 +106,7 @@ impl<'a> Builder<'a> {
             env: CheckEnv {
                 scope,
                 proposed: None,
+                walk: true,
             },
             ids,
             dangling: false,
@@ -112,6 +118,8 @@ impl<'a> Builder<'a> {
     }
 
     pub(super) fn build(&mut self, raw: &RawRunbook) -> Option<Runbook> {
+        // A trigger is evaluated before any walk: no `at_start` there.
+        self.env.walk = false;
         let trigger = raw.trigger.as_ref().and_then(|t| {
             let t = t.get_ref();
             let when = self.expr(&t.when, Want::Bool);
@@ -121,6 +129,7 @@ impl<'a> Builder<'a> {
                 why: why?,
             })
         });
+        self.env.walk = true;
         if raw.nodes.is_empty() {
             self.report(
                 raw.id.span().start,

@@ -59,6 +59,9 @@ pub struct Proposal {
     /// The evaluated parameters: `proposed` in the verify condition.
     pub values: Map<String, serde_json::Value>,
     pub revert: RevertPlan,
+    /// The revert the executor will record in the ledger, computed from the
+    /// same before-state: what `RevertPlan::Auto` shows.
+    pub recorded: Option<crate::action::revert::Revert>,
     /// Verify condition source and timeout in minutes.
     pub verify: Option<(String, f64)>,
 }
@@ -179,6 +182,8 @@ pub struct Machine {
     overrules: Vec<Overrule>,
     /// Evidence used for each answered check, by node id.
     evidence: BTreeMap<String, Vec<Evidence>>,
+    /// The scoped subject when the walk began: `at_start` in expressions.
+    at_start: serde_json::Value,
 }
 
 impl Machine {
@@ -194,7 +199,15 @@ impl Machine {
             history: Vec::new(),
             overrules: Vec::new(),
             evidence: BTreeMap::new(),
+            at_start: serde_json::Value::Null,
         }
+    }
+
+    /// Variables and helpers for this evaluation, `at_start` included.
+    fn evaluator(&self, ec: &EvalContext<'_>) -> Evaluator {
+        let mut eval = Evaluator::new(ec, &self.scope);
+        eval.set_at_start(&self.at_start);
+        eval
     }
 
     pub fn runbook(&self) -> &Runbook {
@@ -256,6 +269,7 @@ impl Machine {
     pub fn handle(&mut self, event: Event, ec: &EvalContext<'_>) -> Vec<Effect> {
         let mut fx = Vec::new();
         if self.path.is_empty() {
+            self.at_start = Evaluator::subject(ec, &self.scope);
             self.enter(self.runbook.start, ec, &mut fx);
             if event == Event::Evaluate || event == Event::WaitTick {
                 return fx;
@@ -368,7 +382,7 @@ impl Machine {
 
     /// Set up the current node's state; returns a node to move to at once.
     fn start_node(&mut self, ec: &EvalContext<'_>, fx: &mut Vec<Effect>) -> Option<usize> {
-        let eval = Evaluator::new(ec, &self.scope);
+        let eval = self.evaluator(ec);
         let node = self.runbook.nodes[self.current].clone();
         match &node.kind {
             NodeKind::Check(_) => {
@@ -494,11 +508,16 @@ impl Machine {
                 RevertPlan::Request(build(eval, action, params, &target).0)
             }
         };
+        let recorded = request
+            .as_ref()
+            .ok()
+            .and_then(|r| crate::action::revert::revert_of(r, ec.snapshot));
         Proposal {
             node: self.current().to_string(),
             action: a.action.clone(),
             request,
             values,
+            recorded,
             revert,
             verify: a.verify.as_ref().map(|v| (v.when.src.clone(), v.minutes)),
         }
@@ -522,7 +541,7 @@ impl Machine {
     }
 
     fn reevaluate(&mut self, state: State, ec: &EvalContext<'_>, fx: &mut Vec<Effect>) {
-        let eval = Evaluator::new(ec, &self.scope);
+        let eval = self.evaluator(ec);
         match state {
             State::Answering { .. } => {
                 let mut scratch = Vec::new();

@@ -817,3 +817,60 @@ fn ecs_saturation_adds_no_capacity_while_tasks_fail_to_start() {
     assert!(!m.path().contains(&"raise-max"));
     assert!(!m.path().contains(&"set-desired"));
 }
+
+/// "Always plan the revert", and show the one that will be kept: where a
+/// shipped runbook declares a revert, it is the revert the executor records in
+/// the ledger (computed from the same before-state), so the operator confirms
+/// what the ledger will undo.
+#[test]
+fn declared_reverts_are_the_reverts_the_ledger_records() {
+    use crate::action::catalogue::{self, Target};
+    use crate::action::revert::revert_of;
+    let snap = sample::snapshot();
+    let history = FleetHistory::default();
+    let facts = sample::facts();
+    let ec = EvalContext::new(&snap, &history, &facts);
+    let mut compared = 0;
+    for loaded in library::shipped() {
+        let rb = loaded.result.unwrap();
+        let scope = sample::scope(rb.scope);
+        let target = match &scope {
+            Scope::Service(k) => Target::Service(k.clone()),
+            Scope::Cache(id) => Target::Cache {
+                id: id.clone(),
+                parameter_group: "sample-redis7".into(),
+            },
+        };
+        let mut eval = Evaluator::new(&ec, &scope);
+        eval.set_at_start(&Evaluator::subject(&ec, &scope));
+        let build = |action: &str, params: &[(String, Expr)]| {
+            let values = params
+                .iter()
+                .map(|(n, e)| Ok((n.clone(), eval.eval_json(e)?)))
+                .collect::<Result<serde_json::Map<_, _>, String>>()?;
+            catalogue::build(action, &target, &values)
+        };
+        for node in &rb.nodes {
+            let NodeKind::Action(a) = &node.kind else {
+                continue;
+            };
+            let Revert::Action { action, params } = &a.revert else {
+                continue;
+            };
+            let request = build(&a.action, &a.params).unwrap();
+            let declared = build(action, params).unwrap();
+            // A request that changes nothing has nothing to record.
+            if let Some(recorded) = revert_of(&request, &snap) {
+                assert_eq!(
+                    recorded.request(),
+                    Some(&declared),
+                    "{}/{}: declared revert differs from the ledger's",
+                    rb.id,
+                    node.id
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 3, "{compared}");
+}

@@ -198,7 +198,10 @@ fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
             }
             let revert = match &p.revert {
                 RevertPlan::None => "none declared".to_string(),
-                RevertPlan::Auto => "recorded by the executor from the before-state".into(),
+                RevertPlan::Auto => match &p.recorded {
+                    Some(r) => format!("{} (recorded by the executor)", r.describe()),
+                    None => "nothing to revert (recorded by the executor)".into(),
+                },
                 RevertPlan::Request(Ok(r)) => describe_request(r),
                 RevertPlan::Request(Err(e)) => format!("cannot be built: {e}"),
             };
