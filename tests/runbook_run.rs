@@ -310,3 +310,37 @@ phase = "revert"
         "{lines:#?}"
     );
 }
+
+/// Seed 001 scenario 5 as a cost signal: the burn is far above what the load
+/// needs (the seed saw 280 %; the alert is at 50 %); min goes back to the
+/// baseline, the Bedrock and OpenSearch branches are steps, and the walk
+/// verifies the cost came down.
+#[tokio::test]
+async fn cost_overprovision_alerts_on_cost_and_walks_the_seed_branches() {
+    let (report, lines) = walk("cost-overprovision", "override-left-behind", Mode::Auto, 90).await;
+    assert!(matches!(report.ending, Ending::Done(_)), "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("trigger: Burn $2.6/h, 350% over what the load needs")),
+        "{lines:#?}"
+    );
+    assert_eq!(ids(&report), ["autoscaling.set_bounds"]);
+    for node in [
+        "reset-min",
+        "bedrock",
+        "opensearch",
+        "baseline",
+        "post-mortem",
+        "implement",
+    ] {
+        assert!(report.path.contains(&node.to_string()), "{:?}", report.path);
+    }
+    let svc = orchestrator(&report.last);
+    assert_eq!(
+        svc.bounds().map(|b| b.0),
+        Some(20),
+        "min back to the calm baseline"
+    );
+    assert!(svc.desired < 50, "desired {}", svc.desired);
+}

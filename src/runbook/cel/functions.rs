@@ -173,6 +173,13 @@ pub static HELPERS: &[Helper] = &[
         doc: "the immediate need: tasks that run the load at the scaling target. Running x CPU / target; past 90 % CPU (which hides the load) the load is read from requests per minute against what a task served per CPU % in the latest unsaturated sample of the last hour, projected N minutes ahead on the last 5 minutes' rise. Never below running x CPU / target; an error without a CPU datapoint",
     },
     Helper {
+        name: "cost_of",
+        args: &[("tasks", Arg::Double)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "hourly cost of N tasks of the scoped service under its capacity-provider strategy, at the seed prices",
+    },
+    Helper {
         name: "ledger_overdue",
         args: &[],
         returns: Returns::Double,
@@ -239,6 +246,8 @@ struct HelperData {
     scoped: Option<ServiceKey>,
     running: f64,
     cpu: Option<f64>,
+    /// The scoped service, for `cost_of`: its task size, arch and strategy.
+    service: Option<crate::model::Service>,
     series: HashMap<Metric, Vec<(i64, f64)>>,
     events: Vec<EventFact>,
     overdue: f64,
@@ -322,6 +331,10 @@ impl HelperData {
             now,
             running: service.map_or(0.0, |s| f64::from(s.running)),
             cpu: service.and_then(|s| s.metrics.cpu_pct),
+            service: service.map(|s| crate::model::Service {
+                tags: Default::default(),
+                ..s.clone()
+            }),
             next_event: service
                 .and_then(|s| s.tags.get(NEXT_EVENT_TAG))
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
@@ -433,6 +446,17 @@ impl HelperData {
         Ok((load / (per_task_pct * target)).ceil().max(simple))
     }
 
+    fn cost_of(&self, tasks: f64) -> Result<f64, ExecutionError> {
+        let s = self.service.as_ref().ok_or_else(|| {
+            ExecutionError::function_error("cost_of", "the scope is not a service in the snapshot")
+        })?;
+        Ok(crate::model::cost::tasks_burn(
+            s,
+            tasks.max(0.0),
+            &s.strategy,
+        ))
+    }
+
     /// The message of the scoped service's latest task failure in the window.
     fn last_failure(&self, minutes: f64) -> String {
         let since = self.now - (minutes * 60.0) as i64;
@@ -492,7 +516,8 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         data.clone(),
         data.clone(),
     );
-    let (d7, d8, d9, d10, d11, d12, d13, d14) = (
+    let (d7, d8, d9, d10, d11, d12, d13, d14, d15) = (
+        data.clone(),
         data.clone(),
         data.clone(),
         data.clone(),
@@ -542,6 +567,7 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         ctx.add_function("needed_tasks", move |target: f64, ahead: f64| {
             d13.needed_tasks(target, ahead)
         }),
+        ctx.add_function("cost_of", move |tasks: f64| d15.cost_of(tasks)),
         ctx.add_function("ledger_overdue", move || d9.overdue),
         ctx.add_function("drift_from_baseline", move || d10.drift),
         ctx.add_function("event_schedule", move |offset: f64| {

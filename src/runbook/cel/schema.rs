@@ -198,6 +198,11 @@ pub static SERVICE: LazyLock<Object> = LazyLock::new(|| {
             field("on_demand_tasks", Double, "running tasks on FARGATE"),
             field("spot_tasks", Double, "running tasks on FARGATE_SPOT"),
             field(
+                "burn_usd_per_hour",
+                Double,
+                "what the running tasks cost per hour at the seed prices (x86 $0.04048/vCPU-h + $0.004445/GB-h, ARM64 -20 %, Spot -70 %)",
+            ),
+            field(
                 "strategy",
                 Ty::list(Object(&STRATEGY_ITEM)),
                 "capacity-provider strategy: {provider, weight, base}",

@@ -55,6 +55,8 @@ pub struct ServiceVars {
     pub configured_spot_share: f64,
     pub on_demand_tasks: f64,
     pub spot_tasks: f64,
+    /// What the running tasks cost per hour at the seed prices.
+    pub burn_usd_per_hour: f64,
     pub strategy: Vec<StrategyVar>,
     pub arch: String,
     /// `stable`, `in_progress` or `failed`.
@@ -106,6 +108,7 @@ impl ServiceVars {
             configured_spot_share: configured_spot_share(&s.strategy) * 100.0,
             on_demand_tasks: f64::from(s.running_mix.on_demand),
             spot_tasks: f64::from(s.running_mix.spot),
+            burn_usd_per_hour: crate::model::cost::service_burn(s).usd_per_hour,
             strategy: s
                 .strategy
                 .iter()
