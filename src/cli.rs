@@ -206,9 +206,9 @@ pub enum RunbookCommand {
         /// Files or directories (their *.toml); the shipped and configured runbooks when none.
         paths: Vec<PathBuf>,
     },
-    /// Render a runbook's tree.
+    /// Render a runbook's tree, with each action's revert.
     Show {
-        /// Runbook id, e.g. ecs-saturation.
+        /// A runbook id, or the path of a runbook file.
         id: String,
         /// A Mermaid flowchart instead of the text tree.
         #[arg(long)]
@@ -216,7 +216,7 @@ pub enum RunbookCommand {
     },
     /// Walk a runbook headless against the simulator.
     Run {
-        /// Runbook id, e.g. ecs-saturation.
+        /// A runbook id, or the path of a runbook file.
         id: String,
         /// Simulator scenario to walk it on (from scenarios/).
         #[arg(long, value_name = "NAME")]
@@ -236,6 +236,14 @@ pub enum RunbookCommand {
         #[command(flatten)]
         session: SessionArgs,
     },
+    /// The variables expressions can read: type, known values, meaning.
+    Vars,
+    /// The helper functions: signature, lookback, meaning.
+    Helpers,
+    /// The actions: parameters, guards, confirmation, revert.
+    Actions,
+    /// The whole reference with a worked example (docs/runbooks.md).
+    Docs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -391,6 +399,10 @@ impl Command {
             Command::Drill { .. } => ("drill", &["read-only", "wall", "theme", "seed", "speed"]),
             Command::Runbook(RunbookCommand::Check { .. }) => ("runbook check", &[]),
             Command::Runbook(RunbookCommand::Show { .. }) => ("runbook show", &[]),
+            Command::Runbook(RunbookCommand::Vars) => ("runbook vars", &[]),
+            Command::Runbook(RunbookCommand::Helpers) => ("runbook helpers", &[]),
+            Command::Runbook(RunbookCommand::Actions) => ("runbook actions", &[]),
+            Command::Runbook(RunbookCommand::Docs) => ("runbook docs", &[]),
             Command::Runbook(RunbookCommand::Run { .. }) => ("runbook run", &["seed", "read-only"]),
             Command::Audit { .. } => ("audit", &[]),
             Command::Baseline(BaselineCommand::Capture { .. }) => {
@@ -429,7 +441,14 @@ impl Command {
                 flags.take_sim(sim);
                 flags.take_aws(aws);
             }
-            Command::Runbook(RunbookCommand::Check { .. } | RunbookCommand::Show { .. })
+            Command::Runbook(
+                RunbookCommand::Check { .. }
+                | RunbookCommand::Show { .. }
+                | RunbookCommand::Vars
+                | RunbookCommand::Helpers
+                | RunbookCommand::Actions
+                | RunbookCommand::Docs,
+            )
             | Command::Audit { .. }
             | Command::Config(_)
             | Command::Screenshots { .. }

@@ -3,7 +3,9 @@
 //! to pick a scope, then answers the walker as an operator who agrees with
 //! the data: it takes the evaluated branches, ticks off manual steps, and
 //! (with `--auto`) confirms each proposed action and applies it through the
-//! executor. It drives the same `runbook::Walker` as the cockpit.
+//! executor. It drives the same `runbook::Walker` as the cockpit. Where the
+//! data decides nothing (no answer matches, an expression fails, an action
+//! cannot be built) it stops: `Ending::Stuck`, never a default branch.
 
 use std::sync::{Arc, Mutex};
 
@@ -56,6 +58,27 @@ pub enum Ending {
     NeverTriggered,
     /// Time ran out mid-walk.
     OutOfTime,
+    /// The walk could not decide by itself at `node`; an operator must.
+    Stuck {
+        node: String,
+        why: String,
+    },
+}
+
+impl std::fmt::Display for Ending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ending::Done(text) => write!(f, "done: {text}"),
+            Ending::Escalated(text) => write!(f, "escalated: {text}"),
+            Ending::AwaitingConfirmation(node) => write!(
+                f,
+                "stopped at `{node}`: rerun with --auto to apply, or --dry-run to walk past it"
+            ),
+            Ending::NeverTriggered => f.write_str("the trigger never held"),
+            Ending::OutOfTime => f.write_str("out of time"),
+            Ending::Stuck { node, why } => write!(f, "stuck at {node}: {why}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -137,7 +160,7 @@ impl Runner<'_> {
         for output in outputs {
             match output {
                 Output::Machine(effect) => {
-                    if let Some(r) = self.narrate(&effect, at)? {
+                    if let Some(r) = self.narrate(&effect, snap)? {
                         reply = Some(r);
                     }
                 }
@@ -156,7 +179,8 @@ impl Runner<'_> {
     }
 
     /// Print one machine effect; the reply an agreeing operator gives to it.
-    fn narrate(&mut self, effect: &Effect, at: DateTime<Utc>) -> Result<Option<Input>, Ending> {
+    fn narrate(&mut self, effect: &Effect, snap: &FleetSnapshot) -> Result<Option<Input>, Ending> {
+        let at = snap.taken_at;
         match effect {
             Effect::Entered { node, phase } => {
                 self.say(at, format!("[{}] {node}", phase.label()));
@@ -172,13 +196,16 @@ impl Runner<'_> {
                     .iter()
                     .map(|e| format!("{} = {}", e.expr, e.value))
                     .collect();
-                // An answer only the operator can give: take the last (the fallback).
-                let answer = suggested.clone().or_else(|| answers.last().cloned());
+                // Only the evaluated answer: with none, `Stuck` follows and ends the walk.
+                let answer = suggested.clone();
                 self.say(
                     at,
                     format!(
                         "  ? {question} -> {}{}",
-                        answer.as_deref().unwrap_or("-"),
+                        answer.as_deref().map_or_else(
+                            || format!("? (one of {})", answers.join(", ")),
+                            str::to_string
+                        ),
                         if shown.is_empty() {
                             String::new()
                         } else {
@@ -192,13 +219,19 @@ impl Runner<'_> {
                 self.say(at, format!("  step: {text} (ticked)"));
                 return Ok(Some(Input::Tick));
             }
-            Effect::ProposeAction(p) => return self.propose(p, at).map(Some),
+            Effect::ProposeAction(p) => return self.propose(p, snap).map(Some),
             Effect::Watching { until, .. } => {
                 let left = (*until - at).num_seconds();
                 self.say(
                     at,
                     format!("  watching for up to {}m{:02}s", left / 60, left % 60),
                 );
+            }
+            Effect::Stuck { node, why } => {
+                return Err(Ending::Stuck {
+                    node: node.clone(),
+                    why: why.clone(),
+                });
             }
             Effect::Escalate(text) => return Err(Ending::Escalated(text.clone())),
             Effect::Done(text) => return Err(Ending::Done(text.clone())),
@@ -208,22 +241,29 @@ impl Runner<'_> {
     }
 
     /// Show the proposed action and its revert; apply, skip or stop by mode.
-    fn propose(&mut self, p: &Proposal, at: DateTime<Utc>) -> Result<Input, Ending> {
+    fn propose(&mut self, p: &Proposal, snap: &FleetSnapshot) -> Result<Input, Ending> {
+        let at = snap.taken_at;
         let request = match &p.request {
             Ok(r) => r,
             Err(e) => {
-                self.say(
-                    at,
-                    format!("  action {} cannot be built: {e} (skipped)", p.action),
-                );
-                return Ok(Input::Skip);
+                return Err(Ending::Stuck {
+                    node: p.node.clone(),
+                    why: format!("action {} cannot be built: {e}", p.action),
+                });
             }
         };
         let call = request.api_call();
         self.say(at, format!("  action: {} {}", call.operation, call.body));
+        let preview = crate::action::preview::preview(request, snap);
+        if let Some(cost) = &preview.cost {
+            self.say(at, format!("  cost: {}", preview.cost_line(cost)));
+        }
         let revert = match &p.revert {
             RevertPlan::None => "none".to_string(),
-            RevertPlan::Auto => "recorded by the executor".to_string(),
+            RevertPlan::Auto => match &p.recorded {
+                Some(r) => format!("{} (recorded by the executor)", r.describe()),
+                None => "nothing to revert (recorded by the executor)".to_string(),
+            },
             RevertPlan::Request(Ok(r)) => crate::action::revert::describe_request(r),
             RevertPlan::Request(Err(e)) => format!("cannot be built: {e}"),
         };

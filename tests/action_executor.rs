@@ -378,3 +378,42 @@ fn read_only_session_never_builds_a_writer() {
     );
     assert!(writable.is_some());
 }
+
+/// The ledger records what an override costs (and so what its revert saves),
+/// from the same preview the operator confirmed.
+#[tokio::test]
+async fn the_ledger_records_the_cost_of_a_strategy_switch() {
+    let rig = Rig::new(Ok("UpdateService ok".into()));
+    let snap = fleet();
+    let on_demand = ActionRequest::SetCapacityProviderStrategy {
+        service: orchestrator(),
+        strategy: vec![sitrep::model::StrategyItem::new(
+            sitrep::model::FARGATE,
+            1,
+            0,
+        )],
+    };
+    let preview = sitrep::action::preview::preview(&on_demand, &snap);
+    let cost = preview.cost.expect("a strategy switch has a price");
+    // 30 arm64 tasks of 1 vCPU / 2 GB: 7.6 on-demand + 22.4 Spot -> 30 on-demand.
+    assert_eq!(cost.to_string(), "$0.57/h -> $1.18/h, +$0.62/h");
+    assert!(
+        preview
+            .to_text()
+            .contains("cost: $0.57/h -> $1.18/h, +$0.62/h")
+    );
+    let outcome = rig
+        .executor
+        .apply(confirm(on_demand), ApplyContext::new(&snap))
+        .await;
+    let Outcome::Applied {
+        ledger: LedgerChange::Recorded(entry),
+        ..
+    } = outcome
+    else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(entry.cost, Some(cost));
+    let stored = rig.executor.ledger().find(&entry.id).unwrap().unwrap();
+    assert_eq!(stored.cost, Some(cost));
+}

@@ -250,7 +250,8 @@ fn run_on_aws_is_refused() {
     assert!(!out.status.success(), "{out:?}");
     // Refused at the command line: `runbook run` takes no AWS flags.
     assert!(
-        stderr(&out).contains("--aws, --region, --endpoint-url do not apply to `sitrep runbook run`"),
+        stderr(&out)
+            .contains("--aws, --region, --endpoint-url do not apply to `sitrep runbook run`"),
         "{}",
         stderr(&out)
     );
@@ -335,4 +336,111 @@ fn a_scenario_path_never_places_the_run_outside_the_data_dir() {
         "written outside the data dir: {outside:?}"
     );
     assert_eq!(tree(&root.join("scen")), ["x.toml"]);
+}
+
+/// docs/runbooks.md is the generated reference: edit the code, then
+/// `cargo run -- runbook docs > docs/runbooks.md`.
+#[test]
+fn the_committed_docs_page_is_the_generated_one() {
+    let committed =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/runbooks.md"))
+            .unwrap();
+    let generated = sitrep::runbook::reference::page();
+    assert!(
+        committed == generated,
+        "docs/runbooks.md is out of date: run `cargo run -- runbook docs > docs/runbooks.md`"
+    );
+    let out = sitrep(&["runbook", "docs"]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), generated);
+}
+
+#[test]
+fn vars_helpers_and_actions_print_the_reference() {
+    let out = sitrep(&["runbook", "vars"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains(
+        "| `service.deployment` | string | `'stable'`, `'in_progress'`, `'failed'` | state of the latest deployment |"
+    ), "{text}");
+    let text = stdout(&sitrep(&["runbook", "helpers"]));
+    assert!(
+        text.contains("| `sustained_above(metric: metric, threshold: double, minutes: double) -> bool` | `minutes`, at most 60 min |"),
+        "{text}"
+    );
+    let text = stdout(&sitrep(&["runbook", "actions"]));
+    assert!(text.contains("### `autoscaling.set_bounds`"), "{text}");
+    assert!(text.contains("- guard: max >= min"), "{text}");
+}
+
+#[test]
+fn show_and_run_take_a_file_and_show_displays_reverts() {
+    let out = sitrep(&["runbook", "show", "docs/examples/latency-sla.toml"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("latency-sla — P95 above the 2 s SLA\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "revert: ecs.set_desired_count(desired = service.desired), evaluated before the change"
+        ),
+        "{text}"
+    );
+    let text = stdout(&sitrep(&["runbook", "show", "cost-overprovision"]));
+    assert!(
+        text.contains("revert: auto (the previous min and max"),
+        "{text}"
+    );
+
+    // A file the walk cannot decide on: stuck, and a failure.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("owner.toml");
+    std::fs::write(
+        &file,
+        r#"id = "owner"
+title = "Who owns it"
+scope = "service"
+
+[trigger]
+when = "service.name == 'orchestrator'"
+why = "always"
+
+[[node]]
+id = "who"
+kind = "check"
+phase = "triage"
+question = "Which team?"
+answers = [
+  { name = "realtime", when = "service.tags['team'] == 'realtime'" },
+  { name = "other" },
+]
+edges = { realtime = "done", other = "done" }
+
+[[node]]
+id = "done"
+kind = "done"
+phase = "revert"
+"#,
+    )
+    .unwrap();
+    let out = sitrep(&[
+        "runbook",
+        "run",
+        file.to_str().unwrap(),
+        "--scenario",
+        "calm",
+        "--auto",
+        "--minutes",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        stdout(&out).contains(
+            "result: stuck at who: no answer matched the data; other is the operator's to choose"
+        ),
+        "{}",
+        stdout(&out)
+    );
 }

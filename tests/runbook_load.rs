@@ -73,10 +73,18 @@ const INVALID: &[(&str, &[Expected])] = &[
         &[(8, 6, "expression does not parse")],
     ),
     ("expr-too-deep", &[(6, 17, "nested deeper than 8 brackets")]),
-    ("expr-unknown-field", &[(10, 9, "No such key: cpu_pct")]),
+    (
+        "expr-unknown-field",
+        &[(
+            10,
+            9,
+            "No such key: cpu_pct: `service` has no field `cpu_pct` (did you mean `cpu`?)",
+        )],
+    ),
+    // The column is the offending operand's: `service.max - 5`.
     (
         "expr-int-vs-double",
-        &[(10, 9, "numbers are doubles: write 5.0, not 5")],
+        &[(10, 28, "numbers are doubles: write 5.0, not 5")],
     ),
     (
         "check-not-bool",
@@ -101,9 +109,14 @@ const INVALID: &[(&str, &[Expected])] = &[
             "action `autoscaling.set_bounds` raises capacity or changes strategy: name its revert",
         )],
     ),
+    // The column is the placeholder's, not the text's start.
     (
         "bad-template",
-        &[(9, 9, "expression `service.nmae` in text: No such key: nmae")],
+        &[(
+            9,
+            35,
+            "expression `service.nmae` in text: No such key: nmae",
+        )],
     ),
     (
         "unknown-phase-and-kind",
@@ -128,15 +141,100 @@ const INVALID: &[(&str, &[Expected])] = &[
             "action `elasticache.set_maxmemory_policy` cannot target this runbook's scope `service`",
         )],
     ),
+    // Found statically now, at the argument: `10`.
     (
         "bad-trigger",
-        &[(6, 9, "Unexpected type: got 'Int(10)', want 'f64'")],
+        &[(
+            6,
+            27,
+            "`interrupted_share` takes `minutes` as a double, got an int: numbers are doubles: write 10.0, not 10",
+        )],
     ),
     (
         "wait-bad-minutes",
         &[
             (10, 11, "minutes must be > 0 and at most a day, got 0"),
             (11, 9, "answer `timeout` of node `a` has no edge"),
+        ],
+    ),
+    // The validator reads the logic: every operand, not one evaluation.
+    (
+        "typo-behind-and",
+        &[(
+            8,
+            46,
+            "`service` has no field `p95_mss` (did you mean `p95_ms`?)",
+        )],
+    ),
+    (
+        "typo-behind-ternary",
+        &[(
+            10,
+            63,
+            "`service` has no field `runing` (did you mean `running`?)",
+        )],
+    ),
+    (
+        "impossible-string",
+        &[
+            (
+                10,
+                31,
+                "`service.deployment` is never 'rolling' (its values: 'stable', 'in_progress', 'failed')",
+            ),
+            (
+                10,
+                60,
+                "`service.arch` is never 'amd64' (its values: 'x86', 'arm64') (did you mean `arm64`?)",
+            ),
+        ],
+    ),
+    (
+        "lookback-past-ring",
+        &[
+            (
+                10,
+                38,
+                "`sustained_above` looks back 120 min, but the history holds 60 min",
+            ),
+            (
+                10,
+                61,
+                "`failed_tasks` looks back 90 min, but the history holds 60 min",
+            ),
+        ],
+    ),
+    (
+        "no-catch-all",
+        &[(
+            10,
+            11,
+            "check `a` has no catch-all answer: when no `when` holds, the walk stops here",
+        )],
+    ),
+    // One problem, with the likely target; not "unreachable" for what it meant to reach.
+    (
+        "dangling-edge-typo",
+        &[(
+            11,
+            17,
+            "no node with id `rasie-max` (did you mean `raise-max`?)",
+        )],
+    ),
+    (
+        "unknown-names",
+        &[
+            (10, 25, "unknown metric `cpu_pct` for a service scope"),
+            (
+                10,
+                64,
+                "no function `sustaned_below` (did you mean `sustained_below`?)",
+            ),
+            (
+                20,
+                35,
+                "the action has no parameter `maximum` (did you mean `max`?)",
+            ),
         ],
     ),
 ];

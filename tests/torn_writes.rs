@@ -107,6 +107,7 @@ fn child_process_appends_until_killed() {
                 operator: "torn",
                 runbook: None,
                 kind: Kind::Override,
+                cost: None,
             })
             .unwrap();
         if let sitrep::action::ledger::LedgerChange::Recorded(e) = change {

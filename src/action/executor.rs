@@ -300,11 +300,12 @@ impl Executor {
             self.applies.fetch_add(1, Ordering::Relaxed) + 1
         );
         let revert = revert_of(request, snapshot);
+        let preview = preview::preview(request, snapshot);
         let intent = AuditEntry::Intent {
             apply_id: apply_id.clone(),
             request: request.clone(),
             api_call: request.api_call(),
-            changes: preview::preview(request, snapshot).changes,
+            changes: preview.changes,
             confirmed_by: action.confirmed_by(),
             revert: revert.clone(),
             reverts_entry: reverts_entry.map(str::to_string),
@@ -335,6 +336,7 @@ impl Executor {
                     operator: &self.operator,
                     runbook: ctx.runbook,
                     kind: ledger::classify(request, snapshot, ctx.baseline),
+                    cost: preview.cost,
                 })
                 .unwrap_or_else(|e| {
                     warnings.push(format!(

@@ -63,6 +63,13 @@ impl GuardResult {
     }
 }
 
+/// The guards every action runs, in words (the catalogue lists the rest).
+pub const COMMON: &[&str] = &[
+    "the session may write (a read-only session has no writer)",
+    "the service or cache is in the current snapshot",
+    "the snapshot parts it depends on are fresh (read within 180 s, last read succeeded)",
+];
+
 /// Whether any guard blocks.
 pub fn blocked(results: &[GuardResult]) -> bool {
     results.iter().any(|g| !g.ok)
@@ -113,9 +120,19 @@ pub fn check(
         ActionRequest::SetDesiredCount { service, desired } => {
             if let Some(svc) = snapshot.service(service) {
                 out.push(desired_within_bounds(*desired, svc.bounds(), service));
+                if *desired > svc.desired {
+                    out.extend(failing_starts(snapshot, svc, opts.now));
+                }
             }
         }
-        ActionRequest::SetBounds { min, max, .. } => out.push(min_max(*min, *max)),
+        ActionRequest::SetBounds { min, max, service } => {
+            out.push(min_max(*min, *max));
+            if let Some(svc) = snapshot.service(service)
+                && svc.bounds().is_some_and(|(lo, hi)| *min > lo || *max > hi)
+            {
+                out.extend(failing_starts(snapshot, svc, opts.now));
+            }
+        }
         ActionRequest::PutScheduledAction { min, max, .. } => {
             if let (Some(min), Some(max)) = (min, max) {
                 out.push(min_max(*min, *max));
@@ -279,6 +296,43 @@ fn strategy_guards(strategy: &[crate::model::StrategyItem]) -> Vec<GuardResult> 
         out.push(GuardResult::pass("strategy is valid"));
     }
     out
+}
+
+/// Minutes of task failures that make a capacity raise suspect.
+pub const FAILING_STARTS_MIN: i64 = 10;
+
+/// Raising capacity while new tasks fail to start adds failed starts, not
+/// capacity: say so, with the latest stop reason.
+fn failing_starts(
+    snapshot: &FleetSnapshot,
+    svc: &crate::model::Service,
+    now: DateTime<Utc>,
+) -> Option<GuardResult> {
+    let since = now - Duration::minutes(FAILING_STARTS_MIN);
+    let failures: Vec<&crate::model::FleetEvent> = snapshot
+        .events
+        .iter()
+        .filter(|e| {
+            e.kind == crate::model::EventKind::TaskFailed
+                && e.service.as_ref() == Some(&svc.key)
+                && e.at >= since
+        })
+        .collect();
+    let last = failures
+        .iter()
+        .max_by_key(|e| e.at)
+        .map(|e| e.message.as_str());
+    match (&svc.deployment, last) {
+        (_, Some(reason)) => Some(GuardResult::warn(format!(
+            "{} task failure(s) in the last {FAILING_STARTS_MIN} min ({reason}): \
+             more capacity means more failed starts, not more capacity",
+            failures.len()
+        ))),
+        (DeploymentState::Failed { reason }, None) => Some(GuardResult::warn(format!(
+            "the last deployment failed ({reason}): new tasks may not start"
+        ))),
+        _ => None,
+    }
 }
 
 /// A new deployment on top of a rolling or failed one deserves a second look.
@@ -572,5 +626,42 @@ mod tests {
         assert!(!blocked(&results));
         let warn = results.iter().find(|g| g.warning).unwrap();
         assert!(warn.message.contains("need noeviction"), "{}", warn.message);
+    }
+
+    #[test]
+    fn raising_capacity_while_tasks_fail_to_start_warns_with_the_reason() {
+        let mut snap = fleet();
+        snap.events.push(crate::model::FleetEvent {
+            at: snap.taken_at - Duration::minutes(3),
+            kind: crate::model::EventKind::TaskFailed,
+            service: Some(svc_key()),
+            message: "stopped: CannotPullContainerError".into(),
+        });
+        let opts = GuardOptions::new(true, snap.taken_at);
+        let (lo, hi) = snap.services[0].bounds().unwrap();
+        let raise = ActionRequest::SetBounds {
+            service: svc_key(),
+            min: lo,
+            max: hi * 4,
+        };
+        let results = check(&raise, &snap, &opts);
+        assert!(!blocked(&results), "a warning, not a block");
+        let warn = results.iter().find(|g| g.warning).expect("a warning");
+        assert_eq!(
+            warn.message,
+            "1 task failure(s) in the last 10 min (stopped: CannotPullContainerError): \
+             more capacity means more failed starts, not more capacity"
+        );
+        let more = ActionRequest::SetDesiredCount {
+            service: svc_key(),
+            desired: snap.services[0].desired + 1,
+        };
+        assert!(check(&more, &snap, &opts).iter().any(|g| g.warning));
+        // Lowering capacity is not suspect.
+        let fewer = ActionRequest::SetDesiredCount {
+            service: svc_key(),
+            desired: snap.services[0].desired.saturating_sub(1).max(lo),
+        };
+        assert!(!check(&fewer, &snap, &opts).iter().any(|g| g.warning));
     }
 }

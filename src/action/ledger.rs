@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::baseline::Baseline;
 use super::jsonl;
 use super::revert::Revert;
+use crate::model::cost::CostChange;
 use crate::model::request::ActionRequest;
 use crate::model::{FleetSnapshot, ServiceKey, SourceId};
 
@@ -43,6 +44,10 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceId>,
     pub state: EntryState,
+    /// The service's burn before and after the change at the seed prices:
+    /// the revert's price is the same, the other way round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostChange>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -94,6 +99,8 @@ pub struct Applied<'a> {
     pub operator: &'a str,
     pub runbook: Option<&'a str>,
     pub kind: Kind,
+    /// What the change does to the burn, from the preview.
+    pub cost: Option<CostChange>,
 }
 
 /// What an applied request means for the ledger.
@@ -439,6 +446,7 @@ impl Ledger {
             runbook: applied.runbook.map(str::to_string),
             source: self.source.clone(),
             state: EntryState::Active,
+            cost: applied.cost,
         });
         jsonl::append(&self.path, &Record::Applied(entry.clone()))?;
         for older in same {
@@ -520,6 +528,7 @@ mod tests {
                 operator: "sre",
                 runbook: None,
                 kind: classify(req, &fleet(), None),
+                cost: None,
             })
             .unwrap()
     }
@@ -596,6 +605,7 @@ mod tests {
                 operator: "sre",
                 runbook: None,
                 kind: classify(&put, &fleet(), None),
+                cost: None,
             })
             .unwrap();
         let LedgerChange::Recorded(e) = change else {
@@ -629,6 +639,7 @@ mod tests {
                 operator: "sre",
                 runbook: None,
                 kind: Kind::Restore,
+                cost: None,
             })
             .unwrap();
         assert!(matches!(change, LedgerChange::Closed(ref ids) if ids.len() == 1));

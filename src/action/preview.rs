@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::catalogue;
+use crate::model::cost::{CostChange, tasks_burn};
 use crate::model::request::{ActionRequest, ApiCall};
 use crate::model::{FleetSnapshot, ScheduledAction, Service, StrategyItem, configured_spot_share};
 
@@ -36,6 +37,9 @@ pub struct Preview {
     pub notes: Vec<String>,
     /// Reasons to think twice (IaC ownership, target missing).
     pub warnings: Vec<String>,
+    /// The service's burn before and after, at the seed prices, for an
+    /// action that changes capacity or strategy.
+    pub cost: Option<CostChange>,
 }
 
 /// Deployment settings assumed when the snapshot does not carry them.
@@ -57,8 +61,10 @@ pub fn preview(request: &ActionRequest, snapshot: &FleetSnapshot) -> Preview {
         changes: Vec::new(),
         notes: Vec::new(),
         warnings: Vec::new(),
+        cost: None,
     };
     let svc = request.service().and_then(|k| snapshot.service(k));
+    p.cost = svc.and_then(|s| cost(request, s));
     if request.service().is_some() && svc.is_none() {
         p.warnings
             .push(format!("{} is not in the current snapshot", p.target));
@@ -184,6 +190,53 @@ pub fn preview(request: &ActionRequest, snapshot: &FleetSnapshot) -> Preview {
     p
 }
 
+/// The burn of the service's desired tasks under its strategy, now and once
+/// the request has taken effect (for a scheduled action: when it fires).
+/// Both are the steady state, so a change that moves nothing costs nothing.
+fn cost(request: &ActionRequest, s: &Service) -> Option<CostChange> {
+    let desired = f64::from(s.desired);
+    let before = tasks_burn(s, desired, &s.strategy);
+    let clamp = |min: Option<u32>, max: Option<u32>| {
+        let lo = f64::from(min.unwrap_or(0));
+        let hi = max.map_or(f64::INFINITY, f64::from).max(lo);
+        desired.clamp(lo, hi)
+    };
+    let ceiling = |max: Option<u32>| {
+        let old = s.scaling.as_ref()?.max;
+        let new = max?;
+        (new != old).then(|| {
+            (
+                tasks_burn(s, f64::from(old), &s.strategy),
+                tasks_burn(s, f64::from(new), &s.strategy),
+            )
+        })
+    };
+    let (after, ceiling_usd_per_hour) = match request {
+        ActionRequest::SetDesiredCount { desired, .. } => {
+            (tasks_burn(s, f64::from(*desired), &s.strategy), None)
+        }
+        ActionRequest::SetCapacityProviderStrategy { strategy, .. } => {
+            (tasks_burn(s, desired, strategy), None)
+        }
+        ActionRequest::SetBounds { min, max, .. } => (
+            tasks_burn(s, clamp(Some(*min), Some(*max)), &s.strategy),
+            ceiling(Some(*max)),
+        ),
+        ActionRequest::PutScheduledAction { min, max, .. } => {
+            (tasks_burn(s, clamp(*min, *max), &s.strategy), ceiling(*max))
+        }
+        ActionRequest::ForceNewDeployment { .. }
+        | ActionRequest::SuspendScaleIn { .. }
+        | ActionRequest::ResumeScaleIn { .. }
+        | ActionRequest::SetMaxmemoryPolicy { .. } => return None,
+    };
+    Some(CostChange {
+        before_usd_per_hour: before,
+        after_usd_per_hour: after,
+        ceiling_usd_per_hour,
+    })
+}
+
 fn desired_count(p: &mut Preview, svc: Option<&Service>, desired: u32) {
     p.changes.push(FieldChange::new(
         "desired",
@@ -291,6 +344,16 @@ fn pct(share: f64) -> String {
 }
 
 impl Preview {
+    /// The cost line: `$0.47/h -> $0.72/h, +$0.25/h`, said of the scheduled
+    /// time for a scheduled action.
+    pub fn cost_line(&self, cost: &CostChange) -> String {
+        if self.action == "autoscaling.put_scheduled_action" {
+            format!("when it fires, {cost}")
+        } else {
+            cost.to_string()
+        }
+    }
+
     /// The request body as sent, pretty-printed.
     pub fn body_pretty(&self) -> String {
         serde_json::to_string_pretty(&self.api_call.body).unwrap_or_default()
@@ -314,6 +377,9 @@ impl Preview {
                 "  {:width$}  {} -> {}\n",
                 c.field, c.before, c.after
             ));
+        }
+        if let Some(cost) = &self.cost {
+            out.push_str(&format!("cost: {}\n", self.cost_line(cost)));
         }
         for n in &self.notes {
             out.push_str(&format!("note: {n}\n"));

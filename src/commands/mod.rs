@@ -76,6 +76,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     minutes,
                 },
             ),
+            RunbookCommand::Vars => runbook::reference(crate::runbook::reference::vars()),
+            RunbookCommand::Helpers => runbook::reference(crate::runbook::reference::helpers()),
+            RunbookCommand::Actions => runbook::reference(crate::runbook::reference::actions()),
+            RunbookCommand::Docs => runbook::reference(crate::runbook::reference::page()),
         },
         Some(Command::Audit { json, sim }) => audit::audit(&paths, json, sim),
         Some(Command::Baseline(BaselineCommand::Capture { out, .. })) => {

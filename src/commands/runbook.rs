@@ -14,6 +14,7 @@ use crate::action::executor::Executor;
 use crate::action::ledger::Ledger;
 use crate::config::{Config, Paths};
 use crate::headless::{self, Ending, Mode, RunOptions};
+use crate::runbook::Runbook;
 use crate::runbook::library::{self, Library, Loaded};
 use crate::runbook::render;
 use crate::sim;
@@ -66,17 +67,41 @@ pub fn check(cfg: &Config, files: &[PathBuf]) -> Result<ExitCode> {
     })
 }
 
-pub fn show(cfg: &Config, id: &str, mermaid: bool) -> Result<ExitCode> {
-    let lib = Library::load(cfg);
-    let rb = lib.get(id).ok_or_else(|| {
-        let known: Vec<&str> = lib.runbooks.iter().map(|r| r.id.as_str()).collect();
-        eyre!("no runbook `{id}` (known: {})", known.join(", "))
-    })?;
-    if mermaid {
-        print!("{}", render::mermaid(rb));
-    } else {
-        print!("{}", render::tree(rb));
+/// A runbook by id from the library, or from a file when `id` names one
+/// (a path that exists, or ends in `.toml`). A file with problems lists them all.
+fn find(cfg: &Config, id: &str) -> Result<Arc<Runbook>> {
+    let path = std::path::Path::new(id);
+    if path.is_file() || id.ends_with(".toml") {
+        return crate::runbook::load_file(path)
+            .map(Arc::new)
+            .map_err(|problems| {
+                let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                eyre!("{}", lines.join("\n"))
+            });
     }
+    let lib = Library::load(cfg);
+    lib.get(id).cloned().ok_or_else(|| {
+        let known: Vec<&str> = lib.runbooks.iter().map(|r| r.id.as_str()).collect();
+        eyre!(
+            "no runbook `{id}` (known: {}; or give a file path)",
+            known.join(", ")
+        )
+    })
+}
+
+pub fn show(cfg: &Config, id: &str, mermaid: bool) -> Result<ExitCode> {
+    let rb = find(cfg, id)?;
+    if mermaid {
+        print!("{}", render::mermaid(&rb));
+    } else {
+        print!("{}", render::tree(&rb));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `runbook vars|helpers|actions|docs`: print a part of the reference.
+pub fn reference(text: String) -> Result<ExitCode> {
+    print!("{text}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -93,11 +118,8 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
              drop --auto to stop at the first action, or use --dry-run to walk past every action"
         );
     }
-    let lib = Library::load(cfg);
-    let rb = lib
-        .get(&args.id)
-        .cloned()
-        .ok_or_else(|| eyre!("no runbook `{}`", args.id))?;
+    let rb = find(cfg, &args.id)?;
+    let id = rb.id.clone();
     let scenario = sim::load_scenario(&args.scenario).map_err(|e| eyre!("{e}"))?;
     let scenario_name = scenario.name.clone();
     let simulator = sim::Simulator::new(scenario, cfg.sim.seed);
@@ -150,20 +172,19 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
     };
     let report = super::runtime()?.block_on(headless::run(opts, &mut |line| println!("{line}")));
     let result = match &report.ending {
-        Ending::Done(text) => format!("done: {text}"),
-        Ending::Escalated(text) => format!("escalated: {text}"),
         Ending::AwaitingConfirmation(node) => stopped_at(node, cfg.read_only),
         Ending::NeverTriggered => format!(
             "the trigger of {} never held within {} simulated minutes",
-            args.id, args.minutes
+            id, args.minutes
         ),
         Ending::OutOfTime => format!("out of time after {} simulated minutes", args.minutes),
+        other => other.to_string(),
     };
     println!("result: {result}");
     if let Some(scope) = &report.scope {
         println!(
             "summary: {} on {scope}; path {}; {} actions applied; {} overrules; ended at t+{:.1} min",
-            args.id,
+            id,
             report.path.join(" > "),
             report.applied.len(),
             report.overrules,
@@ -180,7 +201,10 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
             println!("{}", stopped_at(&node, cfg.read_only));
             ExitCode::SUCCESS
         }
-        Ending::Escalated(_) | Ending::NeverTriggered | Ending::OutOfTime => ExitCode::FAILURE,
+        Ending::Escalated(_)
+        | Ending::NeverTriggered
+        | Ending::OutOfTime
+        | Ending::Stuck { .. } => ExitCode::FAILURE,
     })
 }
 

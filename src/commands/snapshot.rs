@@ -49,8 +49,11 @@ pub struct ServiceJson {
     pub arch: String,
     pub cpu_pct: Option<f64>,
     pub memory_pct: Option<f64>,
-    /// `stable`, `rolling n/m` or `FAILED`.
+    /// `stable`, `rolling n/m` or `FAILED`: the label the fleet table shows.
     pub deployment: String,
+    /// `stable`, `in_progress` or `failed`: the state as runbook expressions
+    /// read it (`service.deployment`).
+    pub deployment_state: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -120,6 +123,7 @@ impl SnapshotJson {
                     cpu_pct: svc.metrics.cpu_pct,
                     memory_pct: svc.metrics.memory_pct,
                     deployment: svc.deployment.label(),
+                    deployment_state: svc.deployment.state().to_string(),
                 })
                 .collect(),
             caches: s

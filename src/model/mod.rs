@@ -377,6 +377,16 @@ pub enum DeploymentState {
 }
 
 impl DeploymentState {
+    /// The state's name, as runbook expressions (`service.deployment`) and the
+    /// snapshot JSON (`deployment_state`) spell it.
+    pub fn state(&self) -> &'static str {
+        match self {
+            DeploymentState::Stable => "stable",
+            DeploymentState::InProgress { .. } => "in_progress",
+            DeploymentState::Failed { .. } => "failed",
+        }
+    }
+
     pub fn label(&self) -> String {
         match self {
             DeploymentState::Stable => "stable".into(),

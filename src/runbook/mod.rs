@@ -49,6 +49,7 @@ pub mod load;
 pub mod machine;
 pub mod model;
 mod raw;
+pub mod reference;
 pub mod render;
 pub mod sample;
 pub mod trigger;

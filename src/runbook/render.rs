@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::model::{Node, NodeKind, Runbook};
+use super::model::{Node, NodeKind, Revert, Runbook};
+use crate::action::catalogue;
 
 /// The tree from the start node; a node already printed is referenced, not repeated.
 pub fn tree(rb: &Runbook) -> String {
@@ -62,12 +63,38 @@ fn detail(node: &Node) -> String {
                 .as_ref()
                 .map(|v| format!("; verify {} within {} min", v.when.src, v.minutes))
                 .unwrap_or_default();
-            format!(" {}({}){verify}", a.action, params.join(", "))
+            format!(
+                " {}({}){verify}; revert: {}",
+                a.action,
+                params.join(", "),
+                revert(&a.action, &a.revert)
+            )
         }
         NodeKind::Wait(w) if node.title.is_some() => {
             format!(" — until {} (max {} min)", w.when.src, w.minutes)
         }
         _ => String::new(),
+    }
+}
+
+/// How an action node is undone, as `runbook show` prints it.
+pub fn revert(action: &str, revert: &Revert) -> String {
+    match revert {
+        Revert::None => "none".into(),
+        Revert::Auto => format!(
+            "auto ({})",
+            catalogue::spec(action).map_or("from the state before", |s| s.revert)
+        ),
+        Revert::Action { action, params } => {
+            let params: Vec<String> = params
+                .iter()
+                .map(|(k, e)| format!("{k} = {}", e.src))
+                .collect();
+            format!(
+                "{action}({}), evaluated before the change",
+                params.join(", ")
+            )
+        }
     }
 }
 

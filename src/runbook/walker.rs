@@ -23,7 +23,8 @@ use crate::model::request::{ActionOutcome, ActionRequest};
 pub enum Input {
     /// A new snapshot: re-evaluate the current node and the proposal's guards.
     Evaluate,
-    /// Enter: take the evaluated answer (or the one under the cursor); tick a step.
+    /// Enter: take the evaluated answer; tick a step. Where nothing was
+    /// evaluated it takes nothing: the operator chooses by number.
     Follow,
     /// Take this answer of the current check (an overrule when it differs from the evaluated one).
     Choose(String),
@@ -178,7 +179,8 @@ impl Walker {
         self.machine.runbook()
     }
 
-    /// Answers of the current check, in order.
+    /// Answers of the current check, in order; `met` and `timeout` at a wait
+    /// whose condition cannot be evaluated (the operator decides there too).
     pub fn answers(&self) -> Vec<String> {
         let rb = self.machine.runbook();
         match rb
@@ -186,6 +188,9 @@ impl Walker {
             .map(|i| &rb.nodes[i].kind)
         {
             Some(NodeKind::Check(c)) => c.answers.iter().map(|a| a.name.clone()).collect(),
+            Some(NodeKind::Wait(_)) if self.machine.stuck().is_some() => {
+                vec!["met".into(), "timeout".into()]
+            }
             _ => Vec::new(),
         }
     }
@@ -233,18 +238,25 @@ impl Walker {
         }
     }
 
-    /// Enter: take the evaluated answer; on a step, tick it.
+    /// Enter: take the evaluated answer; on a step, tick it. Never a
+    /// default by position: with nothing evaluated, the operator chooses.
     fn follow(&mut self, ctx: &WalkContext<'_>) -> Vec<Output> {
         match self.machine.state() {
-            machine::State::Answering { suggested, .. } => {
-                let answer = suggested
-                    .clone()
-                    .or_else(|| self.answers().get(self.cursor).cloned());
-                match answer {
-                    Some(a) => self.step(Event::Choose(a), ctx),
-                    None => Vec::new(),
-                }
+            machine::State::Answering {
+                suggested: Some(a), ..
+            } => {
+                let a = a.clone();
+                self.step(Event::Choose(a), ctx)
             }
+            machine::State::Answering { stuck, .. }
+            | machine::State::Waiting {
+                stuck: stuck @ Some(_),
+                ..
+            } => vec![complain(format!(
+                "the evaluation found no answer ({}): choose 1-{}",
+                stuck.as_deref().unwrap_or("nothing matched"),
+                self.answers().len()
+            ))],
             machine::State::Stepping => self.step(Event::TickStep, ctx),
             machine::State::Proposed(_) => {
                 vec![say("A applies the proposed action, S skips it")]
@@ -394,7 +406,8 @@ impl Walker {
                 out.push(Output::Scored(WalkEvent::Ended { at }));
             }
             Effect::Error(e) => out.push(complain(e.clone())),
-            Effect::ProposeAction(_)
+            Effect::Stuck { .. }
+            | Effect::ProposeAction(_)
             | Effect::AwaitConfirmation { .. }
             | Effect::Watching { .. } => {}
         }

@@ -250,6 +250,72 @@ fn read_only_walks_and_previews_but_cannot_apply() {
     assert_eq!(current(&app), "dlq");
 }
 
+/// A check whose answers match nothing stops the walk: Enter does not take an
+/// answer by position, it asks for one; a number key takes it.
+#[test]
+fn enter_at_a_check_that_matched_nothing_asks_for_a_choice() {
+    const TEXT: &str = r#"
+id = "owner"
+title = "Who owns the interrupted service"
+scope = "service"
+
+[trigger]
+when = "interrupted_share(10.0) > 10.0"
+why = "interrupted"
+
+[[node]]
+id = "who"
+kind = "check"
+phase = "triage"
+question = "Which team owns the service?"
+answers = [
+  { name = "realtime", when = "service.tags['team'] == 'realtime'" },
+  { name = "backoffice", when = "service.tags['team'] == 'backoffice'" },
+  { name = "other" },
+]
+edges = { realtime = "done", backoffice = "done", other = "done" }
+
+[[node]]
+id = "done"
+kind = "done"
+phase = "revert"
+text = "Owner found"
+"#;
+    let mut sim = sim();
+    let mut app = app_for(&sim, false);
+    app.runbooks =
+        crate::ui::runbooks::Runbooks::new(crate::runbook::library::Library::from_loaded([
+            crate::runbook::library::Loaded {
+                origin: "owner.toml".into(),
+                result: crate::runbook::load_str("owner.toml", TEXT),
+            },
+        ]));
+    advance(&mut app, &mut sim, TRIGGERED);
+    press(&mut app, "r\n");
+    assert_eq!(current(&app), "who");
+    let text = screen(&app);
+    assert!(
+        text.contains("the evaluation found no answer: no answer matched the"),
+        "{text}"
+    );
+    assert!(!text.contains("◀ evaluated"), "{text}");
+    let fx = press(&mut app, "\n");
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(current(&app), "who", "Enter takes no answer by position");
+    let message = app.message.as_ref().expect("a message");
+    assert!(message.error);
+    assert!(
+        message.text.starts_with("the evaluation found no answer (")
+            && message.text.ends_with("): choose 1-3"),
+        "{}",
+        message.text
+    );
+    press(&mut app, "3");
+    let walk = app.runbooks.walk.as_ref().unwrap();
+    assert!(walk.walker.machine().is_finished());
+    assert_eq!(walk.walker.machine().path(), ["who", "done"]);
+}
+
 #[test]
 fn broken_runbook_files_are_listed_with_their_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,6 +13,11 @@ use crate::runbook::model::Scope;
 
 static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
 
+/// A parser with the standard macros, as `Expr::compile` parses.
+pub(crate) fn parser() -> cel::parser::Parser {
+    ENV.parser()
+}
+
 /// A compiled expression and its source text.
 #[derive(Clone, Debug)]
 pub struct Expr {
@@ -137,6 +142,26 @@ impl Evaluator {
         Self { ctx }
     }
 
+    /// `at_start`: the scoped service (or cache) as it was when the walk began.
+    pub fn set_at_start(&mut self, vars: &serde_json::Value) {
+        let _ = self.ctx.add_variable("at_start", vars);
+    }
+
+    /// The scoped subject's variables now, as `at_start` will hold them.
+    pub fn subject(ec: &EvalContext<'_>, scope: &Scope) -> serde_json::Value {
+        let vars = Vars::new(ec.snapshot, ec.facts, ec.fleet, scope);
+        let value = match scope {
+            Scope::Service(_) => serde_json::to_value(vars.service),
+            Scope::Cache(_) => serde_json::to_value(vars.cache),
+        };
+        value.unwrap_or_default()
+    }
+
+    /// `proposed`: the parameters of the action being verified.
+    pub fn set_proposed(&mut self, values: &serde_json::Map<String, serde_json::Value>) {
+        let _ = self.ctx.add_variable("proposed", values);
+    }
+
     pub fn eval(&self, expr: &Expr) -> Result<Value, String> {
         expr.program.execute(&self.ctx).map_err(|e| e.to_string())
     }
@@ -244,6 +269,8 @@ fn to_json(v: &Value) -> Result<serde_json::Value, String> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
     pub parts: Vec<Part>,
+    /// Byte offset in the text of each placeholder's expression, in order.
+    at: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -256,6 +283,7 @@ impl Template {
     /// Parse a template. Errors carry the byte offset of the placeholder.
     pub fn parse(text: &str) -> Result<Template, (usize, String)> {
         let mut parts = Vec::new();
+        let mut at = Vec::new();
         let mut literal = String::new();
         let mut chars = text.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
@@ -280,6 +308,7 @@ impl Template {
                         parts.push(Part::Text(std::mem::take(&mut literal)));
                     }
                     parts.push(Part::Expr(expr));
+                    at.push(i + 1);
                     for _ in 0..=src.chars().count() {
                         chars.next();
                     }
@@ -291,7 +320,12 @@ impl Template {
         if !literal.is_empty() {
             parts.push(Part::Text(literal));
         }
-        Ok(Template { parts })
+        Ok(Template { parts, at })
+    }
+
+    /// Each placeholder's expression with its byte offset in the text.
+    pub fn exprs_at(&self) -> impl Iterator<Item = (usize, &Expr)> {
+        self.at.iter().copied().zip(self.exprs())
     }
 
     pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
@@ -473,6 +507,63 @@ mod tests {
         );
         let err = eval_with(&s, &h, &facts, "sustained_above('cpux', 85.0, 15.0)").unwrap_err();
         assert!(err.contains("unknown metric `cpux`"), "{err}");
+    }
+
+    /// Seed 001 scenario 1: 45 tasks, CPU pinned at 95 %, traffic climbing.
+    /// Ten minutes ago 45 tasks served 9,000 requests/min at 50 % CPU: 4 per
+    /// task per CPU %, so 280 per task at the 70 % target. Requests rose from
+    /// 12,800 to 18,000 in 5 minutes; 15 minutes ahead that is 33,600/min,
+    /// or 120 tasks: the seed's figure, read from the data.
+    #[test]
+    fn needed_tasks_reads_the_load_past_saturated_cpu() {
+        let snap = sample::snapshot();
+        let mut history = FleetHistory::default();
+        let mut s = snap.clone();
+        for (minutes_ago, cpu, rpm) in [
+            (10, 50.0, 9_000.0),
+            (5, 95.0, 12_800.0),
+            (0, 95.0, 18_000.0),
+        ] {
+            s.taken_at = snap.taken_at - Duration::minutes(minutes_ago);
+            s.services[0].metrics.cpu_pct = Some(cpu);
+            s.services[0].metrics.requests_per_min = Some(rpm);
+            history.record(&s);
+        }
+        let facts = sample::facts();
+        let need = |src: &str| eval_with(&s, &history, &facts, src);
+        assert_eq!(need("needed_tasks(70.0, 15.0)"), Ok(Value::Float(120.0)));
+        // Now, without the trend: 18,000 / 280.
+        assert_eq!(need("needed_tasks(70.0, 0.0)"), Ok(Value::Float(65.0)));
+        // CPU alone says 45 x 95 / 70: a floor, since CPU stops at 100 %.
+        assert_eq!(need("ceil(45.0 * 95.0 / 70.0)"), Ok(Value::Float(62.0)));
+        // Unsaturated, CPU tells the load: the plain formula.
+        assert_eq!(
+            eval(&sample::snapshot(), "needed_tasks(70.0, 15.0)"),
+            Ok(Value::Float(39.0)),
+            "ceil(45 x 60 / 70)"
+        );
+        assert!(
+            need("needed_tasks(0.0, 5.0)")
+                .unwrap_err()
+                .contains("target must be")
+        );
+    }
+
+    #[test]
+    fn average_needs_the_whole_window() {
+        let snap = sample::snapshot();
+        let facts = sample::facts();
+        let (s, h) = history_of(&snap, 20, |i| if i % 2 == 0 { 60.0 } else { 80.0 });
+        let Ok(Value::Float(avg)) = eval_with(&s, &h, &facts, "average('cpu', 10.0)") else {
+            panic!("not a double");
+        };
+        assert!((avg - 70.0).abs() < 0.5, "{avg}");
+        let (s, h) = history_of(&snap, 5, |_| 60.0);
+        assert_eq!(
+            eval_with(&s, &h, &facts, "average('cpu', 10.0)"),
+            Ok(Value::Float(-1.0)),
+            "five minutes cannot average ten"
+        );
     }
 
     fn push(

@@ -2,22 +2,9 @@
 //! so each evaluation copies the little it needs (the scoped subject's last
 //! hour of samples and recent events) into a shared `HelperData`.
 //!
-//! | function | returns |
-//! |---|---|
-//! | `sustained_above(metric, threshold, minutes)` | every sample of the last N min is above |
-//! | `sustained_below(metric, threshold, minutes)` | every sample of the last N min is below |
-//! | `interrupted_share(minutes)` | Spot interruptions of the scoped service in N min, % of running |
-//! | `interruptions(minutes)` | Spot interruptions of the scoped service in N min |
-//! | `services_interrupted(minutes)` | services fleet-wide with a Spot interruption in N min |
-//! | `scaling_active(minutes)` | a scaling activity, or desired rising, in the last N min |
-//! | `failed_tasks(minutes)` / `started_tasks(minutes)` | task failures / starts in N min |
-//! | `ledger_overdue()` | ledger entries of the scoped service past their revert-by time |
-//! | `drift_from_baseline()` | live settings of the scoped service that differ from the baseline |
-//! | `event_schedule(offset_minutes)` | `at(...)` for the scoped service's `next-event` tag + offset |
-//! | `max(...)`, `min(...)` | CEL's usual max/min |
-//!
-//! Metric names: `cpu`, `memory`, `p95`, `error_rate`, `requests`, `running`,
-//! `desired`, `spot_share` (services); `cache_memory`, `evictions` (caches).
+//! `HELPERS` declares each one (signature, lookback, meaning): the static
+//! checker, `sitrep runbook helpers` and docs/runbooks.md read it, and a test
+//! holds it equal to what `register` adds.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,21 +17,237 @@ use crate::model::history::{Metric, Series, Subject};
 use crate::model::{EventKind, ServiceKey};
 use crate::runbook::model::Scope;
 
-/// How far back helpers can look: the fine ring holds about an hour.
-const LOOKBACK_S: i64 = 3600;
+/// How far back helpers can look: the history's fine ring
+/// (`model::history::FINE_CAPACITY` samples at 5 s) holds an hour.
+pub const LOOKBACK_S: i64 = crate::model::history::FINE_CAPACITY as i64 * 5;
+/// CPU above which a service is saturated: its CPU no longer tells its load.
+pub const SATURATED_CPU: f64 = 90.0;
+/// Window of the load trend `needed_tasks` projects on.
+const TREND_S: i64 = 300;
 /// Tag naming a known traffic event for `scheduled-prewarm` (RFC 3339).
 pub const NEXT_EVENT_TAG: &str = "next-event";
+
+/// A helper's parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// A double (CEL has no implicit int -> double: write 10.0).
+    Double,
+    /// A metric name: one of `SERVICE_METRICS` or `CACHE_METRICS`.
+    Metric,
+    /// Any number of doubles (`max`, `min`).
+    Doubles,
+}
+
+/// What a helper returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Returns {
+    Bool,
+    Double,
+    String,
+}
+
+/// One helper, as the reference and the checker know it.
+#[derive(Debug)]
+pub struct Helper {
+    pub name: &'static str,
+    pub args: &'static [(&'static str, Arg)],
+    pub returns: Returns,
+    /// The argument that is a window of minutes back: at most `LOOKBACK_S / 60`.
+    pub lookback: Option<usize>,
+    pub doc: &'static str,
+}
+
+impl Helper {
+    pub fn signature(&self) -> String {
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|(n, a)| match a {
+                Arg::Double => format!("{n}: double"),
+                Arg::Metric => format!("{n}: metric"),
+                Arg::Doubles => format!("{n}: double..."),
+            })
+            .collect();
+        let returns = match self.returns {
+            Returns::Bool => "bool",
+            Returns::Double => "double",
+            Returns::String => "string",
+        };
+        format!("{}({}) -> {returns}", self.name, args.join(", "))
+    }
+}
+
+/// Metric names a service scope can read.
+pub const SERVICE_METRICS: &[&str] = &[
+    "cpu",
+    "memory",
+    "p95",
+    "error_rate",
+    "requests",
+    "running",
+    "desired",
+    "spot_share",
+];
+/// Metric names a cache scope can read.
+pub const CACHE_METRICS: &[&str] = &["cache_memory", "evictions"];
+
+const MINUTES: (&str, Arg) = ("minutes", Arg::Double);
+
+/// Every helper `register` adds, in the order the reference lists them.
+pub static HELPERS: &[Helper] = &[
+    Helper {
+        name: "sustained_above",
+        args: &[("metric", Arg::Metric), ("threshold", Arg::Double), MINUTES],
+        returns: Returns::Bool,
+        lookback: Some(2),
+        doc: "every sample of the last N minutes is above the threshold, and the samples cover the window",
+    },
+    Helper {
+        name: "sustained_below",
+        args: &[("metric", Arg::Metric), ("threshold", Arg::Double), MINUTES],
+        returns: Returns::Bool,
+        lookback: Some(2),
+        doc: "every sample of the last N minutes is below the threshold, and the samples cover the window",
+    },
+    Helper {
+        name: "average",
+        args: &[("metric", Arg::Metric), MINUTES],
+        returns: Returns::Double,
+        lookback: Some(1),
+        doc: "mean of the last N minutes of samples; -1 when they do not cover the window",
+    },
+    Helper {
+        name: "interrupted_share",
+        args: &[MINUTES],
+        returns: Returns::Double,
+        lookback: Some(0),
+        doc: "Spot interruptions of the scoped service in N minutes, % of its running tasks",
+    },
+    Helper {
+        name: "interruptions",
+        args: &[MINUTES],
+        returns: Returns::Double,
+        lookback: Some(0),
+        doc: "Spot interruptions of the scoped service in N minutes",
+    },
+    Helper {
+        name: "services_interrupted",
+        args: &[MINUTES],
+        returns: Returns::Double,
+        lookback: Some(0),
+        doc: "services, fleet-wide, with a Spot interruption in N minutes",
+    },
+    Helper {
+        name: "scaling_active",
+        args: &[MINUTES],
+        returns: Returns::Bool,
+        lookback: Some(0),
+        doc: "a scaling activity of the scoped service, or its desired count rising, in N minutes",
+    },
+    Helper {
+        name: "failed_tasks",
+        args: &[MINUTES],
+        returns: Returns::Double,
+        lookback: Some(0),
+        doc: "tasks of the scoped service that failed to start (or whose essential container exited) in N minutes",
+    },
+    Helper {
+        name: "started_tasks",
+        args: &[MINUTES],
+        returns: Returns::Double,
+        lookback: Some(0),
+        doc: "tasks of the scoped service started in N minutes",
+    },
+    Helper {
+        name: "last_failure",
+        args: &[MINUTES],
+        returns: Returns::String,
+        lookback: Some(0),
+        doc: "message (stop reason) of the scoped service's latest task failure in N minutes; '' when none",
+    },
+    Helper {
+        name: "needed_tasks",
+        args: &[("target_pct", Arg::Double), ("minutes_ahead", Arg::Double)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "the immediate need: tasks that run the load at the scaling target. Running x CPU / target; past 90 % CPU (which hides the load) the load is read from requests per minute against what a task served per CPU % in the latest unsaturated sample of the last hour, projected N minutes ahead on the last 5 minutes' rise. Never below running x CPU / target; an error without a CPU datapoint",
+    },
+    Helper {
+        name: "cost_of",
+        args: &[("tasks", Arg::Double)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "hourly cost of N tasks of the scoped service under its capacity-provider strategy, at the seed prices",
+    },
+    Helper {
+        name: "ledger_overdue",
+        args: &[],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "ledger entries of the scoped service past their revert-by time",
+    },
+    Helper {
+        name: "drift_from_baseline",
+        args: &[],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "live settings of the scoped service that differ from the declared baseline",
+    },
+    Helper {
+        name: "event_schedule",
+        args: &[("offset_minutes", Arg::Double)],
+        returns: Returns::String,
+        lookback: None,
+        doc: "`at(...)` schedule for the scoped service's `next-event` tag (RFC 3339) plus the offset; an error without the tag",
+    },
+    Helper {
+        name: "ceil",
+        args: &[("x", Arg::Double)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "x rounded up to a whole number (task counts)",
+    },
+    Helper {
+        name: "floor",
+        args: &[("x", Arg::Double)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "x rounded down to a whole number",
+    },
+    Helper {
+        name: "max",
+        args: &[("x", Arg::Doubles)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "the largest of its arguments",
+    },
+    Helper {
+        name: "min",
+        args: &[("x", Arg::Doubles)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "the smallest of its arguments",
+    },
+];
+
+pub fn helper(name: &str) -> Option<&'static Helper> {
+    HELPERS.iter().find(|h| h.name == name)
+}
 
 struct EventFact {
     at: i64,
     kind: EventKind,
     service: Option<ServiceKey>,
+    message: String,
 }
 
 struct HelperData {
     now: i64,
     scoped: Option<ServiceKey>,
     running: f64,
+    cpu: Option<f64>,
+    /// The scoped service, for `cost_of`: its task size, arch and strategy.
+    service: Option<crate::model::Service>,
     series: HashMap<Metric, Vec<(i64, f64)>>,
     events: Vec<EventFact>,
     overdue: f64,
@@ -115,12 +318,23 @@ impl HelperData {
                 at: e.at.timestamp(),
                 kind: e.kind,
                 service: e.service.clone(),
+                // Only failures' messages are read (`last_failure`).
+                message: if e.kind == EventKind::TaskFailed {
+                    e.message.clone()
+                } else {
+                    String::new()
+                },
             })
             .collect();
         let mine = |s: &ServiceKey| scoped.as_ref() == Some(s);
         Self {
             now,
             running: service.map_or(0.0, |s| f64::from(s.running)),
+            cpu: service.and_then(|s| s.metrics.cpu_pct),
+            service: service.map(|s| crate::model::Service {
+                tags: Default::default(),
+                ..s.clone()
+            }),
             next_event: service
                 .and_then(|s| s.tags.get(NEXT_EVENT_TAG))
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
@@ -154,6 +368,27 @@ impl HelperData {
         Ok(series.sustained(since, pred))
     }
 
+    /// Mean over the window, under the same coverage rule; -1 (missing) when
+    /// the samples do not reach back to the window's start.
+    fn average(&self, metric: &str, minutes: f64) -> Result<f64, ExecutionError> {
+        let m = metric_by_name(metric).ok_or_else(|| {
+            ExecutionError::function_error("average", format!("unknown metric `{metric}`"))
+        })?;
+        let since = self.now - (minutes * 60.0) as i64;
+        let Some(points) = self.series.get(&m) else {
+            return Ok(super::variables::MISSING);
+        };
+        let mut series = Series::default();
+        for &(t, v) in points {
+            series.record(t, v);
+        }
+        if !series.sustained(since, |_| true) {
+            return Ok(super::variables::MISSING);
+        }
+        let window: Vec<f64> = series.fine.since(since).map(|p| p.1).collect();
+        Ok(window.iter().sum::<f64>() / window.len() as f64)
+    }
+
     fn count(&self, minutes: f64, kind: EventKind, scoped_only: bool) -> f64 {
         let since = self.now - (minutes * 60.0) as i64;
         self.events
@@ -161,6 +396,77 @@ impl HelperData {
             .filter(|e| e.at >= since && e.kind == kind)
             .filter(|e| !scoped_only || (e.service.is_some() && e.service == self.scoped))
             .count() as f64
+    }
+
+    /// The immediate need: see the module documentation.
+    fn needed_tasks(&self, target: f64, ahead_min: f64) -> Result<f64, ExecutionError> {
+        if !(target > 0.0 && target <= 100.0) {
+            return Err(ExecutionError::function_error(
+                "needed_tasks",
+                format!("target must be a CPU percentage in (0, 100], got {target}"),
+            ));
+        }
+        let Some(cpu) = self.cpu else {
+            return Err(ExecutionError::function_error(
+                "needed_tasks",
+                "the service has no CPU datapoint: the need is unknown",
+            ));
+        };
+        let simple = (self.running * cpu / target).ceil();
+        if cpu < SATURATED_CPU {
+            return Ok(simple);
+        }
+        let empty = Vec::new();
+        let get = |m| self.series.get(&m).unwrap_or(&empty);
+        let (cpus, requests, running) = (
+            get(Metric::Cpu),
+            get(Metric::Requests),
+            get(Metric::Running),
+        );
+        let at = |points: &Vec<(i64, f64)>, t: i64| {
+            points
+                .binary_search_by_key(&t, |p| p.0)
+                .ok()
+                .map(|i| points[i].1)
+        };
+        // Requests per minute one task served per CPU %, when CPU still told the load.
+        let per_task_pct = cpus.iter().rev().find_map(|&(t, c)| {
+            let (r, n) = (at(requests, t)?, at(running, t)?);
+            (c < SATURATED_CPU && c > 0.0 && r > 0.0 && n > 0.0).then(|| r / (n * c))
+        });
+        let (Some(per_task_pct), Some(&(now_t, now_r))) = (per_task_pct, requests.last()) else {
+            return Ok(simple);
+        };
+        let before = requests
+            .iter()
+            .find(|p| p.0 >= now_t - TREND_S)
+            .filter(|p| p.0 < now_t);
+        let slope = before.map_or(0.0, |&(t, r)| (now_r - r) / ((now_t - t) as f64 / 60.0));
+        let load = now_r + slope.max(0.0) * ahead_min.max(0.0);
+        Ok((load / (per_task_pct * target)).ceil().max(simple))
+    }
+
+    fn cost_of(&self, tasks: f64) -> Result<f64, ExecutionError> {
+        let s = self.service.as_ref().ok_or_else(|| {
+            ExecutionError::function_error("cost_of", "the scope is not a service in the snapshot")
+        })?;
+        Ok(crate::model::cost::tasks_burn(
+            s,
+            tasks.max(0.0),
+            &s.strategy,
+        ))
+    }
+
+    /// The message of the scoped service's latest task failure in the window.
+    fn last_failure(&self, minutes: f64) -> String {
+        let since = self.now - (minutes * 60.0) as i64;
+        self.events
+            .iter()
+            .filter(|e| e.at >= since && e.kind == EventKind::TaskFailed)
+            .filter(|e| e.service.is_some() && e.service == self.scoped)
+            .max_by_key(|e| e.at)
+            .map(|e| e.message.clone())
+            .unwrap_or_default()
     }
 
     fn services_interrupted(&self, minutes: f64) -> f64 {
@@ -210,7 +516,17 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         data.clone(),
         data.clone(),
     );
-    let (d7, d8, d9, d10, d11) = (data.clone(), data.clone(), data.clone(), data.clone(), data);
+    let (d7, d8, d9, d10, d11, d12, d13, d14, d15) = (
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data,
+    );
     let results = [
         ctx.add_function(
             "sustained_above",
@@ -224,6 +540,9 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
                 d2.sustained(&m, minutes, |v| v < threshold)
             },
         ),
+        ctx.add_function("average", move |m: Arc<String>, minutes: f64| {
+            d14.average(&m, minutes)
+        }),
         ctx.add_function("interrupted_share", move |minutes: f64| {
             d3.count(minutes, EventKind::SpotInterruption, true) / d3.running.max(1.0) * 100.0
         }),
@@ -242,14 +561,71 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         ctx.add_function("started_tasks", move |minutes: f64| {
             d8.count(minutes, EventKind::TaskStarted, true)
         }),
+        ctx.add_function("last_failure", move |minutes: f64| {
+            cel::Value::from(d12.last_failure(minutes))
+        }),
+        ctx.add_function("needed_tasks", move |target: f64, ahead: f64| {
+            d13.needed_tasks(target, ahead)
+        }),
+        ctx.add_function("cost_of", move |tasks: f64| d15.cost_of(tasks)),
         ctx.add_function("ledger_overdue", move || d9.overdue),
         ctx.add_function("drift_from_baseline", move || d10.drift),
         ctx.add_function("event_schedule", move |offset: f64| {
             d11.event_schedule(offset).map(cel::Value::from)
         }),
+        ctx.add_function("ceil", |x: f64| x.ceil()),
+        ctx.add_function("floor", |x: f64| x.floor()),
         ctx.add_function("max", cel::functions::max),
         ctx.add_function("min", cel::functions::min),
     ];
     // The names are fixed and distinct from the standard library's.
     debug_assert!(results.iter().all(Result::is_ok), "{results:?}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::cel::Evaluator;
+    use crate::runbook::cel::expr::Expr;
+    use crate::runbook::sample;
+
+    /// Every declared helper is registered, and every registered one declared.
+    #[test]
+    fn helpers_declared_are_the_helpers_registered() {
+        let source = include_str!("functions.rs");
+        let register = &source[source.find("pub fn register(").unwrap()..];
+        let register = &register[..register.find("\n}\n").unwrap()];
+        let mut registered: Vec<&str> = register
+            .split("add_function(")
+            .skip(1)
+            .filter_map(|rest| rest.trim_start().strip_prefix('"')?.split('"').next())
+            .collect();
+        let mut declared: Vec<&str> = HELPERS.iter().map(|h| h.name).collect();
+        registered.sort_unstable();
+        declared.sort_unstable();
+        assert_eq!(registered, declared);
+        // And each answers a call of its declared signature on the sample fleet.
+        sample::with_context(|ec| {
+            let eval = Evaluator::new(
+                ec,
+                &sample::scope(crate::runbook::model::ScopeKind::Service),
+            );
+            for h in HELPERS {
+                let args: Vec<&str> = h
+                    .args
+                    .iter()
+                    .map(|(_, a)| match a {
+                        Arg::Metric => "'cpu'",
+                        Arg::Double | Arg::Doubles => "1.0",
+                    })
+                    .collect();
+                let src = format!("{}({})", h.name, args.join(", "));
+                let got = eval.eval(&Expr::compile(&src).unwrap());
+                assert!(
+                    !got.as_ref().is_err_and(|e| e.contains("Undeclared")),
+                    "{src}: {got:?}"
+                );
+            }
+        });
+    }
 }

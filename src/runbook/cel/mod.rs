@@ -2,10 +2,12 @@
 //! against (`context`, `facts`), the variables it sees (`variables`), the
 //! functions it may call (`functions`), and compiling and evaluating it (`expr`).
 
+pub mod check;
 pub mod context;
 pub mod expr;
 pub mod facts;
-mod functions;
+pub mod functions;
+pub mod schema;
 pub mod variables;
 
 pub use context::EvalContext;

@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::facts::OverrideFacts;
-use crate::model::{
-    CacheCluster, DeploymentState, FleetSnapshot, Service, ServiceKey, configured_spot_share,
-};
+use crate::model::{CacheCluster, FleetSnapshot, Service, ServiceKey, configured_spot_share};
 use crate::runbook::model::Scope;
 
 /// Stand-in for a missing metric value.
@@ -57,6 +55,8 @@ pub struct ServiceVars {
     pub configured_spot_share: f64,
     pub on_demand_tasks: f64,
     pub spot_tasks: f64,
+    /// What the running tasks cost per hour at the seed prices.
+    pub burn_usd_per_hour: f64,
     pub strategy: Vec<StrategyVar>,
     pub arch: String,
     /// `stable`, `in_progress` or `failed`.
@@ -108,6 +108,7 @@ impl ServiceVars {
             configured_spot_share: configured_spot_share(&s.strategy) * 100.0,
             on_demand_tasks: f64::from(s.running_mix.on_demand),
             spot_tasks: f64::from(s.running_mix.spot),
+            burn_usd_per_hour: crate::model::cost::service_burn(s).usd_per_hour,
             strategy: s
                 .strategy
                 .iter()
@@ -118,12 +119,7 @@ impl ServiceVars {
                 })
                 .collect(),
             arch: s.arch.label().to_string(),
-            deployment: match s.deployment {
-                DeploymentState::Stable => "stable",
-                DeploymentState::InProgress { .. } => "in_progress",
-                DeploymentState::Failed { .. } => "failed",
-            }
-            .to_string(),
+            deployment: s.deployment.state().to_string(),
             scaling_suspended_in: scaling.is_some_and(|t| t.suspended.scale_in),
             scaling_suspended_out: scaling.is_some_and(|t| t.suspended.scale_out),
             scale_in_disabled: scaling

@@ -8,7 +8,9 @@ use serde_json::Map;
 
 use super::Problem;
 use super::source::Source;
-use crate::action::catalogue::{self, MANUAL, Target, TargetKind};
+use crate::action::catalogue::{self, MANUAL, ParamType, Target, TargetKind};
+use crate::runbook::cel::check::{self, CheckEnv, did_you_mean};
+use crate::runbook::cel::schema::Ty;
 use crate::runbook::cel::{Evaluator, Expr, Template};
 use crate::runbook::graph;
 use crate::runbook::model::{
@@ -18,14 +20,38 @@ use crate::runbook::model::{
 use crate::runbook::raw::{RawNode, RawRevert, RawRunbook, S, allowed_fields};
 use crate::runbook::sample;
 
+/// A checked action call: id, parameter expressions, and their values on the sample fleet.
+type ActionCall = (String, Vec<(String, Expr)>, Map<String, serde_json::Value>);
+
 /// An action's `params` table and its span.
 type ParamTable<'t> = (Range<usize>, &'t BTreeMap<String, S<String>>);
 
 /// What an expression must produce.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 enum Want {
     Bool,
     Any,
+    /// An action parameter of this catalogue type.
+    Param(ParamType),
+}
+
+impl Want {
+    fn check(&self) -> check::Want {
+        match self {
+            Want::Bool => check::Want::Bool,
+            Want::Any => check::Want::Any,
+            Want::Param(p) => check::Want::Param(param_ty(*p)),
+        }
+    }
+}
+
+/// How a catalogue parameter looks to CEL.
+fn param_ty(p: ParamType) -> Ty {
+    match p {
+        ParamType::Count => Ty::Double,
+        ParamType::Text => Ty::String,
+        ParamType::Strategy => Ty::list(Ty::Dyn),
+    }
 }
 
 pub(super) struct Builder<'a> {
@@ -33,7 +59,11 @@ pub(super) struct Builder<'a> {
     pub(super) problems: Vec<Problem>,
     scope: ScopeKind,
     sample: Evaluator,
+    /// What expressions are checked against; `proposed` is set for a verify.
+    env: CheckEnv,
     ids: HashMap<String, usize>,
+    /// An edge names no node: "unreachable" after it would only be its echo.
+    dangling: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -50,7 +80,12 @@ impl<'a> Builder<'a> {
                 ScopeKind::Service
             }
         };
-        let sample = sample::with_context(|ec| Evaluator::new(ec, &sample::scope(scope)));
+        let sample = sample::with_context(|ec| {
+            let scope = sample::scope(scope);
+            let mut eval = Evaluator::new(ec, &scope);
+            eval.set_at_start(&Evaluator::subject(ec, &scope));
+            eval
+        });
         let mut ids = HashMap::new();
         for (i, node) in raw.nodes.iter().enumerate() {
             let id = node.get_ref().id.get_ref();
@@ -68,7 +103,13 @@ impl<'a> Builder<'a> {
             problems,
             scope,
             sample,
+            env: CheckEnv {
+                scope,
+                proposed: None,
+                walk: true,
+            },
             ids,
+            dangling: false,
         }
     }
 
@@ -77,6 +118,8 @@ impl<'a> Builder<'a> {
     }
 
     pub(super) fn build(&mut self, raw: &RawRunbook) -> Option<Runbook> {
+        // A trigger is evaluated before any walk: no `at_start` there.
+        self.env.walk = false;
         let trigger = raw.trigger.as_ref().and_then(|t| {
             let t = t.get_ref();
             let when = self.expr(&t.when, Want::Bool);
@@ -86,6 +129,7 @@ impl<'a> Builder<'a> {
                 why: why?,
             })
         });
+        self.env.walk = true;
         if raw.nodes.is_empty() {
             self.report(
                 raw.id.span().start,
@@ -125,9 +169,30 @@ impl<'a> Builder<'a> {
         let id = s.get_ref();
         let found = self.ids.get(id).copied();
         if found.is_none() {
-            self.report(s.span().start, format!("no node with id `{id}`"));
+            self.dangling = true;
+            let hint = did_you_mean(id, self.ids.keys().map(String::as_str));
+            self.report(s.span().start, format!("no node with id `{id}`{hint}"));
         }
         found
+    }
+
+    /// File offset of a byte offset inside the expression text at `s`.
+    fn at_in(&self, s: &S<String>, offset: usize) -> usize {
+        let text = s.get_ref();
+        let before = text.get(..offset.min(text.len())).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        self.src.inside(&s.span(), line, col)
+    }
+
+    /// Type-check statically: every operand, whatever the sample's values.
+    fn typecheck(&mut self, s: &S<String>, want: &Want) -> bool {
+        let errors = check::check(s.get_ref(), &want.check(), &self.env);
+        for e in &errors {
+            let at = self.at_in(s, e.offset);
+            self.report(at, format!("expression `{}`: {}", s.get_ref(), e.message));
+        }
+        errors.is_empty()
     }
 
     fn compile(&mut self, s: &S<String>) -> Option<Expr> {
@@ -141,17 +206,21 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Compile and evaluate once on the sample fleet: unknown fields and type
-    /// errors only show up when CEL evaluates.
+    /// Compile and type-check. Only action parameters are also evaluated on
+    /// the sample fleet (their values must fit the catalogue); other runtime
+    /// conditions (a missing tag, a metric without data) stop a walk at the
+    /// node, which is how a walk handles what it does not know.
     fn expr(&mut self, s: &S<String>, want: Want) -> Option<Expr> {
         let expr = self.compile(s)?;
+        if !self.typecheck(s, &want) {
+            return None;
+        }
+        if !matches!(want, Want::Param(_)) {
+            return Some(expr);
+        }
         let at = self.src.content_start(&s.span());
-        let result = match want {
-            Want::Bool => self.sample.eval_bool(&expr).map(drop),
-            Want::Any => self.sample.eval(&expr).map(drop),
-        };
-        match result {
-            Ok(()) => Some(expr),
+        match self.sample.eval(&expr) {
+            Ok(_) => Some(expr),
             Err(e) => {
                 let hint = if e.contains("Int(") {
                     " (numbers are doubles: write 5.0, not 5)"
@@ -169,9 +238,14 @@ impl<'a> Builder<'a> {
         match Template::parse(s.get_ref()) {
             Ok(t) => {
                 let mut ok = true;
-                for e in t.exprs() {
-                    if let Err(err) = self.sample.eval(e) {
-                        self.report(at, format!("expression `{}` in text: {err}", e.src));
+                for (offset, e) in t.exprs_at() {
+                    let errors = check::check(&e.src, &check::Want::Any, &self.env);
+                    for err in errors {
+                        // Offsets in the text equal offsets in the file for plain strings.
+                        self.report(
+                            at + offset + err.offset,
+                            format!("expression `{}` in text: {}", e.src, err.message),
+                        );
                         ok = false;
                     }
                 }
@@ -359,6 +433,20 @@ impl<'a> Builder<'a> {
                     self.report(list.span().start, "a check needs at least one answer");
                     ok = false;
                 }
+                let catch_all = out
+                    .iter()
+                    .any(|a| a.when.as_ref().is_none_or(|w| w.src.trim() == "true"));
+                if ok && !catch_all {
+                    self.report(
+                        list.span().start,
+                        format!(
+                            "check `{}` has no catch-all answer: when no `when` holds, the walk stops here. \
+                             Make the last answer `when = \"true\"`, or leave one without `when` for the operator to choose",
+                            n.id.get_ref()
+                        ),
+                    );
+                    ok = false;
+                }
                 ok.then_some(out)
             }
             (Some(e), Some(_)) => {
@@ -477,13 +565,17 @@ impl<'a> Builder<'a> {
         &mut self,
         id: &S<String>,
         params: Option<ParamTable<'_>>,
-    ) -> Option<(String, Vec<(String, Expr)>)> {
+    ) -> Option<ActionCall> {
         let name = id.get_ref();
         let Some(spec) = catalogue::spec(name) else {
             let known: Vec<&str> = catalogue::CATALOGUE.iter().map(|s| s.id).collect();
+            let hint = did_you_mean(name, known.iter().copied());
             self.report(
                 id.span().start,
-                format!("unknown action `{name}` (known: {})", known.join(", ")),
+                format!(
+                    "unknown action `{name}`{hint} (known: {})",
+                    known.join(", ")
+                ),
             );
             return None;
         };
@@ -515,17 +607,23 @@ impl<'a> Builder<'a> {
         for (pname, src) in params.map(|p| p.1).into_iter().flatten() {
             if !spec.params.iter().any(|p| p.name == pname) {
                 let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+                let hint = did_you_mean(pname, names.iter().copied());
                 self.report(
                     src.span().start,
                     format!(
-                        "action `{name}` has no parameter `{pname}` (parameters: {})",
+                        "action `{name}` has no parameter `{pname}` (parameters: {}){hint}",
                         names.join(", ")
                     ),
                 );
                 ok = false;
                 continue;
             }
-            let Some(expr) = self.expr(src, Want::Any) else {
+            let ty = spec
+                .params
+                .iter()
+                .find(|p| p.name == pname)
+                .map_or(ParamType::Text, |p| p.ty);
+            let Some(expr) = self.expr(src, Want::Param(ty)) else {
                 ok = false;
                 continue;
             };
@@ -545,7 +643,7 @@ impl<'a> Builder<'a> {
             self.report(table_start, format!("on the sample fleet: {e}"));
             ok = false;
         }
-        ok.then_some((name.clone(), out))
+        ok.then_some((name.clone(), out, values))
     }
 
     fn action(&mut self, n: &RawNode) -> Option<ActionNode> {
@@ -572,14 +670,22 @@ impl<'a> Builder<'a> {
                 RawRevert::Action(a) => {
                     let params = Some((r.span(), &a.params));
                     self.action_call(&a.action, params)
-                        .map(|(action, params)| Revert::Action { action, params })
+                        .map(|(action, params, _)| Revert::Action { action, params })
                 }
             },
         };
         let verify = match &n.verify {
             Some(v) => {
                 let v = v.get_ref();
+                // `proposed`: the action's parameters as applied.
+                self.env.proposed = catalogue::spec(id.get_ref()).map(|spec| {
+                    spec.params
+                        .iter()
+                        .map(|p| (p.name.to_string(), param_ty(p.ty)))
+                        .collect()
+                });
                 let when = self.expr(&v.when, Want::Bool);
+                self.env.proposed = None;
                 let minutes = self.minutes(&v.minutes);
                 Some(Some(Verify {
                     when: when?,
@@ -591,7 +697,7 @@ impl<'a> Builder<'a> {
         let next = self
             .required(n, &n.next, "next")
             .and_then(|t| self.target(t));
-        let (action, params) = call?;
+        let (action, params, _) = call?;
         Some(ActionNode {
             action,
             params,
@@ -616,7 +722,14 @@ impl<'a> Builder<'a> {
             .collect();
         let id = |i: usize| raw.nodes[i].get_ref().id.get_ref();
         let at = |i: usize| raw.nodes[i].get_ref().id.span().start;
-        for i in graph::unreachable(&adjacency, start) {
+        // After a dangling edge, what it meant to reach is unreachable too:
+        // the dangling edge is the problem to report, not its echoes.
+        let unreachable = if self.dangling {
+            Vec::new()
+        } else {
+            graph::unreachable(&adjacency, start)
+        };
+        for i in unreachable {
             self.report(
                 at(i),
                 format!("node `{}` is unreachable from the start node", id(i)),

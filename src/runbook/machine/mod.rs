@@ -20,7 +20,8 @@ pub enum Event {
     /// Same as `Evaluate`; sent by a driver's timer while a wait runs.
     WaitTick,
     /// The operator answers a check (recorded as an overrule when it differs
-    /// from the evaluated answer).
+    /// from the evaluated answer), or picks `met` / `timeout` at a wait whose
+    /// condition cannot be evaluated.
     Choose(String),
     /// The operator deliberately overrules the evaluated answer.
     Overrule(String),
@@ -55,7 +56,12 @@ pub struct Proposal {
     pub node: String,
     pub action: String,
     pub request: Result<ActionRequest, String>,
+    /// The evaluated parameters: `proposed` in the verify condition.
+    pub values: Map<String, serde_json::Value>,
     pub revert: RevertPlan,
+    /// The revert the executor will record in the ledger, computed from the
+    /// same before-state: what `RevertPlan::Auto` shows.
+    pub recorded: Option<crate::action::revert::Revert>,
     /// Verify condition source and timeout in minutes.
     pub verify: Option<(String, f64)>,
 }
@@ -73,7 +79,14 @@ pub enum Effect {
         suggested: Option<String>,
         evidence: Vec<Evidence>,
     },
-    ProposeAction(Proposal),
+    /// The walk cannot decide by itself at `node`: no answer matched, or an
+    /// expression failed to evaluate. It stays there until the operator
+    /// chooses (or the data changes); never a default branch.
+    Stuck {
+        node: String,
+        why: String,
+    },
+    ProposeAction(Box<Proposal>),
     AwaitConfirmation {
         node: String,
     },
@@ -129,14 +142,21 @@ pub enum State {
     Answering {
         suggested: Option<String>,
         evidence: Vec<Evidence>,
+        /// Why nothing is suggested: no answer matched, or an evaluation failed.
+        stuck: Option<String>,
     },
     Proposed(Box<Proposal>),
     Verifying {
         deadline: DateTime<Utc>,
+        /// The applied action's parameters, `proposed.<name>` in the condition.
+        proposed: Map<String, serde_json::Value>,
     },
     Stepping,
     Waiting {
         deadline: DateTime<Utc>,
+        /// The condition failed to evaluate: the wait neither meets nor
+        /// times out until it evaluates again or the operator picks an edge.
+        stuck: Option<String>,
     },
     Finished,
 }
@@ -162,6 +182,8 @@ pub struct Machine {
     overrules: Vec<Overrule>,
     /// Evidence used for each answered check, by node id.
     evidence: BTreeMap<String, Vec<Evidence>>,
+    /// The scoped subject when the walk began: `at_start` in expressions.
+    at_start: serde_json::Value,
 }
 
 impl Machine {
@@ -177,7 +199,15 @@ impl Machine {
             history: Vec::new(),
             overrules: Vec::new(),
             evidence: BTreeMap::new(),
+            at_start: serde_json::Value::Null,
         }
+    }
+
+    /// Variables and helpers for this evaluation, `at_start` included.
+    fn evaluator(&self, ec: &EvalContext<'_>) -> Evaluator {
+        let mut eval = Evaluator::new(ec, &self.scope);
+        eval.set_at_start(&self.at_start);
+        eval
     }
 
     pub fn runbook(&self) -> &Runbook {
@@ -220,6 +250,14 @@ impl Machine {
         self.state == State::Finished
     }
 
+    /// Why the walk cannot go on by itself at the current node, if it cannot.
+    pub fn stuck(&self) -> Option<&str> {
+        match &self.state {
+            State::Answering { stuck, .. } | State::Waiting { stuck, .. } => stuck.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The action awaiting confirmation, if any.
     pub fn proposal(&self) -> Option<&Proposal> {
         match &self.state {
@@ -231,6 +269,7 @@ impl Machine {
     pub fn handle(&mut self, event: Event, ec: &EvalContext<'_>) -> Vec<Effect> {
         let mut fx = Vec::new();
         if self.path.is_empty() {
+            self.at_start = Evaluator::subject(ec, &self.scope);
             self.enter(self.runbook.start, ec, &mut fx);
             if event == Event::Evaluate || event == Event::WaitTick {
                 return fx;
@@ -243,6 +282,7 @@ impl Machine {
                 State::Answering {
                     suggested,
                     evidence,
+                    ..
                 },
             ) => {
                 self.answer(answer, false, suggested, evidence, ec, &mut fx);
@@ -252,10 +292,17 @@ impl Machine {
                 State::Answering {
                     suggested,
                     evidence,
+                    ..
                 },
             ) => {
                 self.answer(answer, true, suggested, evidence, ec, &mut fx);
             }
+            (
+                Event::Choose(edge) | Event::Overrule(edge),
+                State::Waiting {
+                    stuck: Some(why), ..
+                },
+            ) => self.choose_wait_edge(edge, why, ec, &mut fx),
             (Event::TickStep, State::Stepping) => {
                 self.log(ec, Walked::StepDone, &mut fx);
                 if let NodeKind::Step { next, .. } = self.node_kind() {
@@ -270,6 +317,7 @@ impl Machine {
                         Some((_, minutes)) => {
                             self.state = State::Verifying {
                                 deadline: ec.now() + minutes_to_duration(*minutes),
+                                proposed: p.values.clone(),
                             };
                         }
                         None => self.advance_action(ec, &mut fx),
@@ -334,7 +382,7 @@ impl Machine {
 
     /// Set up the current node's state; returns a node to move to at once.
     fn start_node(&mut self, ec: &EvalContext<'_>, fx: &mut Vec<Effect>) -> Option<usize> {
-        let eval = Evaluator::new(ec, &self.scope);
+        let eval = self.evaluator(ec);
         let node = self.runbook.nodes[self.current].clone();
         match &node.kind {
             NodeKind::Check(_) => {
@@ -343,7 +391,7 @@ impl Machine {
             }
             NodeKind::Action(a) => {
                 let p = self.propose(a, &eval, ec);
-                fx.push(Effect::ProposeAction(p.clone()));
+                fx.push(Effect::ProposeAction(Box::new(p.clone())));
                 fx.push(Effect::AwaitConfirmation { node: node.id });
                 self.state = State::Proposed(Box::new(p));
                 None
@@ -358,7 +406,10 @@ impl Machine {
             }
             NodeKind::Wait(w) => {
                 let deadline = ec.now() + minutes_to_duration(w.minutes);
-                self.state = State::Waiting { deadline };
+                self.state = State::Waiting {
+                    deadline,
+                    stuck: None,
+                };
                 fx.push(Effect::Watching {
                     node: node.id,
                     until: deadline,
@@ -382,11 +433,15 @@ impl Machine {
         }
     }
 
+    /// Evaluate the current check's answers in order; the first that holds
+    /// is suggested. No match, or an answer that fails to evaluate, leaves
+    /// nothing suggested and says why: the operator decides.
     fn evaluate_check(&self, eval: &Evaluator, fx: &mut Vec<Effect>) -> State {
         let NodeKind::Check(check) = self.node_kind() else {
             return State::Finished;
         };
         let mut suggested = None;
+        let mut stuck = None;
         for answer in &check.answers {
             if let Some(when) = &answer.when {
                 match eval.eval_bool(when) {
@@ -396,47 +451,73 @@ impl Machine {
                     }
                     Ok(false) => {}
                     Err(e) => {
-                        fx.push(Effect::Error(format!(
-                            "`{}`: answer `{}`: {e}",
-                            self.current(),
-                            answer.name
-                        )));
+                        stuck = Some(format!(
+                            "answer `{}` (`{}`) cannot be evaluated: {e}",
+                            answer.name, when.src
+                        ));
                         break;
                     }
                 }
             }
         }
-        let evidence = check.evidence.iter().map(|e| evidence(eval, e)).collect();
-        let state = State::Answering {
-            suggested: suggested.clone(),
-            evidence,
-        };
-        if let State::Answering { evidence, .. } = &state {
-            fx.push(Effect::AwaitAnswer {
-                node: self.current().to_string(),
-                question: check.question.clone(),
-                answers: check.answers.iter().map(|a| a.name.clone()).collect(),
-                suggested,
-                evidence: evidence.clone(),
+        if suggested.is_none() && stuck.is_none() {
+            let open: Vec<&str> = check
+                .answers
+                .iter()
+                .filter(|a| a.when.is_none())
+                .map(|a| a.name.as_str())
+                .collect();
+            stuck = Some(if open.is_empty() {
+                "no answer matched the data".to_string()
+            } else {
+                format!(
+                    "no answer matched the data; {} is the operator's to choose",
+                    open.join(", ")
+                )
             });
         }
-        state
+        let evidence: Vec<Evidence> = check.evidence.iter().map(|e| evidence(eval, e)).collect();
+        fx.push(Effect::AwaitAnswer {
+            node: self.current().to_string(),
+            question: check.question.clone(),
+            answers: check.answers.iter().map(|a| a.name.clone()).collect(),
+            suggested: suggested.clone(),
+            evidence: evidence.clone(),
+        });
+        if let Some(why) = &stuck {
+            fx.push(Effect::Stuck {
+                node: self.current().to_string(),
+                why: why.clone(),
+            });
+            fx.push(Effect::Error(format!("`{}`: {why}", self.current())));
+        }
+        State::Answering {
+            suggested,
+            evidence,
+            stuck,
+        }
     }
 
     fn propose(&self, a: &ActionNode, eval: &Evaluator, ec: &EvalContext<'_>) -> Proposal {
         let target = self.target(ec);
-        let request = build(eval, &a.action, &a.params, &target);
+        let (request, values) = build(eval, &a.action, &a.params, &target);
         let revert = match &a.revert {
             Revert::None => RevertPlan::None,
             Revert::Auto => RevertPlan::Auto,
             Revert::Action { action, params } => {
-                RevertPlan::Request(build(eval, action, params, &target))
+                RevertPlan::Request(build(eval, action, params, &target).0)
             }
         };
+        let recorded = request
+            .as_ref()
+            .ok()
+            .and_then(|r| crate::action::revert::revert_of(r, ec.snapshot));
         Proposal {
             node: self.current().to_string(),
             action: a.action.clone(),
             request,
+            values,
+            recorded,
             revert,
             verify: a.verify.as_ref().map(|v| (v.when.src.clone(), v.minutes)),
         }
@@ -460,7 +541,7 @@ impl Machine {
     }
 
     fn reevaluate(&mut self, state: State, ec: &EvalContext<'_>, fx: &mut Vec<Effect>) {
-        let eval = Evaluator::new(ec, &self.scope);
+        let eval = self.evaluator(ec);
         match state {
             State::Answering { .. } => {
                 let mut scratch = Vec::new();
@@ -476,20 +557,22 @@ impl Machine {
                 };
                 let fresh = self.propose(a, &eval, ec);
                 if fresh != *old {
-                    fx.push(Effect::ProposeAction(fresh.clone()));
+                    fx.push(Effect::ProposeAction(Box::new(fresh.clone())));
                     fx.push(Effect::AwaitConfirmation {
                         node: fresh.node.clone(),
                     });
                     self.state = State::Proposed(Box::new(fresh));
                 }
             }
-            State::Verifying { deadline } => {
+            State::Verifying { deadline, proposed } => {
                 let NodeKind::Action(a) = self.node_kind() else {
                     return;
                 };
                 let Some(verify) = &a.verify else {
                     return;
                 };
+                let mut eval = eval;
+                eval.set_proposed(&proposed);
                 match eval.eval_bool(&verify.when) {
                     Ok(true) => {
                         self.log(ec, Walked::Verified, fx);
@@ -512,34 +595,101 @@ impl Machine {
         }
     }
 
-    /// Whether the current wait is over: its edge target if so.
+    /// Whether the current wait is over: its edge target if so. A condition
+    /// that fails to evaluate neither meets nor times out the wait: it stays,
+    /// says why, and the operator may pick `met` or `timeout`.
     fn check_wait(
         &mut self,
         eval: &Evaluator,
         ec: &EvalContext<'_>,
         fx: &mut Vec<Effect>,
     ) -> Option<usize> {
-        let (NodeKind::Wait(w), State::Waiting { deadline }) =
+        let (NodeKind::Wait(w), State::Waiting { deadline, stuck }) =
             (self.node_kind().clone(), &self.state)
         else {
             return None;
         };
-        let deadline = *deadline;
+        let (deadline, was_stuck) = (*deadline, stuck.clone());
         match eval.eval_bool(&w.when) {
             Ok(true) => {
                 self.log(ec, Walked::WaitMet, fx);
                 Some(w.met)
             }
-            _ if ec.now() >= deadline => {
+            Ok(false) if ec.now() >= deadline => {
                 self.log(ec, Walked::WaitTimedOut, fx);
                 Some(w.timeout)
             }
-            Ok(false) => None,
+            Ok(false) => {
+                self.state = State::Waiting {
+                    deadline,
+                    stuck: None,
+                };
+                None
+            }
             Err(e) => {
-                fx.push(Effect::Error(format!("wait: {e}")));
+                let why = format!(
+                    "the wait's condition `{}` cannot be evaluated: {e}; choose met or timeout",
+                    w.when.src
+                );
+                if was_stuck.as_deref() != Some(why.as_str()) {
+                    fx.push(Effect::Stuck {
+                        node: self.current().to_string(),
+                        why: why.clone(),
+                    });
+                    fx.push(Effect::Error(format!("`{}`: {why}", self.current())));
+                }
+                self.state = State::Waiting {
+                    deadline,
+                    stuck: Some(why),
+                };
                 None
             }
         }
+    }
+
+    /// The operator takes an edge of a wait that cannot evaluate its condition.
+    fn choose_wait_edge(
+        &mut self,
+        edge: String,
+        why: String,
+        ec: &EvalContext<'_>,
+        fx: &mut Vec<Effect>,
+    ) {
+        let NodeKind::Wait(w) = self.node_kind().clone() else {
+            return;
+        };
+        let (target, what) = match edge.as_str() {
+            "met" => (w.met, Walked::WaitMet),
+            "timeout" => (w.timeout, Walked::WaitTimedOut),
+            _ => {
+                fx.push(Effect::Error(format!(
+                    "`{edge}` is not an edge of `{}` (edges: met, timeout)",
+                    self.current()
+                )));
+                return;
+            }
+        };
+        self.overrules.push(Overrule {
+            at: ec.now(),
+            node: self.current().to_string(),
+            suggested: None,
+            chosen: edge.clone(),
+        });
+        self.log(
+            ec,
+            Walked::Answered {
+                answer: edge,
+                suggested: None,
+                overruled: true,
+                evidence: vec![Evidence {
+                    expr: w.when.src.clone(),
+                    value: format!("error: {why}"),
+                }],
+            },
+            fx,
+        );
+        self.log(ec, what, fx);
+        self.enter(target, ec, fx);
     }
 
     fn advance_action(&mut self, ec: &EvalContext<'_>, fx: &mut Vec<Effect>) {
@@ -627,21 +777,30 @@ fn evidence(eval: &Evaluator, e: &Expr) -> Evidence {
     }
 }
 
+/// The request from evaluated parameters, and the values themselves.
 fn build(
     eval: &Evaluator,
     action: &str,
     params: &[(String, Expr)],
     target: &Result<Target, String>,
-) -> Result<ActionRequest, String> {
-    let target = target.as_ref().map_err(Clone::clone)?;
+) -> (
+    Result<ActionRequest, String>,
+    Map<String, serde_json::Value>,
+) {
     let mut values = Map::new();
     for (name, expr) in params {
-        let v = eval
-            .eval_json(expr)
-            .map_err(|e| format!("parameter `{name}`: {e}"))?;
-        values.insert(name.clone(), v);
+        match eval.eval_json(expr) {
+            Ok(v) => {
+                values.insert(name.clone(), v);
+            }
+            Err(e) => return (Err(format!("parameter `{name}`: {e}")), values),
+        }
     }
-    catalogue::build(action, target, &values)
+    let request = match target {
+        Ok(target) => catalogue::build(action, target, &values),
+        Err(e) => Err(e.clone()),
+    };
+    (request, values)
 }
 
 fn minutes_to_duration(minutes: f64) -> Duration {

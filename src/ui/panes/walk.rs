@@ -120,6 +120,7 @@ fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
             State::Answering {
                 suggested,
                 evidence,
+                stuck,
             },
             NodeKind::Check(check),
         ) => {
@@ -147,9 +148,13 @@ fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
                 lines.push(Line::from(spans));
             }
             if suggested.is_none() {
+                let why = stuck.as_deref().unwrap_or("no answer matched the data");
                 lines.push(Line::from(Span::styled(
-                    "no answer evaluated: choose one",
-                    t.style(t.warn),
+                    format!(
+                        "the evaluation found no answer: {why}. Choose 1-{}",
+                        check.answers.len()
+                    ),
+                    t.bold(t.alert),
                 )));
             }
             if !evidence.is_empty() {
@@ -172,12 +177,18 @@ fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
                 t.style(t.muted),
             )));
         }
-        (State::Waiting { deadline }, NodeKind::Wait(w)) => {
+        (State::Waiting { deadline, stuck }, NodeKind::Wait(w)) => {
             lines.push(Line::from(vec![
                 Span::styled("watching until ", t.style(t.muted)),
                 Span::styled(w.when.src.clone(), t.style(t.fg)),
             ]));
             lines.push(progress(t, walk.since, *deadline, now));
+            if let Some(why) = stuck {
+                lines.push(Line::from(Span::styled(
+                    format!("stuck: {why} (1 met, 2 timeout)"),
+                    t.bold(t.alert),
+                )));
+            }
         }
         (State::Proposed(p), NodeKind::Action(_)) => {
             // What the keys do first: on a short pane the preview runs off the bottom.
@@ -187,7 +198,10 @@ fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
             }
             let revert = match &p.revert {
                 RevertPlan::None => "none declared".to_string(),
-                RevertPlan::Auto => "recorded by the executor from the before-state".into(),
+                RevertPlan::Auto => match &p.recorded {
+                    Some(r) => format!("{} (recorded by the executor)", r.describe()),
+                    None => "nothing to revert (recorded by the executor)".into(),
+                },
                 RevertPlan::Request(Ok(r)) => describe_request(r),
                 RevertPlan::Request(Err(e)) => format!("cannot be built: {e}"),
             };
@@ -202,7 +216,7 @@ fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
                 ]));
             }
         }
-        (State::Verifying { deadline }, NodeKind::Action(a)) => {
+        (State::Verifying { deadline, .. }, NodeKind::Action(a)) => {
             if let Some(v) = &a.verify {
                 lines.push(Line::from(vec![
                     Span::styled("verifying ", t.style(t.muted)),
@@ -285,6 +299,12 @@ pub fn preview_lines(t: &Theme, p: &Preview) -> Vec<Line<'static>> {
             Span::styled(c.before.clone(), t.style(t.fg)),
             Span::styled(" → ", t.style(t.muted)),
             Span::styled(c.after.clone(), t.bold(t.accent)),
+        ]));
+    }
+    if let Some(cost) = &p.cost {
+        lines.push(Line::from(vec![
+            Span::styled("cost: ", t.style(t.muted)),
+            Span::styled(p.cost_line(cost), t.bold(t.fg)),
         ]));
     }
     for n in &p.notes {
