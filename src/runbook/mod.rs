@@ -36,11 +36,17 @@
 //! Steps have `text` and `next`; waits have `when`, `minutes` and edges `met` /
 //! `timeout`; done and escalate have `text`. Texts take `{expression}`
 //! placeholders. Expressions are CEL over `service`, `cache`, `fleet`,
-//! `baseline`, `now` and `scope` (see `cel::variables`) and the functions in `cel::functions`;
+//! `baseline`, `now`, `scope`, `at_start` (nodes) and `proposed` (verify),
+//! declared in `cel::schema`, and the helpers of `cel::functions::HELPERS`;
 //! numbers are doubles, and a missing metric is -1 with a `has_*` flag.
 //! Revert parameters are evaluated when the action is proposed, so they see
-//! the state before the change. `sitrep runbook check` lists every problem of
-//! a file as `file:line:col: message`.
+//! the state before the change. `sitrep runbook check` type-checks every
+//! expression statically (`cel::check`) and lists every problem of a file as
+//! `file:line:col: message`. `reference` prints all of it: docs/runbooks.md.
+//!
+//! A walk never takes a branch the data did not decide: no matching answer,
+//! or an expression that fails, leaves it at the node (`Effect::Stuck`) for
+//! the operator.
 
 pub mod cel;
 mod graph;
