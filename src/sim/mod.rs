@@ -17,6 +17,7 @@ mod apply;
 mod autoscale;
 mod cache;
 mod events;
+pub mod evidence;
 pub mod fleet;
 mod init;
 mod scenario;
@@ -293,6 +294,18 @@ fn measure_service(
 /// A new revision: every task is replaced in batches at the deployment settings.
 fn start_deployment(svc: &mut SvcState, step: &mut Step, why: &str) {
     svc.revision += 1;
+    svc.deploys.push(state::DeployRecord {
+        id: tasks::deploy_id(step.t, svc.revision),
+        revision: svc.revision,
+        created_at: step.t,
+        updated_at: step.t,
+        rollout: state::Rollout::InProgress,
+        failed_tasks: 0,
+    });
+    // ECS keeps the deployments whose tasks still run; a few older ones are plenty.
+    if svc.deploys.len() > 5 {
+        svc.deploys.remove(0);
+    }
     svc.deploy_failures = 0;
     svc.deployment = DeploymentState::InProgress {
         updated: 0,
