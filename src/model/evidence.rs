@@ -161,8 +161,16 @@ impl TaskInfo {
         if let Some(r) = &self.stopped_reason {
             parts.push(r.clone());
         }
+        let said = |r: &str| {
+            let head = r.split(':').next().unwrap_or(r);
+            self.stopped_reason
+                .as_deref()
+                .is_some_and(|s| s.contains(head))
+        };
         for c in &self.containers {
-            match (c.exit_code, &c.reason) {
+            // A container reason the task's reason already gives is said once.
+            let reason = c.reason.as_ref().filter(|r| !said(r));
+            match (c.exit_code, reason) {
                 (Some(x), Some(r)) => parts.push(format!("{} exit {x} ({r})", c.name)),
                 (Some(x), None) => parts.push(format!("{} exit {x}", c.name)),
                 (None, Some(r)) => parts.push(format!("{}: {r}", c.name)),

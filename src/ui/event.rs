@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::Outcome;
 use crate::model::FleetSnapshot;
+use crate::model::evidence::{Evidence, EvidenceRequest};
 use crate::model::request::ActionRequest;
 use crate::runbook::walker::WalkAudit;
 
@@ -22,6 +23,8 @@ pub enum Event {
     Outcome(Box<ActionResult>),
     /// The ledger's active entries, answering `Effect::ListReverts`.
     Reverts(Result<Vec<RevertChoice>, String>),
+    /// The evidence reader's answer to an `Effect::ReadEvidence`.
+    Evidence(EvidenceRequest, Result<Evidence, String>),
 }
 
 /// What the loop must do after an event.
@@ -40,6 +43,8 @@ pub enum Effect {
     Audit(Box<WalkAudit>),
     /// Read the ledger's active entries and send `Event::Reverts`.
     ListReverts,
+    /// Ask the session's evidence reader (off the UI loop), then send `Event::Evidence`.
+    ReadEvidence(EvidenceRequest),
 }
 
 /// The executor's answer to an `Effect::Apply`, with what it was for.

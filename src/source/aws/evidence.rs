@@ -1,0 +1,308 @@
+//! Evidence from ECS for one service, read only while a view asks: its tasks
+//! (ListTasks RUNNING and STOPPED, then DescribeTasks 100 at a time) and its
+//! deployments (one DescribeServices, and the two task definitions compared,
+//! cached by ARN since they never change). Every call goes through the
+//! session's `Calls`, so the views share the poller's limit on calls in flight.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use aws_sdk_ecs::types::DesiredStatus;
+
+use super::calls::{ApiError, all_pages, concurrently};
+use super::clients::AwsClients;
+use super::time;
+use crate::model::ServiceKey;
+use crate::model::evidence::{
+    CircuitBreaker, ContainerShape, ContainerState, DeploymentInfo, Deployments, Evidence,
+    EvidenceKind, EvidenceRequest, TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
+};
+use crate::source::{EvidenceFuture, EvidenceReader};
+
+/// Tasks described per read at most; a bigger service shows the first ones and a count.
+pub const MAX_TASKS: usize = 1000;
+
+pub struct AwsEvidence {
+    clients: AwsClients,
+    /// Task definitions by the name they were asked by (ARN or `family:revision`).
+    task_defs: Mutex<HashMap<String, TaskDefShape>>,
+}
+
+impl AwsEvidence {
+    pub fn new(clients: AwsClients) -> Self {
+        Self {
+            clients,
+            task_defs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn tasks(&self, key: &ServiceKey) -> Result<TaskList, ApiError> {
+        let c = &self.clients;
+        let (mut running, stopped) = tokio::try_join!(
+            list_tasks(c, key, DesiredStatus::Running),
+            list_tasks(c, key, DesiredStatus::Stopped),
+        )?;
+        running.extend(stopped);
+        let total = running.len();
+        running.truncate(MAX_TASKS);
+        let pages = concurrently(running.chunks(100).map(<[String]>::to_vec).map(|chunk| {
+            c.calls.run(
+                "ecs:DescribeTasks",
+                c.ecs
+                    .describe_tasks()
+                    .cluster(&key.cluster)
+                    .set_tasks(Some(chunk))
+                    .send(),
+            )
+        }))
+        .await?;
+        let tasks = pages
+            .iter()
+            .flat_map(|p| p.tasks())
+            .map(task_info)
+            .collect();
+        Ok(TaskList::new(tasks, (total - running.len()) as u32))
+    }
+
+    pub async fn deployments(&self, key: &ServiceKey) -> Result<Deployments, ApiError> {
+        let c = &self.clients;
+        let out = c
+            .calls
+            .run(
+                "ecs:DescribeServices",
+                c.ecs
+                    .describe_services()
+                    .cluster(&key.cluster)
+                    .services(&key.service)
+                    .send(),
+            )
+            .await?;
+        let Some(svc) = out.services().first() else {
+            return Err(ApiError {
+                kind: crate::model::request::WriteErrorKind::NotFound,
+                message: format!("ecs:DescribeServices: no service {key}"),
+            });
+        };
+        let circuit_breaker = svc
+            .deployment_configuration()
+            .and_then(|d| d.deployment_circuit_breaker())
+            .map(|b| CircuitBreaker {
+                enable: b.enable(),
+                rollback: b.rollback(),
+            });
+        let mut deployments: Vec<DeploymentInfo> = svc
+            .deployments()
+            .iter()
+            .map(|d| DeploymentInfo {
+                id: d.id().unwrap_or("?").to_string(),
+                status: d.status().unwrap_or("?").to_string(),
+                task_definition: short_def(d.task_definition().unwrap_or("?")),
+                rollout_state: d.rollout_state().map(|r| r.as_str().to_string()),
+                rollout_reason: d.rollout_state_reason().map(str::to_string),
+                desired: count(d.desired_count()),
+                running: count(d.running_count()),
+                pending: count(d.pending_count()),
+                failed_tasks: count(d.failed_tasks()),
+                created_at: d.created_at().map(time),
+                updated_at: d.updated_at().map(time),
+            })
+            .collect();
+        // PRIMARY first, then the newest.
+        deployments.sort_by(|a, b| {
+            (b.status == "PRIMARY")
+                .cmp(&(a.status == "PRIMARY"))
+                .then_with(|| b.created_at.cmp(&a.created_at))
+        });
+        let primary = svc
+            .deployments()
+            .iter()
+            .find(|d| d.status() == Some("PRIMARY"))
+            .and_then(|d| d.task_definition())
+            .or(svc.task_definition());
+        let previous = svc
+            .deployments()
+            .iter()
+            .filter(|d| d.status() != Some("PRIMARY"))
+            .max_by_key(|d| d.created_at().map(|t| t.secs()))
+            .and_then(|d| d.task_definition())
+            .map(str::to_string)
+            .or_else(|| primary.and_then(revision_before));
+        let diff = match (primary, previous) {
+            (Some(p), Some(b)) if short_def(p) != short_def(&b) => {
+                // A previous revision that is gone (deregistered and deleted) leaves no diff.
+                let (after, before) = tokio::join!(self.task_def(p), self.task_def(&b));
+                match (before, after?) {
+                    (Ok(before), after) => Some(TaskDefDiff::between(&before, &after)),
+                    (Err(_), _) => None,
+                }
+            }
+            _ => None,
+        };
+        Ok(Deployments {
+            circuit_breaker,
+            deployments,
+            diff,
+        })
+    }
+
+    async fn task_def(&self, name: &str) -> Result<TaskDefShape, ApiError> {
+        if let Some(shape) = self.cached(name) {
+            return Ok(shape);
+        }
+        let c = &self.clients;
+        let out = c
+            .calls
+            .run(
+                "ecs:DescribeTaskDefinition",
+                c.ecs
+                    .describe_task_definition()
+                    .task_definition(name)
+                    .send(),
+            )
+            .await?;
+        let shape = out.task_definition().map(shape).unwrap_or_default();
+        self.task_defs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string(), shape.clone());
+        Ok(shape)
+    }
+
+    fn cached(&self, name: &str) -> Option<TaskDefShape> {
+        self.task_defs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .cloned()
+    }
+}
+
+impl EvidenceReader for AwsEvidence {
+    fn read<'a>(&'a self, request: &'a EvidenceRequest) -> EvidenceFuture<'a> {
+        Box::pin(async move {
+            let key = &request.service;
+            match request.kind {
+                EvidenceKind::Tasks => self.tasks(key).await.map(Evidence::Tasks),
+                EvidenceKind::Deployments => self.deployments(key).await.map(Evidence::Deployments),
+            }
+            .map_err(|e| e.message)
+        })
+    }
+}
+
+async fn list_tasks(
+    c: &AwsClients,
+    key: &ServiceKey,
+    status: DesiredStatus,
+) -> Result<Vec<String>, ApiError> {
+    all_pages(|token| {
+        let status = status.clone();
+        async move {
+            let page = c
+                .calls
+                .run(
+                    "ecs:ListTasks",
+                    c.ecs
+                        .list_tasks()
+                        .cluster(&key.cluster)
+                        .service_name(&key.service)
+                        .desired_status(status)
+                        .max_results(100)
+                        .set_next_token(token)
+                        .send(),
+                )
+                .await?;
+            Ok((
+                page.task_arns().to_vec(),
+                page.next_token().map(str::to_string),
+            ))
+        }
+    })
+    .await
+}
+
+fn task_info(t: &aws_sdk_ecs::types::Task) -> TaskInfo {
+    let arn = t.task_arn().unwrap_or("?");
+    TaskInfo {
+        id: arn.rsplit('/').next().unwrap_or(arn).to_string(),
+        last_status: t.last_status().unwrap_or("?").to_string(),
+        desired_status: t.desired_status().unwrap_or("?").to_string(),
+        health: t.health_status().map(|h| h.as_str().to_string()),
+        capacity_provider: t.capacity_provider_name().map(str::to_string),
+        az: t.availability_zone().map(str::to_string),
+        task_definition: short_def(t.task_definition_arn().unwrap_or("?")),
+        created_at: t.created_at().map(time),
+        started_at: t.started_at().map(time),
+        stopped_at: t.stopped_at().map(time),
+        stop_code: t.stop_code().map(|c| c.as_str().to_string()),
+        stopped_reason: t.stopped_reason().map(str::to_string),
+        containers: t
+            .containers()
+            .iter()
+            .map(|c| ContainerState {
+                name: c.name().unwrap_or("?").to_string(),
+                exit_code: c.exit_code(),
+                reason: c.reason().map(str::to_string),
+            })
+            .collect(),
+    }
+}
+
+fn shape(td: &aws_sdk_ecs::types::TaskDefinition) -> TaskDefShape {
+    TaskDefShape {
+        name: format!("{}:{}", td.family().unwrap_or("?"), td.revision()),
+        cpu: td.cpu().map(str::to_string),
+        memory: td.memory().map(str::to_string),
+        containers: td
+            .container_definitions()
+            .iter()
+            .map(|c| ContainerShape {
+                name: c.name().unwrap_or("?").to_string(),
+                image: c.image().unwrap_or("?").to_string(),
+                // Values go no further than this fingerprint.
+                env: c
+                    .environment()
+                    .iter()
+                    .filter_map(|kv| Some((kv.name()?.to_string(), fingerprint(kv.value()?))))
+                    .chain(
+                        c.secrets()
+                            .iter()
+                            .map(|s| (s.name().to_string(), fingerprint(s.value_from()))),
+                    )
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// `family:revision` from a task definition ARN (or the name itself).
+fn short_def(arn: &str) -> String {
+    arn.rsplit('/').next().unwrap_or(arn).to_string()
+}
+
+/// The ARN of the revision before this one, if there is one.
+fn revision_before(arn: &str) -> Option<String> {
+    let (head, rev) = arn.rsplit_once(':')?;
+    let rev: u32 = rev.parse().ok()?;
+    (rev > 1).then(|| format!("{head}:{}", rev - 1))
+}
+
+fn count(n: i32) -> u32 {
+    u32::try_from(n).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_definition_names() {
+        let arn = "arn:aws:ecs:ap-northeast-1:1:task-definition/worker:7";
+        assert_eq!(short_def(arn), "worker:7");
+        assert_eq!(
+            revision_before(arn).as_deref(),
+            Some("arn:aws:ecs:ap-northeast-1:1:task-definition/worker:6")
+        );
+        assert_eq!(revision_before("worker:1"), None);
+    }
+}
