@@ -41,7 +41,7 @@ fn task(i: usize) -> Task {
         .group("service:worker")
         .task_definition_arn(format!("{ARN}:task-definition/worker:{}", 7 + i % 2))
         .availability_zone("ap-northeast-1a")
-        .capacity_provider_name(if i % 3 == 0 {
+        .capacity_provider_name(if i.is_multiple_of(3) {
             "FARGATE_SPOT"
         } else {
             "FARGATE"
