@@ -231,10 +231,7 @@ fn clients() -> AwsClients {
 }
 
 fn request(kind: EvidenceKind) -> EvidenceRequest {
-    EvidenceRequest {
-        kind,
-        service: ServiceKey::new("manga-chatbot", "worker"),
-    }
+    EvidenceRequest::new(kind, ServiceKey::new("manga-chatbot", "worker"))
 }
 
 #[tokio::test]

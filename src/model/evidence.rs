@@ -18,6 +18,7 @@ use super::ServiceKey;
 pub enum EvidenceKind {
     Tasks,
     Deployments,
+    Logs,
 }
 
 impl EvidenceKind {
@@ -25,6 +26,7 @@ impl EvidenceKind {
         match self {
             EvidenceKind::Tasks => "tasks",
             EvidenceKind::Deployments => "deployments",
+            EvidenceKind::Logs => "logs",
         }
     }
 }
@@ -34,7 +36,31 @@ impl EvidenceKind {
 pub struct EvidenceRequest {
     pub kind: EvidenceKind,
     pub service: ServiceKey,
+    /// Logs only: lines at or after this time (the newest already shown);
+    /// `None` for the first read, which goes back `LOG_LOOKBACK_S`.
+    #[serde(default)]
+    pub after: Option<DateTime<Utc>>,
 }
+
+impl EvidenceRequest {
+    pub fn new(kind: EvidenceKind, service: ServiceKey) -> EvidenceRequest {
+        EvidenceRequest {
+            kind,
+            service,
+            after: None,
+        }
+    }
+
+    /// The same view (an answer to an earlier ask of it still counts).
+    pub fn same_view(&self, other: &EvidenceRequest) -> bool {
+        self.kind == other.kind && self.service == other.service
+    }
+}
+
+/// How far back the first read of a log tail goes.
+pub const LOG_LOOKBACK_S: i64 = 600;
+/// Lines one read returns at most (the newest of them).
+pub const LOG_READ_MAX: usize = 500;
 
 /// A reader's answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,6 +68,83 @@ pub struct EvidenceRequest {
 pub enum Evidence {
     Tasks(TaskList),
     Deployments(Deployments),
+    Logs(LogTail),
+}
+
+/// Where a service's logs go, as its task definition says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LogTarget {
+    /// CloudWatch Logs through the `awslogs` driver: streams are named
+    /// `prefix/container/task-id`.
+    Awslogs {
+        group: String,
+        stream_prefix: Option<String>,
+        container: String,
+    },
+    /// Another driver (FireLens is `awsfirelens`): sitrep cannot follow it.
+    Other { driver: String, container: String },
+    /// No container of the task definition configures logging.
+    None,
+}
+
+impl LogTarget {
+    pub fn label(&self) -> String {
+        match self {
+            LogTarget::Awslogs {
+                group,
+                stream_prefix,
+                container,
+            } => match stream_prefix {
+                Some(p) => format!("awslogs {group} {p}/{container}/*"),
+                None => format!("awslogs {group}"),
+            },
+            LogTarget::Other { driver, container } => {
+                format!("{container} logs through `{driver}`, not awslogs")
+            }
+            LogTarget::None => "no log configuration".into(),
+        }
+    }
+}
+
+/// New lines of a followed log, oldest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogTail {
+    pub target: LogTarget,
+    pub lines: Vec<LogLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// CloudWatch's event id: the same line read twice has the same id.
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub stream: String,
+    pub message: String,
+}
+
+impl LogTail {
+    /// Add the lines not seen yet, keep time order, keep the newest `max`.
+    pub fn merge(&mut self, newer: LogTail, max: usize) {
+        self.target = newer.target;
+        let seen: std::collections::HashSet<String> =
+            self.lines.iter().map(|l| l.id.clone()).collect();
+        self.lines
+            .extend(newer.lines.into_iter().filter(|l| !seen.contains(&l.id)));
+        self.lines
+            .sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+        let extra = self.lines.len().saturating_sub(max);
+        self.lines.drain(..extra);
+    }
+
+    /// Lines whose text contains `needle` (any case), within `window` of `now`.
+    pub fn count_matching(&self, needle: &str, since: DateTime<Utc>) -> usize {
+        let needle = needle.to_lowercase();
+        self.lines
+            .iter()
+            .filter(|l| l.at >= since && l.message.to_lowercase().contains(&needle))
+            .count()
+    }
 }
 
 /// A service's tasks, failing ones first (see `TaskList::new`).
@@ -368,6 +471,31 @@ mod tests {
                 reason: None,
             }],
         }
+    }
+
+    #[test]
+    fn log_tails_merge_by_event_id() {
+        let line = |id: &str, s: i64| LogLine {
+            id: id.into(),
+            at: DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap(),
+            stream: "ecs/app/1".into(),
+            message: format!("line {id}"),
+        };
+        let mut tail = LogTail {
+            target: LogTarget::None,
+            lines: vec![line("a", 0), line("b", 1)],
+        };
+        tail.merge(
+            LogTail {
+                target: LogTarget::None,
+                lines: vec![line("b", 1), line("c", 2), line("d", 3)],
+            },
+            3,
+        );
+        let ids: Vec<&str> = tail.lines.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["b", "c", "d"]);
+        let since = DateTime::from_timestamp(1_800_000_002, 0).unwrap();
+        assert_eq!(tail.count_matching("LINE", since), 2);
     }
 
     #[test]

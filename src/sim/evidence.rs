@@ -10,13 +10,13 @@ use super::Simulator;
 use super::state::{DeployRecord, Rollout, SvcState, Task, TaskState};
 use crate::model::evidence::{
     CircuitBreaker, ContainerShape, ContainerState, DeploymentInfo, Deployments, Evidence,
-    EvidenceKind, EvidenceRequest, TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
+    EvidenceKind, EvidenceRequest, LOG_LOOKBACK_S, LOG_READ_MAX, LogLine, LogTail, LogTarget,
+    TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
 };
 use crate::model::{FARGATE, FARGATE_SPOT, ServiceKey};
 use crate::source::{EvidenceFuture, EvidenceReader};
 
 const AZS: [&str; 3] = ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"];
-const REGISTRY: &str = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com";
 /// The one container of every simulated task definition.
 pub const CONTAINER: &str = "app";
 
@@ -32,6 +32,7 @@ impl Simulator {
         Ok(match request.kind {
             EvidenceKind::Tasks => Evidence::Tasks(tasks_of(svc, start)),
             EvidenceKind::Deployments => Evidence::Deployments(deployments_of(svc, start)),
+            EvidenceKind::Logs => Evidence::Logs(logs_of(svc, start, self.now(), request.after)),
         })
     }
 }
@@ -148,12 +149,47 @@ pub fn task_def_shape(svc: &SvcState, revision: u32) -> TaskDefShape {
         )),
         containers: vec![ContainerShape {
             name: CONTAINER.into(),
-            image: format!("{REGISTRY}/{name}:v1.{}.0", 40 + revision),
+            image: super::state::image(name, revision),
             env: env
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), fingerprint(&v)))
                 .collect(),
         }],
+    }
+}
+
+/// The `awslogs` group of the seeds' task definitions: `/ecs/<service>`, prefix `ecs`.
+fn log_target(svc: &SvcState) -> LogTarget {
+    LogTarget::Awslogs {
+        group: format!("/ecs/{}", svc.spec.key.service),
+        stream_prefix: Some("ecs".into()),
+        container: CONTAINER.into(),
+    }
+}
+
+fn logs_of(
+    svc: &SvcState,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    after: Option<DateTime<Utc>>,
+) -> LogTail {
+    let from = after.unwrap_or(now - Duration::seconds(LOG_LOOKBACK_S));
+    let mut lines: Vec<LogLine> = svc
+        .logs
+        .iter()
+        .filter(|l| at(start, l.t) >= from)
+        .map(|l| LogLine {
+            id: format!("{}-{:012}", svc.spec.key.service, l.n),
+            at: at(start, l.t),
+            stream: format!("ecs/{CONTAINER}/{}", task_id(l.task)),
+            message: l.message.clone(),
+        })
+        .collect();
+    let extra = lines.len().saturating_sub(LOG_READ_MAX);
+    lines.drain(..extra);
+    LogTail {
+        target: log_target(svc),
+        lines,
     }
 }
 
@@ -263,7 +299,7 @@ mod tests {
             .find(|s| s.key.service == service)
             .map(|s| s.key.clone())
             .expect("service");
-        sim.evidence(&EvidenceRequest { kind, service: key })
+        sim.evidence(&EvidenceRequest::new(kind, key))
             .expect("evidence")
     }
 
@@ -331,10 +367,9 @@ mod tests {
             .services
             .iter()
             .filter_map(|s| {
-                let Ok(Evidence::Tasks(list)) = sim.evidence(&EvidenceRequest {
-                    kind: EvidenceKind::Tasks,
-                    service: s.key.clone(),
-                }) else {
+                let Ok(Evidence::Tasks(list)) =
+                    sim.evidence(&EvidenceRequest::new(EvidenceKind::Tasks, s.key.clone()))
+                else {
                     return None;
                 };
                 Some(list.count(|t| t.stop_code.as_deref() == Some("SpotInterruption")))
@@ -344,13 +379,44 @@ mod tests {
     }
 
     #[test]
+    fn logs_follow_what_the_simulator_models() {
+        let mut sim = Simulator::new(load_scenario("bad-image").unwrap(), 7);
+        sim.advance(20 * 60);
+        let Evidence::Logs(tail) = read(&sim, EvidenceKind::Logs, "worker") else {
+            panic!("logs")
+        };
+        assert_eq!(
+            tail.target.label(),
+            "awslogs /ecs/worker ecs/app/*",
+            "the seeds' group"
+        );
+        let text: Vec<&str> = tail.lines.iter().map(|l| l.message.as_str()).collect();
+        assert!(
+            text.iter().any(|m| m.contains("CannotPullContainerError")),
+            "{text:#?}"
+        );
+        assert!(text.iter().any(|m| m.contains("HikariPool-1")), "{text:#?}");
+        // A follow-up read from the newest line returns only that line's second and later.
+        let key = sim.snapshot().services[0].key.clone();
+        let newest = tail.lines.last().unwrap().at;
+        let mut req = EvidenceRequest::new(EvidenceKind::Logs, key);
+        req.service.service = "worker".into();
+        req.after = Some(newest);
+        let Ok(Evidence::Logs(more)) = sim.evidence(&req) else {
+            panic!("logs")
+        };
+        assert!(more.lines.iter().all(|l| l.at >= newest));
+        assert!(more.lines.len() < tail.lines.len());
+    }
+
+    #[test]
     fn unknown_service_is_an_error() {
         let sim = Simulator::new(load_scenario("calm").unwrap(), 7);
         let err = sim
-            .evidence(&EvidenceRequest {
-                kind: EvidenceKind::Tasks,
-                service: ServiceKey::new("nope", "nope"),
-            })
+            .evidence(&EvidenceRequest::new(
+                EvidenceKind::Tasks,
+                ServiceKey::new("nope", "nope"),
+            ))
             .unwrap_err();
         assert!(err.contains("nope/nope"), "{err}");
     }

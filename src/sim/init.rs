@@ -72,6 +72,8 @@ pub fn service(
         metrics: ServiceMetrics::default(),
         interruptions: VecDeque::new(),
         stopped: VecDeque::new(),
+        logs: VecDeque::new(),
+        next_log: 0,
         deploys: vec![DeployRecord {
             id: *next_task_id ^ 0x5eed,
             revision: 1,

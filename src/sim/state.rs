@@ -120,6 +120,28 @@ pub struct SvcState {
     pub stopped: VecDeque<StoppedTask>,
     /// Deployments, oldest first; the last is the primary.
     pub deploys: Vec<DeployRecord>,
+    /// What the tasks wrote to their `awslogs` streams, oldest first, at most `LOGS_KEPT`.
+    pub logs: VecDeque<SimLog>,
+    pub next_log: u64,
+}
+
+pub const LOGS_KEPT: usize = 1000;
+
+/// One log event of a task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimLog {
+    pub n: u64,
+    pub t: i64,
+    pub task: u64,
+    pub message: String,
+}
+
+/// The simulated image of a revision (the registry of the seeds' account).
+pub fn image(service: &str, revision: u32) -> String {
+    format!(
+        "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/{service}:v1.{}.0",
+        40 + revision
+    )
 }
 
 impl SvcState {
@@ -154,6 +176,20 @@ impl SvcState {
         self.tasks = kept;
         while self.stopped.len() > STOPPED_KEPT {
             self.stopped.pop_front();
+        }
+    }
+
+    /// A task writes a line to its log stream.
+    pub fn log(&mut self, t: i64, task: u64, message: impl Into<String>) {
+        self.next_log += 1;
+        self.logs.push_back(SimLog {
+            n: self.next_log,
+            t,
+            task,
+            message: message.into(),
+        });
+        while self.logs.len() > LOGS_KEPT {
+            self.logs.pop_front();
         }
     }
 

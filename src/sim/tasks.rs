@@ -62,6 +62,7 @@ pub fn step_service(svc: &mut SvcState, spot_rate: f64, step: &mut Step) {
 fn settle_pending(svc: &mut SvcState, step: &mut Step) {
     let t = step.t;
     let (mut started, mut started_spot, mut failed_ids) = (0u32, 0u32, Vec::new());
+    let mut started_ids = Vec::new();
     for task in &mut svc.tasks {
         if let TaskState::Pending { ready_at, fails } = task.state
             && ready_at <= t
@@ -71,12 +72,31 @@ fn settle_pending(svc: &mut SvcState, step: &mut Step) {
             } else {
                 task.state = TaskState::Running;
                 task.started_at = Some(t);
+                started_ids.push(task.id);
                 started += 1;
                 started_spot += u32::from(task.spot);
             }
         }
     }
     let failed = failed_ids.len() as u32;
+    let app = app_name(&svc.spec.key.service);
+    for id in started_ids {
+        svc.log(
+            t,
+            id,
+            format!("INFO  o.s.b.StartupInfoLogger : Started {app} in 8.4 seconds (process running for 9.1)"),
+        );
+    }
+    let image = super::state::image(&svc.spec.key.service, svc.revision);
+    for &id in &failed_ids {
+        svc.log(
+            t,
+            id,
+            format!(
+                "ERROR CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref {image}: not found\n\tat ecs-agent pull (task stopped before the container started)"
+            ),
+        );
+    }
     svc.stop_where(
         t,
         |task| failed_ids.contains(&task.id),
@@ -201,6 +221,11 @@ fn reclaim_spot(svc: &mut SvcState, rate_per_hour: f64, step: &mut Step) {
         },
     );
     for id in stopped {
+        svc.log(
+            t,
+            id,
+            "INFO  o.s.c.s.DefaultLifecycleProcessor : SIGTERM received (Spot interruption): draining in-flight requests",
+        );
         svc.interruptions.push_back(t);
         let msg = format!(
             "stopped: SpotInterruption (Your Spot Task was interrupted.) task {}",
@@ -209,6 +234,21 @@ fn reclaim_spot(svc: &mut SvcState, rate_per_hour: f64, step: &mut Step) {
         step.events
             .push(step.at(t), EventKind::SpotInterruption, Some(&key), msg);
     }
+}
+
+/// The application's name in its log lines: `manga-orchestrator` -> `MangaOrchestratorApplication`.
+pub fn app_name(service: &str) -> String {
+    let mut name: String = service
+        .split(['-', '_'])
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect();
+    name.push_str("Application");
+    name
 }
 
 /// A deployment's id, as ECS spells them (`ecs-svc/` and 19 digits).

@@ -129,6 +129,80 @@ fn spot_cascade_deployments_80x24() {
 }
 
 #[test]
+fn bad_image_logs_80x24() {
+    let s = sim("bad-image", 20);
+    insta::assert_snapshot!(screen(&open(&s, EvidenceKind::Logs, "worker"), 80, 24));
+}
+
+#[test]
+fn bad_image_logs_160x48() {
+    let s = sim("bad-image", 20);
+    let text = screen(&open(&s, EvidenceKind::Logs, "worker"), 160, 48);
+    assert!(text.contains("awslogs /ecs/worker ecs/app/*"), "{text}");
+    assert!(text.contains("CannotPullContainerError"), "{text}");
+    assert!(text.contains("HikariPool-1"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn spot_cascade_logs_show_the_reclaims() {
+    let s = sim("spot-cascade", 12);
+    let text = screen(&open(&s, EvidenceKind::Logs, "orchestrator"), 160, 48);
+    assert!(
+        text.contains("SIGTERM received (Spot interruption)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn logs_filter_pause_and_follow() {
+    let mut s = sim("bad-image", 20);
+    let mut app = app_on(&s, false);
+    let fx = app.run(
+        Layer::Cockpit,
+        Command::Evidence(EvidenceKind::Logs, Some("worker".into())),
+    );
+    assert_eq!(answer(&mut app, &s, fx), 1);
+    let all = app.evidence.as_ref().unwrap().shown_lines().len();
+    // `/` types a filter into the view, not the fleet.
+    app.handle(Event::Key(key_event('/')));
+    assert_eq!(app.layer(), Layer::Filter);
+    for c in "hikari".chars() {
+        app.handle(Event::Key(key_event(c)));
+    }
+    app.handle(Event::Key(key_event('\n')));
+    assert_eq!(app.layer(), Layer::Evidence);
+    assert_eq!(app.filter, "", "the fleet filter is untouched");
+    let v = app.evidence.as_ref().unwrap();
+    let shown = v.shown_lines().len();
+    assert!(shown > 0 && shown < all, "{shown} of {all}");
+    assert!(screen(&app, 160, 48).contains("matching “hikari”"));
+    // Paused: no reads however long; resumed: reads from the newest line on.
+    app.handle(Event::Key(key_event(' ')));
+    assert!(app.evidence.as_ref().unwrap().paused);
+    let t0 = app.now;
+    for i in 1..20 {
+        let fx = app.handle(Event::Tick(t0 + Duration::seconds(10 * i)));
+        assert!(fx.is_empty());
+    }
+    s.advance(120);
+    app.now = s.now();
+    let fx = app.handle(Event::Key(key_event(' ')));
+    let req = match fx.as_slice() {
+        [Effect::ReadEvidence(r)] => r.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(req.after.is_some());
+    let before = app.evidence.as_ref().unwrap().shown_lines().len();
+    app.handle(Event::Evidence(req.clone(), s.evidence(&req)));
+    let after = app.evidence.as_ref().unwrap().shown_lines().len();
+    assert!(
+        after > before,
+        "new saturation lines followed: {before} -> {after}"
+    );
+}
+
+#[test]
 fn keys_open_switch_and_close_and_only_an_open_view_reads() {
     let s = sim("bad-image", 10);
     let mut app = app_on(&s, false);
@@ -160,10 +234,7 @@ fn keys_open_switch_and_close_and_only_an_open_view_reads() {
         EvidenceKind::Deployments
     );
     // An answer for the view it replaced is dropped.
-    let stale = crate::model::evidence::EvidenceRequest {
-        kind: EvidenceKind::Tasks,
-        service: selected.clone(),
-    };
+    let stale = crate::model::evidence::EvidenceRequest::new(EvidenceKind::Tasks, selected.clone());
     app.handle(Event::Evidence(stale.clone(), s.evidence(&stale)));
     assert!(matches!(
         app.evidence.as_ref().unwrap().evidence,

@@ -187,7 +187,7 @@ impl App {
             Layer::Confirm
         } else if self.runbooks.list.is_some() {
             Layer::Runbooks
-        } else if self.filter_before.is_some() {
+        } else if self.filter_before.is_some() || self.log_filter_open() {
             Layer::Filter
         } else if self.evidence.is_some() {
             Layer::Evidence
@@ -199,7 +199,14 @@ impl App {
     }
 
     pub fn filter_input_open(&self) -> bool {
-        self.filter_before.is_some()
+        self.filter_before.is_some() || self.log_filter_open()
+    }
+
+    /// The log view's filter input is open (the filter layer edits it, not the fleet's).
+    fn log_filter_open(&self) -> bool {
+        self.evidence
+            .as_ref()
+            .is_some_and(|v| v.filter_before.is_some())
     }
 
     /// True once since the last call if anything visible changed.
@@ -307,6 +314,22 @@ impl App {
             Command::PageUp => v.scroll = add(v.scroll, -(PAGE as isize), max),
             Command::Top => v.scroll = 0,
             Command::Bottom => v.scroll = max,
+            Command::Pause if v.request.kind == EvidenceKind::Logs => {
+                v.paused = !v.paused;
+                self.message = Some(Message::info(if v.paused {
+                    "log tail paused"
+                } else {
+                    "log tail following"
+                }));
+                return self.ask_evidence();
+            }
+            Command::Filter(None) if v.request.kind == EvidenceKind::Logs => {
+                v.filter_before = Some(v.filter.clone());
+            }
+            Command::Filter(Some(text)) if v.request.kind == EvidenceKind::Logs => {
+                v.filter = text;
+            }
+            Command::ClearFilter if v.request.kind == EvidenceKind::Logs => v.filter.clear(),
             cmd => return self.run_cockpit(cmd),
         }
         Vec::new()
@@ -393,6 +416,11 @@ impl App {
                 }
             }
             Layer::Filter => {
+                if let Some(v) = self.evidence.as_mut().filter(|v| v.filter_before.is_some()) {
+                    v.filter.push(c);
+                    v.scroll = 0;
+                    return;
+                }
                 self.filter.push(c);
                 self.refresh_rows();
             }
@@ -488,6 +516,18 @@ impl App {
     }
 
     fn run_filter(&mut self, cmd: Command) -> Vec<Effect> {
+        if let Some(v) = self.evidence.as_mut().filter(|v| v.filter_before.is_some()) {
+            match cmd {
+                Command::Close => v.filter = v.filter_before.take().unwrap_or_default(),
+                Command::Accept => v.filter_before = None,
+                Command::Backspace => {
+                    v.filter.pop();
+                }
+                Command::Quit => return vec![Effect::Quit],
+                _ => {}
+            }
+            return Vec::new();
+        }
         match cmd {
             Command::Close => {
                 self.filter = self.filter_before.take().unwrap_or_default();
@@ -543,6 +583,7 @@ impl App {
             Command::Palette => self.palette = Some(PaletteState::default()),
             Command::Runbooks => self.runbooks.open(),
             Command::Evidence(kind, name) => return self.open_evidence(kind, name),
+            Command::Pause => {}
             Command::Reverts => {
                 let (runbooks, ctx) = self.runbooks_and_ctx();
                 let reply = runbooks.ask_reverts(&ctx);

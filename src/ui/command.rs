@@ -94,6 +94,8 @@ pub enum Command {
     /// Open an evidence view (tasks, deployments) of the named service, or of
     /// the selected one.
     Evidence(EvidenceKind, Option<String>),
+    /// Pause or resume the log tail.
+    Pause,
 }
 
 impl Command {
@@ -161,6 +163,11 @@ impl Command {
                 EvidenceKind::Deployments,
                 arg.map(str::to_string),
             )),
+            "logs" => Ok(Command::Evidence(
+                EvidenceKind::Logs,
+                arg.map(str::to_string),
+            )),
+            "pause" => no_arg(Command::Pause),
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}`")),
         }
@@ -204,6 +211,7 @@ impl fmt::Display for Command {
             Command::CloseRunbook => f.write_str("close-runbook"),
             Command::Evidence(kind, None) => f.write_str(kind.label()),
             Command::Evidence(kind, Some(s)) => write!(f, "{} {s}", kind.label()),
+            Command::Pause => f.write_str("pause"),
         }
     }
 }
@@ -226,6 +234,8 @@ mod tests {
             "apply",
             "tasks",
             "deployments manga-chatbot/worker",
+            "logs",
+            "pause",
         ] {
             assert_eq!(Command::parse(text).unwrap().to_string(), text);
         }

@@ -21,6 +21,8 @@ pub struct AwsClients {
     pub scaling: aws_sdk_applicationautoscaling::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub elasticache: aws_sdk_elasticache::Client,
+    /// CloudWatch Logs, for the logs view only.
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub calls: Calls,
     pub source: SourceInfo,
     pub changed: ChangeHint,
@@ -55,6 +57,7 @@ impl AwsClients {
             scaling: aws_sdk_applicationautoscaling::Client::new(&sdk),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&sdk),
             elasticache: aws_sdk_elasticache::Client::new(&sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
             calls: Calls::new(Duration::from_secs(cfg.call_timeout_s.max(1))),
             source: SourceInfo::Aws {
                 profile: cfg.profile.clone(),
@@ -73,11 +76,19 @@ impl AwsClients {
         elasticache: aws_sdk_elasticache::Client,
         call_timeout: Duration,
     ) -> Self {
+        // A logs client that reaches nothing until `with_logs` gives a real one.
+        let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
+            aws_sdk_cloudwatchlogs::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
+                .build(),
+        );
         Self {
             ecs,
             scaling,
             cloudwatch,
             elasticache,
+            logs,
             calls: Calls::new(call_timeout),
             source: SourceInfo::Aws {
                 profile: None,
@@ -86,6 +97,14 @@ impl AwsClients {
             },
             changed: ChangeHint::default(),
         }
+    }
+}
+
+impl AwsClients {
+    /// The same clients with this CloudWatch Logs client (tests with a mock).
+    pub fn with_logs(mut self, logs: aws_sdk_cloudwatchlogs::Client) -> Self {
+        self.logs = logs;
+        self
     }
 }
 

@@ -15,17 +15,23 @@ use super::time;
 use crate::model::ServiceKey;
 use crate::model::evidence::{
     CircuitBreaker, ContainerShape, ContainerState, DeploymentInfo, Deployments, Evidence,
-    EvidenceKind, EvidenceRequest, TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
+    EvidenceKind, EvidenceRequest, LOG_LOOKBACK_S, LOG_READ_MAX, LogLine, LogTail, LogTarget,
+    TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
 };
 use crate::source::{EvidenceFuture, EvidenceReader};
 
 /// Tasks described per read at most; a bigger service shows the first ones and a count.
 pub const MAX_TASKS: usize = 1000;
+/// FilterLogEvents pages one log read follows at most; the next read goes on
+/// from the newest line it got.
+pub const LOG_PAGES: usize = 5;
 
 pub struct AwsEvidence {
     clients: AwsClients,
     /// Task definitions by the name they were asked by (ARN or `family:revision`).
     task_defs: Mutex<HashMap<String, TaskDefShape>>,
+    /// Where each service logs, resolved on a tail's first read.
+    log_targets: Mutex<HashMap<ServiceKey, LogTarget>>,
 }
 
 impl AwsEvidence {
@@ -33,6 +39,7 @@ impl AwsEvidence {
         Self {
             clients,
             task_defs: Mutex::new(HashMap::new()),
+            log_targets: Mutex::new(HashMap::new()),
         }
     }
 
@@ -145,6 +152,128 @@ impl AwsEvidence {
         })
     }
 
+    /// New lines of the service's `awslogs` streams since `after` (the first
+    /// read goes back `LOG_LOOKBACK_S`): FilterLogEvents on the group with the
+    /// stream prefix `prefix/container/`, following the token (a page with no
+    /// events may still carry one) for at most `LOG_PAGES` pages; the next read
+    /// goes on from the newest line. Another log driver is reported, not read.
+    pub async fn logs(
+        &self,
+        key: &ServiceKey,
+        after: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<LogTail, ApiError> {
+        let cached = self
+            .log_targets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned();
+        let target = match cached {
+            Some(t) if after.is_some() => t,
+            _ => {
+                let t = self.log_target(key).await?;
+                self.log_targets
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key.clone(), t.clone());
+                t
+            }
+        };
+        let LogTarget::Awslogs {
+            group,
+            stream_prefix,
+            container,
+        } = &target
+        else {
+            return Ok(LogTail {
+                target,
+                lines: Vec::new(),
+            });
+        };
+        let start = after
+            .unwrap_or_else(|| chrono::Utc::now() - chrono::Duration::seconds(LOG_LOOKBACK_S))
+            .timestamp_millis();
+        let prefix = stream_prefix.as_ref().map(|p| format!("{p}/{container}/"));
+        let c = &self.clients;
+        let mut lines = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..LOG_PAGES {
+            let page = c
+                .calls
+                .run(
+                    "logs:FilterLogEvents",
+                    c.logs
+                        .filter_log_events()
+                        .log_group_name(group)
+                        .set_log_stream_name_prefix(prefix.clone())
+                        .start_time(start)
+                        .set_next_token(token.take())
+                        .send(),
+                )
+                .await?;
+            // The prefix is checked here too: not every server applies it (moto does not).
+            let ours = |stream: &str| {
+                prefix
+                    .as_ref()
+                    .is_none_or(|p| stream.starts_with(p.as_str()))
+            };
+            lines.extend(
+                page.events()
+                    .iter()
+                    .filter(|e| ours(e.log_stream_name().unwrap_or("")))
+                    .filter_map(|e| {
+                        Some(LogLine {
+                            id: e.event_id()?.to_string(),
+                            at: chrono::DateTime::from_timestamp_millis(e.timestamp()?)?,
+                            stream: e.log_stream_name().unwrap_or("").to_string(),
+                            message: e.message().unwrap_or("").trim_end().to_string(),
+                        })
+                    }),
+            );
+            token = super::calls::next_page(page.next_token());
+            if token.is_none() {
+                break;
+            }
+        }
+        let extra = lines.len().saturating_sub(LOG_READ_MAX);
+        lines.drain(..extra);
+        Ok(LogTail { target, lines })
+    }
+
+    /// The log driver of the primary deployment's task definition: its first
+    /// container that configures one.
+    async fn log_target(&self, key: &ServiceKey) -> Result<LogTarget, ApiError> {
+        let c = &self.clients;
+        let out = c
+            .calls
+            .run(
+                "ecs:DescribeServices",
+                c.ecs
+                    .describe_services()
+                    .cluster(&key.cluster)
+                    .services(&key.service)
+                    .send(),
+            )
+            .await?;
+        let Some(arn) = out.services().first().and_then(|s| {
+            s.deployments()
+                .iter()
+                .find(|d| d.status() == Some("PRIMARY"))
+                .and_then(|d| d.task_definition())
+                .or(s.task_definition())
+        }) else {
+            return Ok(LogTarget::None);
+        };
+        let td = c
+            .calls
+            .run(
+                "ecs:DescribeTaskDefinition",
+                c.ecs.describe_task_definition().task_definition(arn).send(),
+            )
+            .await?;
+        Ok(td.task_definition().map_or(LogTarget::None, log_target_of))
+    }
+
     async fn task_def(&self, name: &str) -> Result<TaskDefShape, ApiError> {
         if let Some(shape) = self.cached(name) {
             return Ok(shape);
@@ -184,6 +313,7 @@ impl EvidenceReader for AwsEvidence {
             match request.kind {
                 EvidenceKind::Tasks => self.tasks(key).await.map(Evidence::Tasks),
                 EvidenceKind::Deployments => self.deployments(key).await.map(Evidence::Deployments),
+                EvidenceKind::Logs => self.logs(key, request.after).await.map(Evidence::Logs),
             }
             .map_err(|e| e.message)
         })
@@ -248,6 +378,36 @@ fn task_info(t: &aws_sdk_ecs::types::Task) -> TaskInfo {
     }
 }
 
+/// The first container's log configuration, as a log target.
+pub fn log_target_of(td: &aws_sdk_ecs::types::TaskDefinition) -> LogTarget {
+    for c in td.container_definitions() {
+        let Some(cfg) = c.log_configuration() else {
+            continue;
+        };
+        let container = c.name().unwrap_or("?").to_string();
+        let options = cfg.options();
+        let option = |k: &str| options.and_then(|o| o.get(k)).cloned();
+        return match cfg.log_driver().as_str() {
+            "awslogs" => match option("awslogs-group") {
+                Some(group) => LogTarget::Awslogs {
+                    group,
+                    stream_prefix: option("awslogs-stream-prefix"),
+                    container,
+                },
+                None => LogTarget::Other {
+                    driver: "awslogs without awslogs-group".into(),
+                    container,
+                },
+            },
+            driver => LogTarget::Other {
+                driver: driver.to_string(),
+                container,
+            },
+        };
+    }
+    LogTarget::None
+}
+
 fn shape(td: &aws_sdk_ecs::types::TaskDefinition) -> TaskDefShape {
     TaskDefShape {
         name: format!("{}:{}", td.family().unwrap_or("?"), td.revision()),
@@ -294,6 +454,46 @@ fn count(n: i32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_targets_from_the_task_definition() {
+        use aws_sdk_ecs::types::{
+            ContainerDefinition, LogConfiguration, LogDriver, TaskDefinition,
+        };
+        let td = |driver: LogDriver, opts: &[(&str, &str)]| {
+            let mut cfg = LogConfiguration::builder().log_driver(driver);
+            for (k, v) in opts {
+                cfg = cfg.options(*k, *v);
+            }
+            TaskDefinition::builder()
+                .container_definitions(ContainerDefinition::builder().name("sidecar").build())
+                .container_definitions(
+                    ContainerDefinition::builder()
+                        .name("app")
+                        .log_configuration(cfg.build().unwrap())
+                        .build(),
+                )
+                .build()
+        };
+        assert_eq!(
+            log_target_of(&td(
+                LogDriver::Awslogs,
+                &[
+                    ("awslogs-group", "/ecs/manga-orchestrator"),
+                    ("awslogs-stream-prefix", "ecs"),
+                ]
+            ))
+            .label(),
+            "awslogs /ecs/manga-orchestrator ecs/app/*"
+        );
+        assert_eq!(
+            log_target_of(&td(LogDriver::Awsfirelens, &[("Name", "datadog")])),
+            LogTarget::Other {
+                driver: "awsfirelens".into(),
+                container: "app".into()
+            }
+        );
+    }
 
     #[test]
     fn task_definition_names() {

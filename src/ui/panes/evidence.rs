@@ -9,7 +9,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::model::evidence::{CircuitBreaker, Deployments, Evidence, TaskInfo, TaskList};
+use crate::model::evidence::{
+    CircuitBreaker, Deployments, Evidence, EvidenceKind, LogTarget, TaskInfo, TaskList,
+};
 use crate::ui::app::App;
 use crate::ui::evidence::EvidenceView;
 use crate::ui::theme::Theme;
@@ -39,14 +41,26 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         None => {}
         Some(Evidence::Tasks(list)) => tasks(&mut lines, list, view.scroll, area.width, t),
         Some(Evidence::Deployments(d)) => deployments(&mut lines, d, view.scroll, area.width, t),
-    }
-    let hint = format!(
-        "esc fleet · {} · ? help",
-        match view.request.kind {
-            crate::model::evidence::EvidenceKind::Tasks => "d deployments",
-            crate::model::evidence::EvidenceKind::Deployments => "t tasks",
+        Some(Evidence::Logs(tail)) => {
+            let room = usize::from(inner.height.saturating_sub(1)).saturating_sub(lines.len());
+            logs(
+                &mut lines,
+                view,
+                &tail.target,
+                room,
+                usize::from(inner.width),
+                t,
+            );
         }
-    );
+    }
+    let hint = match (view.request.kind, &view.filter_before) {
+        (_, Some(_)) => format!("filter: {}▏ (enter keeps, esc cancels)", view.filter),
+        (EvidenceKind::Tasks, None) => "esc fleet · d deployments · o logs · ? help".into(),
+        (EvidenceKind::Deployments, None) => "esc fleet · t tasks · o logs · ? help".into(),
+        (EvidenceKind::Logs, None) => {
+            "esc fleet · / filter · space pause · k back · t tasks · d deployments".into()
+        }
+    };
     let body = Rect {
         height: inner.height.saturating_sub(1),
         ..inner
@@ -64,8 +78,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
 
 fn title(view: &EvidenceView, app: &App, wide: bool) -> String {
     let what = match view.request.kind {
-        crate::model::evidence::EvidenceKind::Tasks => "Tasks",
-        crate::model::evidence::EvidenceKind::Deployments => "Deployments",
+        EvidenceKind::Tasks => "Tasks",
+        EvidenceKind::Deployments => "Deployments",
+        EvidenceKind::Logs => "Logs",
     };
     let mut title = if wide {
         format!("{what} · {}", view.request.service)
@@ -88,6 +103,22 @@ fn title(view: &EvidenceView, app: &App, wide: bool) -> String {
                 " · circuit breaker {}",
                 CircuitBreaker::label(d.circuit_breaker)
             ));
+        }
+        Some(Evidence::Logs(tail)) => {
+            if wide {
+                title.push_str(&format!(" · {}", tail.target.label()));
+            }
+            title.push_str(&format!(" · {} lines", view.shown_lines().len()));
+            if !view.filter.is_empty() {
+                title.push_str(&format!(" matching “{}”", view.filter));
+            }
+            title.push_str(if view.paused {
+                " · PAUSED"
+            } else if view.scroll > 0 {
+                " · scrolled back"
+            } else {
+                " · following"
+            });
         }
         None => {}
     }
@@ -399,4 +430,86 @@ fn overflow(lines: &mut Vec<Line<'static>>, text: &str, room: usize, width: u16,
         format!("  └ {}", widgets::fit(rest, fits)),
         style,
     )));
+}
+
+/// The newest log lines that fit, oldest at the top; `view.scroll` events back from the newest.
+fn logs(
+    lines: &mut Vec<Line<'static>>,
+    view: &EvidenceView,
+    target: &LogTarget,
+    room: usize,
+    width: usize,
+    t: &Theme,
+) {
+    match target {
+        LogTarget::Awslogs { .. } => {}
+        LogTarget::Other { driver, container } => {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "container {container} logs through the `{driver}` driver, not awslogs: \
+                     sitrep cannot follow it; read the logs where {driver} sends them"
+                ),
+                t.bold(t.warn),
+            )));
+            return;
+        }
+        LogTarget::None => {
+            lines.push(Line::from(Span::styled(
+                "the task definition configures no log driver: there are no logs to follow",
+                t.bold(t.warn),
+            )));
+            return;
+        }
+    }
+    let shown = view.shown_lines();
+    if shown.is_empty() {
+        lines.push(Line::from(Span::styled(
+            if view.filter.is_empty() {
+                "no log lines yet"
+            } else {
+                "no line matches the filter"
+            },
+            t.style(t.muted),
+        )));
+        return;
+    }
+    let end = shown.len().saturating_sub(view.scroll);
+    let mut out: Vec<Line<'static>> = Vec::new();
+    for line in shown[..end].iter().rev() {
+        let style = if line.message.starts_with("ERROR") || line.message.contains("Error:") {
+            t.style(t.alert)
+        } else if line.message.starts_with("WARN") {
+            t.style(t.warn)
+        } else {
+            t.style(t.fg)
+        };
+        let task = line.stream.rsplit('/').next().unwrap_or("");
+        let mut parts: Vec<Line<'static>> = Vec::new();
+        for (i, text) in line.message.lines().enumerate() {
+            parts.push(if i == 0 {
+                Line::from(vec![
+                    Span::styled(line.at.format("%H:%M:%S ").to_string(), t.style(t.muted)),
+                    Span::styled(
+                        format!("{} ", task.get(..8).unwrap_or(task)),
+                        t.style(t.accent),
+                    ),
+                    Span::styled(widgets::fit(text, width.saturating_sub(18)), style),
+                ])
+            } else {
+                Line::from(Span::styled(
+                    widgets::fit(&format!("{:18}{}", "", text.replace('\t', "  ")), width),
+                    t.style(t.muted),
+                ))
+            });
+        }
+        for p in parts.into_iter().rev() {
+            out.push(p);
+        }
+        if out.len() >= room {
+            break;
+        }
+    }
+    out.truncate(room);
+    out.reverse();
+    lines.extend(out);
 }
