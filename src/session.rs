@@ -15,9 +15,10 @@ use crate::action::ledger::Ledger;
 use crate::config::{Config, Paths};
 use crate::model::{FleetSnapshot, SourceInfo};
 use crate::sim::Simulator;
+use crate::sim::evidence::SimEvidence;
 use crate::sim::source::SimWriter;
-use crate::source::aws::{AwsClients, AwsWriter};
-use crate::source::{Feed, FleetWriter};
+use crate::source::aws::{AwsClients, AwsEvidence, AwsWriter};
+use crate::source::{EvidenceReader, Feed, FleetWriter};
 
 /// Snapshots buffered between the source and the UI; the UI drains them all per frame.
 const FEED_DEPTH: usize = 16;
@@ -31,6 +32,9 @@ pub struct Session {
     pub audit: AuditLog,
     /// The source task; dropping it stops the source.
     pub source: SourceTask,
+    /// Reads tasks and deployments of one service while a view asks; read-only
+    /// sessions have it too (it only reads).
+    pub evidence: Arc<dyn EvidenceReader>,
 }
 
 /// The task that feeds snapshots; aborted when dropped.
@@ -46,24 +50,27 @@ impl Session {
     /// Start the configured source. Must run inside the multi-threaded runtime.
     pub async fn open(cfg: &Config, paths: &Paths) -> Result<Session> {
         let (tx, feed) = tokio::sync::mpsc::channel(FEED_DEPTH);
-        let (executor, task, info) = if cfg.aws.enabled {
+        let (executor, task, info, evidence) = if cfg.aws.enabled {
             // One poller reads the account; a writable session's writer shares its
             // clients, so a write makes the poller re-read at once. Client setup
             // reads profiles and may ask SSO; it happens once, before the first frame.
             let clients = AwsClients::new(&cfg.aws).await?;
             let info = clients.source.clone();
             let task = crate::source::aws::spawn_with(clients.clone(), &cfg.aws, tx);
+            // The evidence reader shares the poller's clients and call limiter.
+            let evidence: Arc<dyn EvidenceReader> = Arc::new(AwsEvidence::new(clients.clone()));
             let executor = executor_for(cfg, paths, &info, move || {
                 Box::new(AwsWriter::new(&clients))
             });
-            (executor, task, info)
+            (executor, task, info, evidence)
         } else {
             let sim = Simulator::from_config(&cfg.sim)?;
             let info = sim_info(&sim, cfg);
             let sim = Arc::new(Mutex::new(sim));
             let task = crate::sim::source::spawn(Arc::clone(&sim), cfg.sim.speed, tx);
+            let evidence: Arc<dyn EvidenceReader> = Arc::new(SimEvidence::new(Arc::clone(&sim)));
             let executor = executor_for(cfg, paths, &info, move || Box::new(SimWriter::new(sim)));
-            (executor, task, info)
+            (executor, task, info, evidence)
         };
         let audit = executor.as_ref().map_or_else(
             || AuditLog::for_source(paths, &info),
@@ -74,6 +81,7 @@ impl Session {
             executor,
             audit,
             source: SourceTask(task),
+            evidence,
         })
     }
 }

@@ -200,6 +200,7 @@ async fn run_cockpit(
         executor,
         audit: audit.clone(),
         operator: "tester".into(),
+        evidence: None,
     };
     let (key_tx, key_rx) = mpsc::unbounded_channel();
     let keys =

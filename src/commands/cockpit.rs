@@ -48,6 +48,7 @@ pub(super) fn open_and_drive(cfg: &Config, paths: &Paths, app: &mut App) -> Resu
             executor: session.executor.map(Arc::new),
             audit: session.audit,
             operator: operator_from_env(),
+            evidence: Some(session.evidence),
         };
         // The source task lives until the cockpit closes.
         let _source = session.source;

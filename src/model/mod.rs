@@ -5,6 +5,7 @@
 //! runbook layer exposes them to CEL as doubles.
 
 pub mod cost;
+pub mod evidence;
 pub mod history;
 pub mod request;
 

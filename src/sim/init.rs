@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::fleet::{self, ServiceSpec};
 use super::scenario::Scenario;
-use super::state::{CacheState, ScalingState, SvcState, Task, TaskState};
+use super::state::{CacheState, DeployRecord, Rollout, ScalingState, SvcState, Task, TaskState};
 use super::{tasks, traffic};
 use crate::model::{DeploymentState, ServiceMetrics};
 
@@ -50,6 +50,9 @@ pub fn service(
                 spot: i < spot,
                 revision: 1,
                 state: TaskState::Running,
+                // Up since the last release, a day or so before the scenario.
+                created_at: -86_400 - (*next_task_id % 3_600) as i64 - 90,
+                started_at: Some(-86_400 - (*next_task_id % 3_600) as i64),
             }
         })
         .collect();
@@ -68,6 +71,17 @@ pub fn service(
         load,
         metrics: ServiceMetrics::default(),
         interruptions: VecDeque::new(),
+        stopped: VecDeque::new(),
+        logs: VecDeque::new(),
+        next_log: 0,
+        deploys: vec![DeployRecord {
+            id: *next_task_id ^ 0x5eed,
+            revision: 1,
+            created_at: -86_400 - 3_600 - 600,
+            updated_at: -86_400,
+            rollout: Rollout::Completed,
+            failed_tasks: 0,
+        }],
     }
 }
 

@@ -17,6 +17,7 @@ mod apply;
 mod autoscale;
 mod cache;
 mod events;
+pub mod evidence;
 pub mod fleet;
 mod init;
 mod scenario;
@@ -238,6 +239,9 @@ impl Simulator {
             let recent = svc.interruptions.iter().filter(|&&i| t - i <= 60).count();
             let jitter = (self.rng.random::<f64>() - 0.5) * 2.0;
             svc.metrics = measure_service(svc, serving, recent, jitter);
+            if t % 60 < dt.max(1) {
+                saturation_logs(svc, t);
+            }
         }
     }
 
@@ -290,9 +294,48 @@ fn measure_service(
     }
 }
 
+/// What a saturated task writes once a minute: connection-pool timeouts past
+/// 90 % CPU, heap exhaustion past 92 % memory, each with its stack trace.
+fn saturation_logs(svc: &mut SvcState, t: i64) {
+    let Some(task) = svc.tasks.iter().find(|k| k.serving()).map(|k| k.id) else {
+        return;
+    };
+    if svc.metrics.cpu_pct.is_some_and(|c| c >= 90.0) {
+        svc.log(
+            t,
+            task,
+            "WARN  com.zaxxer.hikari.pool.HikariPool : HikariPool-1 - Connection is not available, request timed out after 30000ms.\n\
+             java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30000ms.\n\
+             \tat com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:696)\n\
+             \tat com.zaxxer.hikari.pool.HikariPool.getConnection(HikariPool.java:181)",
+        );
+    }
+    if svc.metrics.memory_pct.is_some_and(|m| m >= 92.0) {
+        svc.log(
+            t,
+            task,
+            "ERROR o.a.c.c.C.[.[.[/].[dispatcherServlet] : Servlet.service() threw exception\n\
+             java.lang.OutOfMemoryError: Java heap space\n\
+             \tat java.base/java.util.Arrays.copyOf(Arrays.java:3537)",
+        );
+    }
+}
+
 /// A new revision: every task is replaced in batches at the deployment settings.
 fn start_deployment(svc: &mut SvcState, step: &mut Step, why: &str) {
     svc.revision += 1;
+    svc.deploys.push(state::DeployRecord {
+        id: tasks::deploy_id(step.t, svc.revision),
+        revision: svc.revision,
+        created_at: step.t,
+        updated_at: step.t,
+        rollout: state::Rollout::InProgress,
+        failed_tasks: 0,
+    });
+    // ECS keeps the deployments whose tasks still run; a few older ones are plenty.
+    if svc.deploys.len() > 5 {
+        svc.deploys.remove(0);
+    }
     svc.deploy_failures = 0;
     svc.deployment = DeploymentState::InProgress {
         updated: 0,

@@ -28,6 +28,49 @@ pub struct Task {
     pub spot: bool,
     pub revision: u32,
     pub state: TaskState,
+    /// Seconds after start the task was launched, and when it began running.
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+}
+
+/// Stopped tasks kept per service, newest last (ECS shows them for about an hour).
+pub const STOPPED_KEPT: usize = 100;
+
+/// A task that stopped, and why, as the tasks view shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoppedTask {
+    pub task: Task,
+    pub stopped_at: i64,
+    pub why: StopWhy,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StopWhy {
+    /// ECS's stop code, e.g. `TaskFailedToStart`.
+    pub code: &'static str,
+    pub reason: String,
+    /// The essential container's exit code, when it ran.
+    pub exit_code: Option<i32>,
+    /// The container's own reason (a pull error, an OOM kill).
+    pub container_reason: Option<String>,
+}
+
+/// One deployment of a service, as ECS's `deployments` list keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeployRecord {
+    pub id: u64,
+    pub revision: u32,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub rollout: Rollout,
+    pub failed_tasks: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rollout {
+    InProgress,
+    Completed,
+    Failed(String),
 }
 
 impl Task {
@@ -73,6 +116,32 @@ pub struct SvcState {
     pub metrics: ServiceMetrics,
     /// When Spot tasks of this service were reclaimed, for the error rate.
     pub interruptions: VecDeque<i64>,
+    /// Recently stopped tasks, newest last, at most `STOPPED_KEPT`.
+    pub stopped: VecDeque<StoppedTask>,
+    /// Deployments, oldest first; the last is the primary.
+    pub deploys: Vec<DeployRecord>,
+    /// What the tasks wrote to their `awslogs` streams, oldest first, at most `LOGS_KEPT`.
+    pub logs: VecDeque<SimLog>,
+    pub next_log: u64,
+}
+
+pub const LOGS_KEPT: usize = 1000;
+
+/// One log event of a task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimLog {
+    pub n: u64,
+    pub t: i64,
+    pub task: u64,
+    pub message: String,
+}
+
+/// The simulated image of a revision (the registry of the seeds' account).
+pub fn image(service: &str, revision: u32) -> String {
+    format!(
+        "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/{service}:v1.{}.0",
+        40 + revision
+    )
 }
 
 impl SvcState {
@@ -82,6 +151,51 @@ impl SvcState {
 
     pub fn pending(&self) -> u32 {
         self.tasks.len() as u32 - self.running()
+    }
+
+    /// Remove the tasks `pred` picks, keeping them as stopped for the tasks view.
+    pub fn stop_where(
+        &mut self,
+        t: i64,
+        pred: impl Fn(&Task) -> bool,
+        why: impl Fn(&Task) -> StopWhy,
+    ) {
+        let mut kept = Vec::with_capacity(self.tasks.len());
+        for task in std::mem::take(&mut self.tasks) {
+            if pred(&task) {
+                let why = why(&task);
+                self.stopped.push_back(StoppedTask {
+                    task,
+                    stopped_at: t,
+                    why,
+                });
+            } else {
+                kept.push(task);
+            }
+        }
+        self.tasks = kept;
+        while self.stopped.len() > STOPPED_KEPT {
+            self.stopped.pop_front();
+        }
+    }
+
+    /// A task writes a line to its log stream.
+    pub fn log(&mut self, t: i64, task: u64, message: impl Into<String>) {
+        self.next_log += 1;
+        self.logs.push_back(SimLog {
+            n: self.next_log,
+            t,
+            task,
+            message: message.into(),
+        });
+        while self.logs.len() > LOGS_KEPT {
+            self.logs.pop_front();
+        }
+    }
+
+    /// The primary deployment (the newest).
+    pub fn primary_deploy(&mut self) -> Option<&mut DeployRecord> {
+        self.deploys.last_mut()
     }
 
     /// Whether tasks follow the strategy (else a launch type: all on-demand).

@@ -7,7 +7,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::events::EventLog;
-use super::state::{SvcState, Task, TaskState};
+use super::state::{DeployRecord, Rollout, StopWhy, SvcState, Task, TaskState};
 use crate::model::{DeploymentState, EventKind, FARGATE, FARGATE_SPOT, StrategyItem};
 
 /// Fargate provisioning lag, seconds (seed 001: 60-120 s).
@@ -17,6 +17,7 @@ pub const SPOT_WARNING_S: i64 = 120;
 /// Pause after a failed start before ECS tries again.
 const RETRY_BACKOFF_S: i64 = 30;
 const PULL_ERROR: &str = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref: not found";
+const PULL_ERROR_SHORT: &str = "CannotPullContainerError: image tag not found";
 
 /// Everything a step needs besides the service itself.
 pub struct Step<'a> {
@@ -60,21 +61,55 @@ pub fn step_service(svc: &mut SvcState, spot_rate: f64, step: &mut Step) {
 
 fn settle_pending(svc: &mut SvcState, step: &mut Step) {
     let t = step.t;
-    let (mut started, mut started_spot, mut failed) = (0u32, 0u32, 0u32);
-    svc.tasks.retain_mut(|task| match task.state {
-        TaskState::Pending { ready_at, fails } if ready_at <= t => {
+    let (mut started, mut started_spot, mut failed_ids) = (0u32, 0u32, Vec::new());
+    let mut started_ids = Vec::new();
+    for task in &mut svc.tasks {
+        if let TaskState::Pending { ready_at, fails } = task.state
+            && ready_at <= t
+        {
             if fails {
-                failed += 1;
-                false
+                failed_ids.push(task.id);
             } else {
                 task.state = TaskState::Running;
+                task.started_at = Some(t);
+                started_ids.push(task.id);
                 started += 1;
                 started_spot += u32::from(task.spot);
-                true
             }
         }
-        _ => true,
-    });
+    }
+    let failed = failed_ids.len() as u32;
+    let app = app_name(&svc.spec.key.service);
+    for id in started_ids {
+        svc.log(
+            t,
+            id,
+            format!("INFO  o.s.b.StartupInfoLogger : Started {app} in 8.4 seconds (process running for 9.1)"),
+        );
+    }
+    let image = super::state::image(&svc.spec.key.service, svc.revision);
+    for &id in &failed_ids {
+        svc.log(
+            t,
+            id,
+            format!(
+                "ERROR CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref {image}: not found\n\tat ecs-agent pull (task stopped before the container started)"
+            ),
+        );
+    }
+    svc.stop_where(
+        t,
+        |task| failed_ids.contains(&task.id),
+        |_| StopWhy {
+            code: "TaskFailedToStart",
+            reason: PULL_ERROR.into(),
+            exit_code: None,
+            container_reason: Some(PULL_ERROR_SHORT.into()),
+        },
+    );
+    if let Some(d) = svc.primary_deploy() {
+        d.failed_tasks += failed;
+    }
     let key = svc.spec.key.clone();
     if started > 0 {
         let msg = format!(
@@ -117,11 +152,29 @@ fn trip_circuit_breaker(svc: &mut SvcState, step: &mut Step) {
     let Some(previous) = previous else { return };
     let failed_rev = svc.revision;
     svc.revision = previous;
-    svc.tasks.retain(|t| t.revision == previous || t.serving());
+    let t = step.t;
+    svc.stop_where(
+        t,
+        |task| task.revision != previous && !task.serving(),
+        |_| scheduler_stop("deployment circuit breaker: rolling back", None),
+    );
     let reason = format!(
         "circuit breaker: {} tasks failed to start in revision {failed_rev}; rolled back to {previous}",
         svc.deploy_failures
     );
+    if let Some(d) = svc.primary_deploy() {
+        d.rollout = Rollout::Failed(reason.clone());
+        d.updated_at = t;
+    }
+    let id = deploy_id(t, previous);
+    svc.deploys.push(DeployRecord {
+        id,
+        revision: previous,
+        created_at: t,
+        updated_at: t,
+        rollout: Rollout::InProgress,
+        failed_tasks: 0,
+    });
     let key = svc.spec.key.clone();
     step.events.push(
         step.at(step.t),
@@ -157,8 +210,22 @@ fn reclaim_spot(svc: &mut SvcState, rate_per_hour: f64, step: &mut Step) {
     if stopped.is_empty() {
         return;
     }
-    svc.tasks.retain(|task| !stopped.contains(&task.id));
+    svc.stop_where(
+        t,
+        |task| stopped.contains(&task.id),
+        |_| StopWhy {
+            code: "SpotInterruption",
+            reason: "Your Spot Task was interrupted.".into(),
+            exit_code: Some(143),
+            container_reason: None,
+        },
+    );
     for id in stopped {
+        svc.log(
+            t,
+            id,
+            "INFO  o.s.c.s.DefaultLifecycleProcessor : SIGTERM received (Spot interruption): draining in-flight requests",
+        );
         svc.interruptions.push_back(t);
         let msg = format!(
             "stopped: SpotInterruption (Your Spot Task was interrupted.) task {}",
@@ -166,6 +233,41 @@ fn reclaim_spot(svc: &mut SvcState, rate_per_hour: f64, step: &mut Step) {
         );
         step.events
             .push(step.at(t), EventKind::SpotInterruption, Some(&key), msg);
+    }
+}
+
+/// The application's name in its log lines: `manga-orchestrator` -> `MangaOrchestratorApplication`.
+pub fn app_name(service: &str) -> String {
+    let mut name: String = service
+        .split(['-', '_'])
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect();
+    name.push_str("Application");
+    name
+}
+
+/// A deployment's id, as ECS spells them (`ecs-svc/` and 19 digits).
+pub fn deploy_id(t: i64, revision: u32) -> u64 {
+    (t.unsigned_abs() << 8 | u64::from(revision)) % 10_000_000_000_000_000_000
+}
+
+/// The reason ECS gives when its scheduler stops a task: the primary deployment's activity.
+fn scaling_activity(svc: &SvcState) -> String {
+    let id = svc.deploys.last().map_or(0, |d| d.id);
+    format!("Scaling activity initiated by (deployment ecs-svc/{id:019})")
+}
+
+fn scheduler_stop(reason: &str, exit_code: Option<i32>) -> StopWhy {
+    StopWhy {
+        code: "ServiceSchedulerInitiated",
+        reason: reason.to_string(),
+        exit_code,
+        container_reason: None,
     }
 }
 
@@ -201,7 +303,12 @@ fn reconcile(svc: &mut SvcState, step: &mut Step) {
         stop_excess(svc, new_count - desired, step);
     }
     // Old tasks that never started can go at once.
-    svc.tasks.retain(|t| t.revision == current || t.serving());
+    let by = scaling_activity(svc);
+    svc.stop_where(
+        step.t,
+        |t| t.revision != current && !t.serving(),
+        |_| scheduler_stop(&by, None),
+    );
     let mut serving = svc.running();
     let mut victims = Vec::new();
     for task in svc.tasks.iter().filter(|t| t.revision != current) {
@@ -210,7 +317,11 @@ fn reconcile(svc: &mut SvcState, step: &mut Step) {
             serving -= 1;
         }
     }
-    svc.tasks.retain(|t| !victims.contains(&t.id));
+    svc.stop_where(
+        step.t,
+        |t| victims.contains(&t.id),
+        |_| scheduler_stop(&by, Some(0)),
+    );
     let updated = svc
         .tasks
         .iter()
@@ -242,6 +353,11 @@ fn finish_deployment(svc: &mut SvcState, step: &mut Step) {
     }
     svc.deployment = DeploymentState::Stable;
     svc.deploy_failures = 0;
+    let t = step.t;
+    if let Some(d) = svc.primary_deploy() {
+        d.rollout = Rollout::Completed;
+        d.updated_at = t;
+    }
     let key = svc.spec.key.clone();
     step.events.push(
         step.at(step.t),
@@ -288,6 +404,8 @@ fn launch(svc: &mut SvcState, n: u32, step: &mut Step) {
                 ready_at: t + lag,
                 fails,
             },
+            created_at: t,
+            started_at: None,
         });
     }
 }
@@ -318,7 +436,12 @@ fn stop_excess(svc: &mut SvcState, n: u32, step: &mut Step) {
             .or_else(|| pick(&|t| t.spot == spot_over))
             .or_else(|| pick(&|_| true));
         let Some(id) = victim else { break };
-        svc.tasks.retain(|t| t.id != id);
+        let by = scaling_activity(svc);
+        svc.stop_where(
+            step.t,
+            |t| t.id == id,
+            |t| scheduler_stop(&by, t.serving().then_some(0)),
+        );
     }
     let stopped = before - svc.tasks.len();
     if stopped > 0 {

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::model::FleetSnapshot;
+use crate::model::evidence::{Evidence, EvidenceRequest};
 use crate::model::request::{ActionRequest, WriteError};
 
 /// Snapshots as the source produces them, newest last.
@@ -20,6 +21,15 @@ pub type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<String, WriteError
 /// On success it returns a one-line summary of what the API answered.
 pub trait FleetWriter: Send + Sync {
     fn apply<'a>(&'a self, request: &'a ActionRequest) -> WriteFuture<'a>;
+}
+
+pub type EvidenceFuture<'a> = Pin<Box<dyn Future<Output = Result<Evidence, String>> + Send + 'a>>;
+
+/// Reads evidence about one service on demand: the tasks or deployments view
+/// asks while it is open, never otherwise. The simulator and AWS implement it;
+/// the session hands the UI loop one as a trait object. Errors are one line.
+pub trait EvidenceReader: Send + Sync {
+    fn read<'a>(&'a self, request: &'a EvidenceRequest) -> EvidenceFuture<'a>;
 }
 
 pub mod aws;

@@ -2,4 +2,5 @@
 //! itself never names the simulator), as the entry layer does.
 
 mod cockpit;
+mod evidence;
 mod walk;

@@ -407,6 +407,7 @@ async fn run_spot_cascade(
         executor: Some(executor),
         audit: AuditLog::new(dir.join("audit.jsonl")),
         operator: "tester".into(),
+        evidence: None,
     };
     let rig = Rig {
         sim: sim.clone(),

@@ -11,12 +11,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::command::{Command, SortKey};
 use super::event::Reply;
 pub use super::event::{Effect, Event, Message, StopSignal};
+use super::evidence::EvidenceView;
 use super::keymap::{Key, Keymap, Layer};
 use super::runbooks::{Ctx, Runbooks};
 use super::theme::Theme;
 use super::trouble;
 use crate::action::confirm::ConfirmInput;
 use crate::config::Config;
+use crate::model::evidence::EvidenceKind;
 use crate::model::history::FleetHistory;
 use crate::model::{FleetSnapshot, Part, ServiceKey, SourceInfo, cost};
 
@@ -139,6 +141,8 @@ pub struct App {
     pub cache_scroll: usize,
     /// The signal that closed the cockpit, if one did.
     pub stopped_by: Option<StopSignal>,
+    /// The open tasks or deployments view, in place of the fleet panes.
+    pub evidence: Option<EvidenceView>,
     dirty: bool,
 }
 
@@ -172,6 +176,7 @@ impl App {
             events_scroll: 0,
             cache_scroll: 0,
             stopped_by: None,
+            evidence: None,
             dirty: true,
         }
     }
@@ -186,8 +191,10 @@ impl App {
             Layer::Confirm
         } else if self.runbooks.list.is_some() {
             Layer::Runbooks
-        } else if self.filter_before.is_some() {
+        } else if self.filter_before.is_some() || self.log_filter_open() {
             Layer::Filter
+        } else if self.evidence.is_some() {
+            Layer::Evidence
         } else if self.runbooks.walk.as_ref().is_some_and(|w| w.focused) {
             Layer::Runbook
         } else {
@@ -196,7 +203,14 @@ impl App {
     }
 
     pub fn filter_input_open(&self) -> bool {
-        self.filter_before.is_some()
+        self.filter_before.is_some() || self.log_filter_open()
+    }
+
+    /// The log view's filter input is open (the filter layer edits it, not the fleet's).
+    fn log_filter_open(&self) -> bool {
+        self.evidence
+            .as_ref()
+            .is_some_and(|v| v.filter_before.is_some())
     }
 
     /// True once since the last call if anything visible changed.
@@ -233,9 +247,101 @@ impl App {
             Event::Tick(now) => {
                 self.now = now;
                 self.dirty = true;
+                self.ask_evidence()
+            }
+            Event::Evidence(request, result) => {
+                let now = self.now;
+                if let Some(v) = &mut self.evidence
+                    && v.answer(&request, result, now)
+                {
+                    v.scroll = v.scroll.min(v.rows().saturating_sub(1));
+                    self.dirty = true;
+                }
                 Vec::new()
             }
         }
+    }
+
+    /// The open view's read, when one is due (at the fast refresh cadence).
+    fn ask_evidence(&mut self) -> Vec<Effect> {
+        let (now, every) = (self.now, self.plan.fast);
+        self.evidence
+            .as_mut()
+            .and_then(|v| v.ask(now, every))
+            .map(Effect::ReadEvidence)
+            .into_iter()
+            .collect()
+    }
+
+    /// Open (or switch) the evidence view on the named service, else the selected one.
+    fn open_evidence(&mut self, kind: EvidenceKind, name: Option<String>) -> Vec<Effect> {
+        let service = match name {
+            None => self
+                .evidence
+                .as_ref()
+                .map(|v| v.request.service.clone())
+                .or_else(|| self.selected.clone()),
+            Some(name) => {
+                let found = self.snapshot.as_ref().and_then(|s| {
+                    s.services
+                        .iter()
+                        .find(|x| x.key.to_string() == name || x.key.service == name)
+                        .map(|x| x.key.clone())
+                });
+                if found.is_none() {
+                    self.message = Some(Message::error(format!("no service `{name}`")));
+                    return Vec::new();
+                }
+                found
+            }
+        };
+        let Some(service) = service else {
+            self.message = Some(Message::error("no service selected"));
+            return Vec::new();
+        };
+        if self
+            .evidence
+            .as_ref()
+            .is_some_and(|v| v.request.kind == kind && v.request.service == service)
+        {
+            return Vec::new();
+        }
+        self.evidence = Some(EvidenceView::new(kind, service));
+        self.ask_evidence()
+    }
+
+    fn run_evidence(&mut self, cmd: Command) -> Vec<Effect> {
+        let Some(v) = &mut self.evidence else {
+            return Vec::new();
+        };
+        let max = v.rows().saturating_sub(1);
+        match cmd {
+            Command::Close => self.evidence = None,
+            Command::Down => v.scroll = add(v.scroll, 1, max),
+            Command::Up => v.scroll = add(v.scroll, -1, max),
+            Command::PageDown => v.scroll = add(v.scroll, PAGE as isize, max),
+            Command::PageUp => v.scroll = add(v.scroll, -(PAGE as isize), max),
+            Command::Top => v.scroll = 0,
+            Command::Bottom => v.scroll = max,
+            Command::Pause if v.request.kind == EvidenceKind::Logs => {
+                v.paused = !v.paused;
+                self.message = Some(Message::info(if v.paused {
+                    "log tail paused"
+                } else {
+                    "log tail following"
+                }));
+                return self.ask_evidence();
+            }
+            Command::Filter(None) if v.request.kind == EvidenceKind::Logs => {
+                v.filter_before = Some(v.filter.clone());
+            }
+            Command::Filter(Some(text)) if v.request.kind == EvidenceKind::Logs => {
+                v.filter = text;
+            }
+            Command::ClearFilter if v.request.kind == EvidenceKind::Logs => v.filter.clear(),
+            cmd => return self.run_cockpit(cmd),
+        }
+        Vec::new()
     }
 
     fn on_snapshot(&mut self, snap: Box<FleetSnapshot>) -> Vec<Effect> {
@@ -320,10 +426,19 @@ impl App {
                 }
             }
             Layer::Filter => {
+                if let Some(v) = self.evidence.as_mut().filter(|v| v.filter_before.is_some()) {
+                    v.filter.push(c);
+                    v.scroll = 0;
+                    return;
+                }
                 self.filter.push(c);
                 self.refresh_rows();
             }
-            Layer::Cockpit | Layer::Runbooks | Layer::Runbook | Layer::Confirm => {}
+            Layer::Cockpit
+            | Layer::Runbooks
+            | Layer::Runbook
+            | Layer::Confirm
+            | Layer::Evidence => {}
         }
     }
 
@@ -335,6 +450,7 @@ impl App {
             Layer::Palette => self.run_palette(cmd),
             Layer::Filter => self.run_filter(cmd),
             Layer::Cockpit => self.run_cockpit(cmd),
+            Layer::Evidence => self.run_evidence(cmd),
             Layer::Runbooks => {
                 let (runbooks, ctx) = self.runbooks_and_ctx();
                 let reply = runbooks.run_list(cmd, &ctx);
@@ -410,6 +526,18 @@ impl App {
     }
 
     fn run_filter(&mut self, cmd: Command) -> Vec<Effect> {
+        if let Some(v) = self.evidence.as_mut().filter(|v| v.filter_before.is_some()) {
+            match cmd {
+                Command::Close => v.filter = v.filter_before.take().unwrap_or_default(),
+                Command::Accept => v.filter_before = None,
+                Command::Backspace => {
+                    v.filter.pop();
+                }
+                Command::Quit => return vec![Effect::Quit],
+                _ => {}
+            }
+            return Vec::new();
+        }
         match cmd {
             Command::Close => {
                 self.filter = self.filter_before.take().unwrap_or_default();
@@ -464,6 +592,8 @@ impl App {
             Command::Help => self.help = Some(HelpState::default()),
             Command::Palette => self.palette = Some(PaletteState::default()),
             Command::Runbooks => self.runbooks.open(),
+            Command::Evidence(kind, name) => return self.open_evidence(kind, name),
+            Command::Pause => {}
             Command::Reverts => {
                 let (runbooks, ctx) = self.runbooks_and_ctx();
                 let reply = runbooks.ask_reverts(&ctx);

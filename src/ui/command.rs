@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::model::evidence::EvidenceKind;
+
 /// Orders of the fleet table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
@@ -89,6 +91,11 @@ pub enum Command {
     Reverts,
     /// Stop walking the open runbook.
     CloseRunbook,
+    /// Open an evidence view (tasks, deployments) of the named service, or of
+    /// the selected one.
+    Evidence(EvidenceKind, Option<String>),
+    /// Pause or resume the log tail.
+    Pause,
 }
 
 impl Command {
@@ -148,6 +155,19 @@ impl Command {
             "apply-fix" => no_arg(Command::ApplyFix),
             "revert" => no_arg(Command::Reverts),
             "close-runbook" => no_arg(Command::CloseRunbook),
+            "tasks" => Ok(Command::Evidence(
+                EvidenceKind::Tasks,
+                arg.map(str::to_string),
+            )),
+            "deployments" => Ok(Command::Evidence(
+                EvidenceKind::Deployments,
+                arg.map(str::to_string),
+            )),
+            "logs" => Ok(Command::Evidence(
+                EvidenceKind::Logs,
+                arg.map(str::to_string),
+            )),
+            "pause" => no_arg(Command::Pause),
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}`")),
         }
@@ -189,6 +209,9 @@ impl fmt::Display for Command {
             Command::ApplyFix => f.write_str("apply-fix"),
             Command::Reverts => f.write_str("revert"),
             Command::CloseRunbook => f.write_str("close-runbook"),
+            Command::Evidence(kind, None) => f.write_str(kind.label()),
+            Command::Evidence(kind, Some(s)) => write!(f, "{} {s}", kind.label()),
+            Command::Pause => f.write_str("pause"),
         }
     }
 }
@@ -209,6 +232,10 @@ mod tests {
             "answer 2",
             "revert",
             "apply",
+            "tasks",
+            "deployments manga-chatbot/worker",
+            "logs",
+            "pause",
         ] {
             assert_eq!(Command::parse(text).unwrap().to_string(), text);
         }

@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::Outcome;
 use crate::model::FleetSnapshot;
+use crate::model::evidence::{Evidence, EvidenceRequest};
 use crate::model::request::ActionRequest;
 use crate::runbook::walker::WalkAudit;
 
@@ -25,6 +26,8 @@ pub enum Event {
     /// The process was asked to stop (SIGTERM, SIGINT, SIGHUP, SIGQUIT): the
     /// cockpit closes as on `q`, so the terminal is restored.
     Signal(StopSignal),
+    /// The evidence reader's answer to an `Effect::ReadEvidence`.
+    Evidence(EvidenceRequest, Result<Evidence, String>),
 }
 
 /// A signal that closes the cockpit; the process then exits with 128 + `number`.
@@ -50,6 +53,8 @@ pub enum Effect {
     Audit(Box<WalkAudit>),
     /// Read the ledger's active entries and send `Event::Reverts`.
     ListReverts,
+    /// Ask the session's evidence reader (off the UI loop), then send `Event::Evidence`.
+    ReadEvidence(EvidenceRequest),
 }
 
 /// The executor's answer to an `Effect::Apply`, with what it was for.

@@ -28,6 +28,8 @@ pub enum Layer {
     Runbook,
     /// A confirmation popup: typed keys go to the prompt.
     Confirm,
+    /// A service's tasks or deployments, in place of the fleet panes.
+    Evidence,
 }
 
 impl Layer {
@@ -40,6 +42,7 @@ impl Layer {
             Layer::Runbooks => "runbooks",
             Layer::Runbook => "runbook",
             Layer::Confirm => "confirm",
+            Layer::Evidence => "evidence",
         }
     }
 
@@ -52,8 +55,9 @@ impl Layer {
     }
 
     /// Every layer, in the order help lists them.
-    pub const ALL: [Layer; 7] = [
+    pub const ALL: [Layer; 8] = [
         Layer::Cockpit,
+        Layer::Evidence,
         Layer::Runbooks,
         Layer::Runbook,
         Layer::Confirm,
@@ -181,6 +185,7 @@ pub struct Keymap {
     pub runbooks: Vec<Binding>,
     pub runbook: Vec<Binding>,
     pub confirm: Vec<Binding>,
+    pub evidence: Vec<Binding>,
 }
 
 #[derive(Deserialize)]
@@ -202,6 +207,7 @@ struct RawKeymap {
     runbooks: Vec<RawBinding>,
     runbook: Vec<RawBinding>,
     confirm: Vec<RawBinding>,
+    evidence: Vec<RawBinding>,
 }
 
 impl Keymap {
@@ -232,6 +238,7 @@ impl Keymap {
             Layer::Runbooks => &self.runbooks,
             Layer::Runbook => &self.runbook,
             Layer::Confirm => &self.confirm,
+            Layer::Evidence => &self.evidence,
         }
     }
 
@@ -261,6 +268,7 @@ impl Keymap {
         merge(&mut self.runbooks, user.runbooks);
         merge(&mut self.runbook, user.runbook);
         merge(&mut self.confirm, user.confirm);
+        merge(&mut self.evidence, user.evidence);
     }
 }
 
@@ -301,6 +309,7 @@ fn parse(file: &Path, text: &str) -> Result<Keymap, String> {
         runbooks: layer(raw.runbooks)?,
         runbook: layer(raw.runbook)?,
         confirm: layer(raw.confirm)?,
+        evidence: layer(raw.evidence)?,
     })
 }
 

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod command;
 pub mod event;
+pub mod evidence;
 pub mod fixtures;
 pub mod keymap;
 pub mod panes;

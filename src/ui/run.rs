@@ -22,8 +22,9 @@ use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::{ApplyContext, Executor, Outcome};
 use crate::action::ledger::Entry;
 use crate::model::SourceInfo;
+use crate::model::evidence::EvidenceRequest;
 use crate::runbook::walker::WalkAudit;
-use crate::source::Feed;
+use crate::source::{EvidenceReader, Feed};
 
 /// What the loop reaches outside the app: the config dir (themes), the
 /// executor (absent in a read-only session, so nothing here can reach a
@@ -33,6 +34,9 @@ pub struct Io {
     pub executor: Option<Arc<Executor>>,
     pub audit: AuditLog,
     pub operator: String,
+    /// Reads a service's tasks and deployments while a view asks (the
+    /// simulator or AWS, chosen by the session); `None` answers with an error.
+    pub evidence: Option<Arc<dyn EvidenceReader>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -136,6 +140,9 @@ where
     // Executor answers come back on this channel; `in_flight` counts applies not yet answered.
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
     let mut in_flight = 0usize;
+    // Evidence answers come back here; the app drops those for a view since closed.
+    let (evidence_tx, mut evidence_rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let mut evidence_pending = 0usize;
     // The ledger is read for overdue overrides once data time is known, and after each apply.
     let mut ledger_read = false;
     // Walk records are appended (and fsync'd) in order by one blocking task.
@@ -155,6 +162,10 @@ where
                 ev
             }
             Some(ev) = input.next() => ev,
+            Some(ev) = evidence_rx.recv(), if evidence_pending > 0 => {
+                evidence_pending -= 1;
+                ev
+            }
             snap = feed.recv(), if feed_open => match snap {
                 Some(s) => Event::Snapshot(s),
                 None => {
@@ -206,6 +217,16 @@ where
                     Effect::ListReverts => {
                         batch.push_back(Event::Reverts(reverts(io.executor.as_deref())))
                     }
+                    Effect::ReadEvidence(request) => match &io.evidence {
+                        Some(reader) => {
+                            evidence_pending += 1;
+                            spawn_evidence(reader.clone(), request, evidence_tx.clone())
+                        }
+                        None => batch.push_back(Event::Evidence(
+                            request,
+                            Err("this session reads no evidence".into()),
+                        )),
+                    },
                 }
             }
         }
@@ -291,6 +312,18 @@ fn spawn_apply(
             request,
             outcome,
         })));
+    });
+}
+
+/// Ask the evidence reader as its own task and send the answer back to the loop.
+fn spawn_evidence(
+    reader: Arc<dyn EvidenceReader>,
+    request: EvidenceRequest,
+    done: tokio::sync::mpsc::UnboundedSender<Event>,
+) {
+    tokio::spawn(async move {
+        let result = reader.read(&request).await;
+        let _ = done.send(Event::Evidence(request, result));
     });
 }
 

@@ -491,6 +491,7 @@ mod event_loop {
                     std::env::temp_dir().join("sitrep-ui-test-unused-audit.jsonl"),
                 ),
                 operator: "test".into(),
+                evidence: None,
             },
             Instant::now(),
         )

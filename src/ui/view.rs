@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::app::{App, Focus};
 use super::panes::{
-    cache, capacity, confirm, cost, detail, events, fleet, header, help, palette, runbook_list,
-    status, walk, wall,
+    cache, capacity, confirm, cost, detail, events, evidence, fleet, header, help, palette,
+    runbook_list, status, walk, wall,
 };
 
 pub const MIN_WIDTH: u16 = 80;
@@ -30,7 +30,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     ])
     .areas(area);
     header::render(f, top, app);
-    if app.wall {
+    if app.evidence.is_some() {
+        evidence::render(f, body, app);
+    } else if app.wall {
         wall(f, body, app);
     } else if area.width >= WIDE {
         wide(f, body, app);

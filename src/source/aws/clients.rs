@@ -21,6 +21,8 @@ pub struct AwsClients {
     pub scaling: aws_sdk_applicationautoscaling::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub elasticache: aws_sdk_elasticache::Client,
+    /// CloudWatch Logs, for the logs view only.
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub calls: Calls,
     pub source: SourceInfo,
     pub changed: ChangeHint,
@@ -56,6 +58,7 @@ impl AwsClients {
             scaling: aws_sdk_applicationautoscaling::Client::new(&sdk),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&sdk),
             elasticache: aws_sdk_elasticache::Client::new(&sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
             calls: Calls::new(Duration::from_secs(cfg.call_timeout_s.max(1))),
             source: SourceInfo::Aws {
                 account,
@@ -75,11 +78,19 @@ impl AwsClients {
         elasticache: aws_sdk_elasticache::Client,
         call_timeout: Duration,
     ) -> Self {
+        // A logs client that reaches nothing until `with_logs` gives a real one.
+        let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
+            aws_sdk_cloudwatchlogs::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
+                .build(),
+        );
         Self {
             ecs,
             scaling,
             cloudwatch,
             elasticache,
+            logs,
             calls: Calls::new(call_timeout),
             source: SourceInfo::Aws {
                 account: None,
@@ -110,6 +121,14 @@ async fn account_id(sdk: &aws_config::SdkConfig, within: Duration) -> Option<Str
             tracing::debug!("account id unknown: credentials not resolved within {within:?}");
             None
         }
+    }
+}
+
+impl AwsClients {
+    /// The same clients with this CloudWatch Logs client (tests with a mock).
+    pub fn with_logs(mut self, logs: aws_sdk_cloudwatchlogs::Client) -> Self {
+        self.logs = logs;
+        self
     }
 }
 

@@ -5,6 +5,7 @@ mod cache;
 pub mod calls;
 pub mod clients;
 mod ecs;
+pub mod evidence;
 mod kept;
 mod metrics;
 mod poller;
@@ -15,6 +16,7 @@ pub mod writer;
 
 pub use calls::ApiError;
 pub use clients::{AwsClients, ChangeHint};
+pub use evidence::AwsEvidence;
 pub use poller::{spawn, spawn_with, unavailable};
 pub use reader::AwsReader;
 pub use writer::AwsWriter;

@@ -6,6 +6,7 @@ pub mod confirm;
 pub mod cost;
 pub mod detail;
 pub mod events;
+pub mod evidence;
 pub mod fleet;
 pub mod header;
 pub mod help;
