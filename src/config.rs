@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::bounds::Bound;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -44,6 +46,7 @@ pub struct SimConfig {
     pub scenario: String,
     pub seed: u64,
     /// Simulated seconds per real second.
+    #[serde(deserialize_with = "speed")]
     pub speed: f64,
 }
 
@@ -66,11 +69,15 @@ pub struct AwsConfig {
     /// Clusters to watch; empty means all.
     pub clusters: Vec<String>,
     pub endpoint_url: Option<String>,
+    #[serde(deserialize_with = "metrics_interval")]
     pub metrics_interval_s: u64,
+    #[serde(deserialize_with = "config_interval")]
     pub config_interval_s: u64,
     /// Per-call timeout.
+    #[serde(deserialize_with = "call_timeout")]
     pub call_timeout_s: u64,
     /// Attempts per call, throttling retried with exponential backoff and jitter; 1 disables retries.
+    #[serde(deserialize_with = "max_attempts")]
     pub max_attempts: u32,
     /// Extra CloudWatch metrics mapped onto service fields (P95, 5xx, requests).
     pub metrics: Vec<CustomMetric>,
@@ -118,6 +125,7 @@ pub struct RunbookConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct LedgerConfig {
     /// How long a manual override may stay before override-revert flags it.
+    #[serde(deserialize_with = "revert_after")]
     pub revert_after_hours: f64,
 }
 
@@ -135,6 +143,30 @@ pub struct ProfileConfig {
     pub theme: Option<String>,
     pub read_only: Option<bool>,
 }
+
+/// Simulator speed: an hour of fleet per real second keeps each tick's work bounded.
+pub const SPEED: Bound<f64> =
+    Bound::new(0.0, 3600.0, "simulated seconds per real second (0 pauses)");
+pub const METRICS_INTERVAL: Bound<u64> = Bound::new(1, 3600, "seconds between metric polls");
+pub const CONFIG_INTERVAL: Bound<u64> = Bound::new(
+    1,
+    86_400,
+    "seconds between reads of the slow-changing parts",
+);
+pub const CALL_TIMEOUT: Bound<u64> = Bound::new(1, 300, "seconds an AWS call may take");
+pub const MAX_ATTEMPTS: Bound<u32> = Bound::new(1, 10, "attempts per AWS call");
+pub const REVERT_AFTER: Bound<f64> = Bound::new(
+    0.0,
+    8760.0,
+    "hours an override may stay before it is flagged",
+);
+
+crate::bounded!(speed: f64 = SPEED);
+crate::bounded!(metrics_interval: u64 = METRICS_INTERVAL);
+crate::bounded!(config_interval: u64 = CONFIG_INTERVAL);
+crate::bounded!(call_timeout: u64 = CALL_TIMEOUT);
+crate::bounded!(max_attempts: u32 = MAX_ATTEMPTS);
+crate::bounded!(revert_after: f64 = REVERT_AFTER);
 
 /// Where sitrep reads configuration and writes its data (audit log, ledger, logs).
 /// `SITREP_CONFIG_DIR` / `SITREP_DATA_DIR` override the platform dirs (tests use them).
@@ -258,8 +290,7 @@ pub fn load_with(
 
 /// Read and parse one config file; errors name the file, line, column and field.
 pub fn read_file(file: &Path) -> color_eyre::Result<Config> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| color_eyre::eyre::eyre!("{}: cannot read config: {e}", file.display()))?;
+    let text = crate::userfile::read(file, "config").map_err(|e| color_eyre::eyre::eyre!("{e}"))?;
     parse_file(file, &text)
 }
 
@@ -330,28 +361,21 @@ fn apply_env(cfg: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> color_ey
         cfg.sim.scenario = s;
     }
     if let Some(v) = env("SITREP_SPEED").filter(|v| !v.is_empty()) {
-        cfg.sim.speed = v
+        let speed = v
             .parse::<f64>()
-            .ok()
-            .filter(|s| speed_ok(*s))
-            .ok_or_else(|| color_eyre::eyre::eyre!("SITREP_SPEED={v:?}: {SPEED_RANGE}"))?;
+            .map_err(|_| format!("not a number: expected {}", SPEED.what))
+            .and_then(|s| SPEED.check(s))
+            .map_err(|e| color_eyre::eyre::eyre!("SITREP_SPEED={v:?}: {e}"))?;
+        cfg.sim.speed = speed;
     }
     Ok(())
 }
 
-/// Fastest simulator: an hour of fleet per real second keeps each tick's work bounded.
-const MAX_SPEED: f64 = 3600.0;
-const SPEED_RANGE: &str = "expected simulated seconds per real second, 0 (paused) to 3600";
-
-fn speed_ok(speed: f64) -> bool {
-    (0.0..=MAX_SPEED).contains(&speed)
-}
-
-/// Values every layer may set but no layer may set out of range.
+/// Values a flag may set: a file's values were checked where they were read.
 fn check(cfg: &Config) -> color_eyre::Result<()> {
-    if !speed_ok(cfg.sim.speed) {
-        color_eyre::eyre::bail!("speed {}: {SPEED_RANGE}", cfg.sim.speed);
-    }
+    SPEED
+        .check(cfg.sim.speed)
+        .map_err(|e| color_eyre::eyre::eyre!("--speed {e}"))?;
     Ok(())
 }
 
@@ -408,7 +432,7 @@ wall = false
 scenario = "calm"
 # Same seed, same fleet.
 seed = 7
-# Simulated seconds per real second.
+# Simulated seconds per real second, 0 (paused) to 3600.
 speed = 1.0
 
 [aws]
@@ -419,12 +443,12 @@ enabled = false
 # Clusters to watch; empty means all.
 clusters = []
 # endpoint_url = "http://localhost:5000"
-# Seconds between metric polls, and between slow-changing config polls.
+# Seconds between metric polls (1 to 3600), and between slow-changing config polls (1 to 86400).
 metrics_interval_s = 15
 config_interval_s = 60
-# Per-call timeout.
+# Per-call timeout in seconds, 1 to 300.
 call_timeout_s = 10
-# Attempts per call; throttling is retried with backoff and jitter; 1 disables retries.
+# Attempts per call, 1 to 10; throttling is retried with backoff and jitter; 1 disables retries.
 max_attempts = 4
 # Extra CloudWatch metrics mapped onto service fields (p95_ms, error_rate_pct, requests_per_min):
 # [[aws.metrics]]
@@ -440,7 +464,7 @@ metrics = []
 dirs = []
 
 [ledger]
-# How long a manual override may stay before override-revert flags it.
+# How long a manual override may stay before override-revert flags it, 0 to 8760 hours.
 revert_after_hours = 24.0
 
 # Per-AWS-profile pins, e.g. make prod look different and never writable:
@@ -460,7 +484,7 @@ mod tests {
             let mut cfg = Config::default();
             cfg.sim.speed = bad;
             let err = check(&cfg).unwrap_err().to_string();
-            assert!(err.contains("0 (paused) to 3600"), "{err}");
+            assert!(err.contains("(0 pauses), 0 to 3600"), "{err}");
         }
         let mut cfg = Config::default();
         cfg.sim.speed = 0.0;

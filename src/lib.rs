@@ -3,6 +3,7 @@
 //! The binary, the tests and the benches all use this library.
 
 pub mod action;
+pub mod bounds;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod session;
 pub mod sim;
 pub mod source;
 pub mod ui;
+pub mod userfile;
 
 #[cfg(test)]
 mod tests;

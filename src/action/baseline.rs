@@ -134,8 +134,7 @@ pub fn to_toml(baseline: &Baseline, taken_at: &str) -> String {
 
 /// Read and validate a baseline file. Errors name the file and line.
 pub fn load(path: &Path) -> Result<Baseline, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read baseline: {e}", path.display()))?;
+    let text = crate::userfile::read(path, "baseline")?;
     parse(&text).map_err(|(line, msg)| format!("{}:{line}: {msg}", path.display()))
 }
 

@@ -28,8 +28,9 @@ pub struct RunArgs {
     pub minutes: u32,
 }
 
-/// Validate files (a directory means its `*.toml`); with none, the shipped and
-/// configured runbooks. Prints `OK` or each problem as `file:line:col: message`.
+/// Validate files (a directory means its `*.toml`, and must hold one); with
+/// none, the shipped and configured runbooks. Prints `OK` or each problem as
+/// `file:line:col: message`.
 pub fn check(cfg: &Config, files: &[PathBuf]) -> Result<ExitCode> {
     let loaded: Vec<Loaded> = if files.is_empty() {
         library::all_files(cfg)
@@ -38,7 +39,11 @@ pub fn check(cfg: &Config, files: &[PathBuf]) -> Result<ExitCode> {
             .iter()
             .flat_map(|p| {
                 if p.is_dir() {
-                    library::load_dir(p)
+                    let found = library::load_dir(p);
+                    if found.is_empty() {
+                        return vec![no_runbooks_in(p)];
+                    }
+                    found
                 } else {
                     vec![Loaded {
                         origin: p.display().to_string(),
@@ -65,6 +70,19 @@ pub fn check(cfg: &Config, files: &[PathBuf]) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn no_runbooks_in(dir: &std::path::Path) -> Loaded {
+    let origin = dir.display().to_string();
+    Loaded {
+        result: Err(vec![crate::runbook::load::Problem {
+            file: origin.clone(),
+            line: 1,
+            col: 1,
+            message: "is a directory with no runbook files (*.toml) in it".into(),
+        }]),
+        origin,
+    }
 }
 
 /// A runbook by id from the library, or from a file when `id` names one

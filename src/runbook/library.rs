@@ -55,7 +55,8 @@ pub fn shipped() -> Vec<Loaded> {
         .collect()
 }
 
-/// Every `*.toml` directly in `dir`, sorted by name.
+/// Every `*.toml` directly in `dir`, sorted by name. An entry so named that
+/// is not a regular file (a directory, a FIFO) is reported, not skipped.
 pub fn load_dir(dir: &Path) -> Vec<Loaded> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -75,7 +76,7 @@ pub fn load_dir(dir: &Path) -> Vec<Loaded> {
     let mut paths: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     paths.sort();
     paths

@@ -222,8 +222,7 @@ impl Keymap {
         let mut map = Keymap::default_map();
         let file: PathBuf = config_dir.join("keymap.toml");
         if file.exists() {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("{}: cannot read keymap: {e}", file.display()))?;
+            let text = crate::userfile::read(&file, "keymap")?;
             map.overlay(parse(&file, &text)?);
         }
         Ok(map)

@@ -163,8 +163,7 @@ fn find(name: &str, config_dir: Option<&Path>, shipped_only: bool) -> Result<Sou
     if !shipped_only && let Some(dir) = config_dir {
         let file = dir.join("themes").join(format!("{name}.toml"));
         if file.exists() {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("{}: cannot read theme: {e}", file.display()))?;
+            let text = crate::userfile::read(&file, "theme")?;
             return Ok(Source { file, text });
         }
     }
@@ -183,6 +182,29 @@ fn find(name: &str, config_dir: Option<&Path>, shipped_only: bool) -> Result<Sou
             )
         })
 }
+
+type Pick = fn(&ThemeFile) -> &Option<Spanned<String>>;
+
+/// Every role a theme must set (itself or through a parent).
+const ROLES: [(&str, Pick); 17] = [
+    ("fg", |f| &f.fg),
+    ("bg", |f| &f.bg),
+    ("muted", |f| &f.muted),
+    ("accent", |f| &f.accent),
+    ("ok", |f| &f.ok),
+    ("warn", |f| &f.warn),
+    ("alert", |f| &f.alert),
+    ("spot", |f| &f.spot),
+    ("on_demand", |f| &f.on_demand),
+    ("border", |f| &f.border),
+    ("focus", |f| &f.focus),
+    ("selection_fg", |f| &f.selection_fg),
+    ("selection_bg", |f| &f.selection_bg),
+    ("header_fg", |f| &f.header_fg),
+    ("header_bg", |f| &f.header_bg),
+    ("badge_fg", |f| &f.badge_fg),
+    ("badge_bg", |f| &f.badge_bg),
+];
 
 /// Fold the chain (child first) into a theme; the nearest file that sets a role wins.
 fn resolve(name: &str, chain: &[(Source, ThemeFile)]) -> Result<Theme, String> {
@@ -203,6 +225,26 @@ fn resolve(name: &str, chain: &[(Source, ThemeFile)]) -> Result<Theme, String> {
             "theme `{name}`: role `{role}` is not set by it or any parent"
         ))
     };
+    let missing: Vec<&str> = ROLES
+        .iter()
+        .filter(|(_, pick)| chain.iter().all(|(_, file)| pick(file).is_none()))
+        .map(|(role, _)| *role)
+        .collect();
+    if !missing.is_empty() {
+        let file = chain.first().map_or_else(
+            || format!("themes/{name}.toml"),
+            |(src, _)| src.file.display().to_string(),
+        );
+        return Err(format!(
+            "{file}: theme `{name}` leaves {} unset: {} (set them, or add `parent = \"dark\"` to inherit the rest)",
+            if missing.len() == 1 {
+                "a role"
+            } else {
+                "roles"
+            },
+            missing.join(", ")
+        ));
+    }
     Ok(Theme {
         name: name.to_string(),
         fg: role(|f| &f.fg, "fg")?,
@@ -297,7 +339,12 @@ mod tests {
                 .contains("loops")
         );
         let err = Theme::load("bare", Some(dir.path())).unwrap_err();
-        assert!(err.contains("role `fg`"), "{err}");
+        assert!(
+            err.contains(
+                "themes/bare.toml: theme `bare` leaves roles unset: fg, bg, muted, accent, warn,"
+            ),
+            "{err}"
+        );
         assert!(
             Theme::load("nope", None)
                 .unwrap_err()

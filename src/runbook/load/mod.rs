@@ -84,13 +84,16 @@ pub fn validate(file: &str, text: &str) -> Vec<Problem> {
 
 pub fn load_file(path: &Path) -> Result<Runbook, Vec<Problem>> {
     let file = path.display().to_string();
-    match std::fs::read_to_string(path) {
+    match crate::userfile::read(path, "runbook") {
         Ok(text) => load_str(&file, &text),
-        Err(e) => Err(vec![Problem {
-            file,
-            line: 1,
-            col: 1,
-            message: format!("cannot read: {e}"),
-        }]),
+        Err(e) => {
+            let (line, col) = e.at.unwrap_or((1, 1));
+            Err(vec![Problem {
+                file,
+                line,
+                col,
+                message: e.message,
+            }])
+        }
     }
 }

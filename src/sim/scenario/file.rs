@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{LoadEvent, Objective, Scenario, ScenarioError, Sla, SpotRate};
+use crate::bounds::Bound;
 use crate::model::{Arch, FARGATE, FARGATE_SPOT, ScalableTarget, StrategyItem};
 use crate::sim::fleet::{self, Fleet};
 use crate::sim::schedule::Schedule;
@@ -24,7 +25,7 @@ pub(super) struct RawScenario {
     /// What a drill on this scenario must achieve; none for a scenario that is not a drill.
     objective: Option<Spanned<Objective>>,
     /// Spot interruptions per Spot task-hour at start.
-    #[serde(default = "default_spot_rate")]
+    #[serde(default = "default_spot_rate", deserialize_with = "spot_rate")]
     spot_rate: f64,
     #[serde(default)]
     service: Vec<Spanned<RawService>>,
@@ -46,18 +47,25 @@ struct RawService {
     name: String,
     cluster: Option<String>,
     arch: Option<String>,
+    #[serde(default, deserialize_with = "cpu")]
     cpu: Option<f64>,
+    #[serde(default, deserialize_with = "memory_gb")]
     memory_gb: Option<f64>,
+    #[serde(default, deserialize_with = "tasks")]
     min: Option<u32>,
+    #[serde(default, deserialize_with = "tasks")]
     max: Option<u32>,
+    #[serde(default, deserialize_with = "tasks")]
     desired: Option<u32>,
     strategy: Option<Vec<RawStrategy>>,
     /// Multiplies the service's daily load curve.
+    #[serde(default, deserialize_with = "load_factor")]
     load_factor: Option<f64>,
     scale_in_suspended: Option<bool>,
     #[serde(default)]
     tags: BTreeMap<String, String>,
     fail_new_tasks: Option<RawWindow>,
+    #[serde(default, deserialize_with = "minute_opt")]
     deploy_at_min: Option<f64>,
 }
 
@@ -65,15 +73,18 @@ struct RawService {
 #[serde(deny_unknown_fields)]
 struct RawStrategy {
     provider: String,
+    #[serde(deserialize_with = "weight")]
     weight: u32,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "base")]
     base: u32,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawWindow {
+    #[serde(deserialize_with = "minute")]
     from_min: f64,
+    #[serde(default, deserialize_with = "minute_opt")]
     until_min: Option<f64>,
 }
 
@@ -82,7 +93,9 @@ struct RawWindow {
 struct RawCache {
     id: String,
     policy: Option<String>,
+    #[serde(default, deserialize_with = "memory_pct")]
     memory_pct: Option<f64>,
+    #[serde(default, deserialize_with = "growth")]
     growth_pct_per_hour: Option<f64>,
 }
 
@@ -91,20 +104,59 @@ struct RawCache {
 struct RawLoad {
     #[serde(default)]
     services: Vec<String>,
+    #[serde(deserialize_with = "minute")]
     at_min: f64,
+    #[serde(deserialize_with = "minute")]
     ramp_min: f64,
+    #[serde(deserialize_with = "factor")]
     factor: f64,
+    #[serde(default, deserialize_with = "minute_opt")]
     hold_min: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "minute")]
     decay_min: f64,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSpot {
+    #[serde(deserialize_with = "minute")]
     at_min: f64,
+    #[serde(deserialize_with = "spot_rate")]
     rate: f64,
 }
+
+// Every number a scenario holds has a range, checked where it is read so the
+// error names its line and column. They keep the simulator's work and memory
+// bounded (ECS runs at most 5,000 tasks per service).
+pub const TASKS: Bound<u32> =
+    Bound::new(0, 5000, "a task count (ECS runs at most 5000 per service)");
+pub const CPU: Bound<f64> = Bound::new(0.25, 16.0, "vCPU per Fargate task");
+pub const MEMORY_GB: Bound<f64> = Bound::new(0.5, 120.0, "GB of memory per Fargate task");
+pub const LOAD_FACTOR: Bound<f64> = Bound::new(0.0, 100.0, "a multiplier of the daily load");
+pub const FACTOR: Bound<f64> = Bound::new(0.01, 100.0, "a traffic multiplier");
+pub const MINUTES: Bound<f64> = Bound::new(0.0, 10_080.0, "minutes after start (a week at most)");
+pub const SPOT_RATE: Bound<f64> = Bound::new(0.0, 60.0, "Spot interruptions per Spot task-hour");
+pub const MEMORY_PCT: Bound<f64> = Bound::new(0.0, 100.0, "a percentage of cache memory");
+pub const GROWTH: Bound<f64> = Bound::new(-100.0, 100.0, "cache memory % per hour");
+pub const WEIGHT: Bound<u32> = Bound::new(0, 1000, "a capacity-provider weight");
+pub const BASE: Bound<u32> = Bound::new(0, 100_000, "a capacity-provider base");
+pub const P95_MS: Bound<f64> = Bound::new(1.0, 600_000.0, "a P95 latency in ms");
+pub const ERROR_RATE: Bound<f64> = Bound::new(0.0, 100.0, "an error rate in %");
+
+crate::bounded!(tasks: Option<u32> = TASKS);
+crate::bounded!(cpu: Option<f64> = CPU);
+crate::bounded!(memory_gb: Option<f64> = MEMORY_GB);
+crate::bounded!(load_factor: Option<f64> = LOAD_FACTOR);
+crate::bounded!(factor: f64 = FACTOR);
+crate::bounded!(minute: f64 = MINUTES);
+crate::bounded!(minute_opt: Option<f64> = MINUTES);
+crate::bounded!(spot_rate: f64 = SPOT_RATE);
+crate::bounded!(memory_pct: Option<f64> = MEMORY_PCT);
+crate::bounded!(growth: Option<f64> = GROWTH);
+crate::bounded!(weight: u32 = WEIGHT);
+crate::bounded!(base: u32 = BASE);
+crate::bounded!(pub(super) p95_ms: f64 = P95_MS);
+crate::bounded!(pub(super) error_rate: f64 = ERROR_RATE);
 
 pub const MAXMEMORY_POLICIES: [&str; 8] = [
     "noeviction",
@@ -144,12 +196,6 @@ impl RawScenario {
                     format!("load: unknown service `{unknown}`"),
                 ));
             }
-            if l.factor <= 0.0 || l.ramp_min < 0.0 || l.at_min < 0.0 || l.decay_min < 0.0 {
-                return Err(fail(
-                    load.span(),
-                    "load: factor must be > 0 and times >= 0".into(),
-                ));
-            }
             load_events.push(LoadEvent {
                 services: l.services.clone(),
                 at_s: secs(l.at_min),
@@ -165,12 +211,6 @@ impl RawScenario {
         }];
         for spot in &self.spot {
             let s = spot.get_ref();
-            if s.rate < 0.0 || s.at_min < 0.0 {
-                return Err(fail(
-                    spot.span(),
-                    "spot: rate and at_min must be >= 0".into(),
-                ));
-            }
             spot_rates.push(SpotRate {
                 at_s: secs(s.at_min),
                 per_task_hour: s.rate,
@@ -304,9 +344,6 @@ fn apply_service(fleet: &mut Fleet, raw: &RawService) -> Result<(), String> {
         spec.launch_type = None;
     }
     if let Some(f) = raw.load_factor {
-        if f < 0.0 {
-            return Err("load_factor must be >= 0".into());
-        }
         spec.peak_load *= f;
     }
     spec.tags.extend(raw.tags.clone());
@@ -331,9 +368,6 @@ fn apply_cache(fleet: &mut Fleet, raw: &RawCache) -> Result<(), String> {
         cache.policy = policy.clone();
     }
     if let Some(m) = raw.memory_pct {
-        if !(0.0..=100.0).contains(&m) {
-            return Err("memory_pct must be within 0..=100".into());
-        }
         cache.memory_pct = m;
     }
     if let Some(g) = raw.growth_pct_per_hour {

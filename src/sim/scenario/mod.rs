@@ -67,8 +67,9 @@ pub struct Scenario {
 pub struct Sla {
     /// Service whose metrics the SLA is about (name in the default cluster).
     pub service: String,
+    #[serde(deserialize_with = "file::p95_ms")]
     pub p95_ms: f64,
-    #[serde(default = "default_error_rate")]
+    #[serde(default = "default_error_rate", deserialize_with = "file::error_rate")]
     pub error_rate_pct: f64,
 }
 
@@ -206,8 +207,12 @@ pub fn load_scenario(name_or_path: &str) -> Result<Scenario, ScenarioError> {
             ),
         ));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::at(name_or_path, "", None, format!("cannot read: {e}")))?;
+    let text = crate::userfile::read(path, "scenario").map_err(|e| ScenarioError {
+        file: name_or_path.to_string(),
+        line: e.at.map(|(l, _)| l),
+        column: e.at.map(|(_, c)| c),
+        message: e.message,
+    })?;
     let name = path.file_stem().map_or_else(
         || name_or_path.to_string(),
         |s| s.to_string_lossy().into_owned(),
