@@ -3,8 +3,7 @@
 //! that reads only the app's streams and dedupes by event id, and FireLens
 //! reported rather than read.
 
-#[path = "common/moto.rs"]
-mod moto;
+use crate::common::moto;
 
 use std::process::Command;
 use std::sync::OnceLock;
