@@ -71,6 +71,11 @@ async fn cache_noeviction() {
 }
 
 #[tokio::test]
+async fn image_missing() {
+    won_by_its_runbook_and_lost_by_nobody("image-missing").await;
+}
+
+#[tokio::test]
 async fn release_prewarm() {
     won_by_its_runbook_and_lost_by_nobody("release-prewarm").await;
 }
@@ -88,6 +93,7 @@ fn every_drill_is_tested_here() {
             "spot-cascade",
             "override-left-behind",
             "cache-noeviction",
+            "image-missing",
             "release-prewarm"
         ]
     );

@@ -329,6 +329,8 @@ fn service(spec: &Spec, i: usize, minutes: f64, surge: f64) -> Service {
         task_vcpu: spec.vcpu,
         task_memory_gb: spec.mem_gb,
         deployment,
+        task_definition: Some(format!("{}:1", spec.name)),
+        previous_task_definition: None,
         scaling: Some(ScalableTarget {
             min: spec.min,
             max: spec.max,

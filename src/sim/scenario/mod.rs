@@ -36,6 +36,10 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../../scenarios/bad-image.toml"),
     ),
     (
+        "image-missing",
+        include_str!("../../../scenarios/image-missing.toml"),
+    ),
+    (
         "release-prewarm",
         include_str!("../../../scenarios/release-prewarm.toml"),
     ),

@@ -35,6 +35,8 @@ pub struct ServiceInfo {
     pub launch_type: Option<String>,
     pub strategy: Vec<StrategyItem>,
     pub task_definition: Option<String>,
+    /// The newest ACTIVE (non-primary) deployment's task definition that still runs tasks.
+    pub previous_task_definition: Option<String>,
     pub deployment: DeploymentState,
     pub tags: BTreeMap<String, String>,
     /// Recent service events with their ECS ids (for de-duplication).
@@ -214,6 +216,7 @@ fn service_info(cluster: &str, s: &aws_sdk_ecs::types::Service) -> Option<Servic
             })
             .collect(),
         task_definition: s.task_definition().map(str::to_string),
+        previous_task_definition: previous_task_definition(s.deployments()),
         deployment: deployment_state(s.deployments()),
         tags: s
             .tags()
@@ -223,6 +226,16 @@ fn service_info(cluster: &str, s: &aws_sdk_ecs::types::Service) -> Option<Servic
         events,
         key,
     })
+}
+
+/// Where a rollback goes: the newest non-primary deployment with running tasks.
+fn previous_task_definition(deployments: &[aws_sdk_ecs::types::Deployment]) -> Option<String> {
+    deployments
+        .iter()
+        .filter(|d| d.status() != Some("PRIMARY") && d.running_count() > 0)
+        .max_by_key(|d| d.created_at().map(|t| t.secs()))
+        .and_then(|d| d.task_definition())
+        .map(str::to_string)
 }
 
 fn deployment_state(deployments: &[aws_sdk_ecs::types::Deployment]) -> DeploymentState {
