@@ -500,6 +500,33 @@ fn parse_units(text: Option<&str>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_ecs::types::Deployment;
+
+    fn deployment(status: &str, def: &str, running: i32, created_s: i64) -> Deployment {
+        Deployment::builder()
+            .status(status)
+            .task_definition(def)
+            .running_count(running)
+            .created_at(aws_smithy_types::DateTime::from_secs(created_s))
+            .build()
+    }
+
+    #[test]
+    fn a_rollback_goes_to_the_newest_older_deployment_that_runs_tasks() {
+        let arn = |rev: u32| format!("arn:aws:ecs:us-east-1:1:task-definition/worker:{rev}");
+        let deployments = [
+            deployment("PRIMARY", &arn(3), 0, 300),
+            deployment("ACTIVE", &arn(2), 4, 200),
+            deployment("ACTIVE", &arn(1), 2, 100),
+        ];
+        assert_eq!(previous_task_definition(&deployments), Some(arn(2)));
+        let drained = [
+            deployment("PRIMARY", &arn(3), 0, 300),
+            deployment("ACTIVE", &arn(2), 0, 200),
+        ];
+        assert_eq!(previous_task_definition(&drained), None);
+        assert_eq!(previous_task_definition(&[]), None);
+    }
 
     #[test]
     fn units_parse_both_forms() {
