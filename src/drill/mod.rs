@@ -39,6 +39,9 @@ pub struct DrillState {
     hinted: BTreeSet<String>,
     /// What the trainee did, in order, with its data time (`t+12:30 action: ...`).
     pub steps: Vec<String>,
+    /// An answer against the evidence was given: risky actions from here on
+    /// are not what the data asked for.
+    off_the_evidence: bool,
 }
 
 impl DrillState {
@@ -46,6 +49,7 @@ impl DrillState {
     /// finished and there is no objective to wait for).
     pub fn learn(&mut self, event: &WalkEvent) -> bool {
         let line = match event {
+            WalkEvent::Answered { what } => format!("answered {what}"),
             WalkEvent::Overruled { what } => format!("overruled: {what}"),
             WalkEvent::Refused { what } => format!("refused by guard: {what}"),
             WalkEvent::Applied { what, .. } => format!("action: {what}"),
@@ -53,9 +57,17 @@ impl DrillState {
         };
         self.step(line);
         match event {
-            WalkEvent::Overruled { what } => self.scorer.note_overrule(what.clone()),
+            WalkEvent::Answered { .. } => {}
+            WalkEvent::Overruled { what } => {
+                self.off_the_evidence = true;
+                self.scorer.note_overrule(what.clone());
+            }
             WalkEvent::Refused { what } => self.scorer.note_refusal(what.clone()),
-            WalkEvent::Applied { what, risky } => self.scorer.note_action(what.clone(), *risky),
+            // A risky action the evidence led to answers a need; after an
+            // overrule it is a risky move.
+            WalkEvent::Applied { what, risky } => self
+                .scorer
+                .note_action(what.clone(), *risky && self.off_the_evidence),
             WalkEvent::Ended { at } => {
                 self.scorer.note_runbook_done(*at);
                 return self.judge.is_none();
@@ -121,6 +133,7 @@ pub fn start(sc: &crate::sim::Scenario) -> Result<DrillState, String> {
         blind: false,
         hinted: BTreeSet::new(),
         steps: Vec::new(),
+        off_the_evidence: false,
     })
 }
 

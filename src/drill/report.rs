@@ -139,7 +139,7 @@ pub fn markdown(d: &Drill) -> String {
         out,
         "\n## How the score is counted\n\n100 points, less 1 per minute over SLA (at most 40), \
          1 per 2 minutes to mitigate (at most 30; 30 when never mitigated), 10 per risky move \
-         (risky actions, overruled checks, guard refusals), {HINT_COST} per hint, and 10 when \
+         (overruled checks, guard refusals, risky actions after an overrule), {HINT_COST} per hint, and 10 when \
          the runbook was not walked to its end. Against par, only the minutes to mitigate beyond par's count. \
          A lost drill scores at most {LOST_CAP}."
     );

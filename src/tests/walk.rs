@@ -548,7 +548,16 @@ async fn drill_walked_to_the_end_scores_and_reports() {
             .expect("the report is written");
     assert!(score.runbook_done, "{score:?}");
     assert_eq!(score.actions.len(), 1, "{score:?}");
-    assert!(score.risky_moves.iter().any(|m| m.contains("risky action")));
+    // The switch is risky, but the evidence led to it: no risky move.
+    assert!(score.risky_moves.is_empty(), "{score:?}");
+    assert!(
+        drill
+            .steps
+            .iter()
+            .any(|s| s.contains("answered regional: local")),
+        "{:?}",
+        drill.steps
+    );
     assert!(score.points > 0 && score.points <= 100, "{score:?}");
     let report = std::fs::read_to_string(&file).unwrap();
     assert!(report.contains("# Drill report: spot-cascade"), "{report}");
