@@ -76,6 +76,11 @@ async fn image_missing() {
 }
 
 #[tokio::test]
+async fn scale_in_stuck() {
+    won_by_its_runbook_and_lost_by_nobody("scale-in-stuck").await;
+}
+
+#[tokio::test]
 async fn release_prewarm() {
     won_by_its_runbook_and_lost_by_nobody("release-prewarm").await;
 }
@@ -94,6 +99,7 @@ fn every_drill_is_tested_here() {
             "override-left-behind",
             "cache-noeviction",
             "image-missing",
+            "scale-in-stuck",
             "release-prewarm"
         ]
     );

@@ -40,6 +40,10 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../../scenarios/image-missing.toml"),
     ),
     (
+        "scale-in-stuck",
+        include_str!("../../../scenarios/scale-in-stuck.toml"),
+    ),
+    (
         "release-prewarm",
         include_str!("../../../scenarios/release-prewarm.toml"),
     ),
