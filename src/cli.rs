@@ -137,6 +137,9 @@ pub enum Command {
         /// Print the headless result as JSON.
         #[arg(long, requires = "headless")]
         json: bool,
+        /// Do not point out the scenario's runbook: pick it from the triggered list.
+        #[arg(long, conflicts_with = "headless")]
+        blind: bool,
         #[command(flatten)]
         session: SessionArgs,
         #[command(flatten)]

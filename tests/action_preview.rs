@@ -27,6 +27,10 @@ fn one_of_each() -> Vec<ActionRequest> {
         ActionRequest::ForceNewDeployment {
             service: orchestrator(),
         },
+        ActionRequest::SetTaskDefinition {
+            service: orchestrator(),
+            task_definition: "orchestrator:40".into(),
+        },
         ActionRequest::SetBounds {
             service: orchestrator(),
             min: 50,

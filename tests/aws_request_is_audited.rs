@@ -30,6 +30,10 @@ fn every_request() -> Vec<ActionRequest> {
         ActionRequest::ForceNewDeployment {
             service: service.clone(),
         },
+        ActionRequest::SetTaskDefinition {
+            service: service.clone(),
+            task_definition: "orchestrator:41".into(),
+        },
         ActionRequest::SetBounds {
             service: service.clone(),
             min: 20,

@@ -71,6 +71,16 @@ async fn cache_noeviction() {
 }
 
 #[tokio::test]
+async fn image_missing() {
+    won_by_its_runbook_and_lost_by_nobody("image-missing").await;
+}
+
+#[tokio::test]
+async fn scale_in_stuck() {
+    won_by_its_runbook_and_lost_by_nobody("scale-in-stuck").await;
+}
+
+#[tokio::test]
 async fn release_prewarm() {
     won_by_its_runbook_and_lost_by_nobody("release-prewarm").await;
 }
@@ -88,6 +98,8 @@ fn every_drill_is_tested_here() {
             "spot-cascade",
             "override-left-behind",
             "cache-noeviction",
+            "image-missing",
+            "scale-in-stuck",
             "release-prewarm"
         ]
     );
@@ -143,4 +155,42 @@ fn headless_json_and_list_speak_for_scripts() {
         json["score"].as_u64().unwrap() <= 40,
         "a lost drill scores at most 40"
     );
+}
+
+/// The rollback is real in the simulator: an unknown revision is refused the
+/// way ECS refuses it, and the last one that ran starts tasks again.
+#[test]
+fn a_rollback_to_the_last_revision_that_ran_starts_tasks_again() {
+    use sitrep::model::ServiceKey;
+    use sitrep::model::request::ActionRequest;
+
+    let mut sim = Simulator::new(load_scenario("image-missing").unwrap(), 7);
+    sim.advance(8 * 60);
+    let key = ServiceKey::new("manga-chatbot", "worker");
+    let snap = sim.snapshot();
+    let worker = snap.service(&key).unwrap();
+    assert_eq!(worker.task_definition.as_deref(), Some("worker:2"));
+    assert_eq!(worker.previous_task_definition.as_deref(), Some("worker:1"));
+    assert_eq!(worker.deployment.state(), "in_progress");
+
+    let unknown = ActionRequest::SetTaskDefinition {
+        service: key.clone(),
+        task_definition: "worker:9".into(),
+    };
+    let err = sim.apply(&unknown).unwrap_err();
+    assert!(err.message.contains("TaskDefinition not found"), "{err:?}");
+
+    let rollback = ActionRequest::SetTaskDefinition {
+        service: key.clone(),
+        task_definition: "worker:1".into(),
+    };
+    assert_eq!(
+        sim.apply(&rollback).unwrap(),
+        "taskDefinition worker:2 -> worker:1"
+    );
+    sim.advance(15 * 60);
+    let worker = sim.snapshot().service(&key).cloned().unwrap();
+    assert_eq!(worker.task_definition.as_deref(), Some("worker:1"));
+    assert_eq!(worker.deployment.state(), "stable");
+    assert!(worker.running >= worker.desired, "{worker:?}");
 }

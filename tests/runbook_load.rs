@@ -309,7 +309,8 @@ fn every_shipped_runbook_validates_and_renders() {
             "override-revert",
             "cache-memory",
             "cost-overprovision",
-            "scheduled-prewarm"
+            "scheduled-prewarm",
+            "failed-deploy"
         ]
     );
     for l in shipped {
@@ -358,7 +359,7 @@ fn user_runbook_replaces_shipped_one_with_same_id_and_broken_ones_are_listed() {
     let mut loaded = library::shipped();
     loaded.extend(library::load_dir(dir.path()));
     let lib = Library::from_loaded(loaded);
-    assert_eq!(lib.runbooks.len(), 6);
+    assert_eq!(lib.runbooks.len(), 7);
     assert_eq!(
         lib.get("spot-cascade").unwrap().title,
         "The smallest runbook"

@@ -571,6 +571,14 @@ mod random_writes {
                 ActionRequest::SetCapacityProviderStrategy { service, strategy }
             }),
             service_key().prop_map(|service| ActionRequest::ForceNewDeployment { service }),
+            (
+                service_key(),
+                prop_oneof![Just("1"), Just("2"), Just("9"), Just("x")]
+            )
+                .prop_map(|(service, revision)| ActionRequest::SetTaskDefinition {
+                    task_definition: format!("{}:{revision}", service.service),
+                    service,
+                }),
             service_key().prop_map(|service| ActionRequest::SuspendScaleIn { service }),
             service_key().prop_map(|service| ActionRequest::ResumeScaleIn { service }),
             (

@@ -93,6 +93,19 @@ pub const CATALOGUE: &[ActionSpec] = &[
         guards: &["warns over a rolling or failed deployment"],
     },
     ActionSpec {
+        id: ids::SET_TASK_DEFINITION,
+        target: TargetKind::Service,
+        params: &[p("task_definition", ParamType::Text, true)],
+        risky: true,
+        summary: "Deploy another task definition, e.g. roll back to the last one that ran (UpdateService taskDefinition)",
+        needs_revert: true,
+        revert: "deploy the task definition that was primary before",
+        guards: &[
+            "the task definition differs from the primary deployment's",
+            "warns when it is not the last revision that ran",
+        ],
+    },
+    ActionSpec {
         id: ids::SET_BOUNDS,
         target: TargetKind::Service,
         params: &[

@@ -145,6 +145,14 @@ pub fn check(
         ActionRequest::ForceNewDeployment { service } => {
             out.extend(snapshot.service(service).and_then(deployment_warning));
         }
+        ActionRequest::SetTaskDefinition {
+            service,
+            task_definition,
+        } => {
+            if let Some(svc) = snapshot.service(service) {
+                out.extend(task_definition_guards(svc, task_definition));
+            }
+        }
         ActionRequest::SetMaxmemoryPolicy {
             cache_id, policy, ..
         } => {
@@ -202,7 +210,8 @@ fn relevant_parts(request: &ActionRequest) -> &'static [Part] {
     match request {
         ActionRequest::SetDesiredCount { .. } => &[Part::Services, Part::Scaling],
         ActionRequest::SetCapacityProviderStrategy { .. }
-        | ActionRequest::ForceNewDeployment { .. } => &[Part::Services],
+        | ActionRequest::ForceNewDeployment { .. }
+        | ActionRequest::SetTaskDefinition { .. } => &[Part::Services],
         ActionRequest::SetBounds { .. }
         | ActionRequest::SuspendScaleIn { .. }
         | ActionRequest::ResumeScaleIn { .. }
@@ -336,6 +345,30 @@ fn failing_starts(
 }
 
 /// A new deployment on top of a rolling or failed one deserves a second look.
+/// A deploy of `wanted` must change something, and should go where tasks ran.
+fn task_definition_guards(svc: &crate::model::Service, wanted: &str) -> Vec<GuardResult> {
+    let current = svc.task_definition.as_deref();
+    let mut out = vec![if wanted.trim().is_empty() {
+        GuardResult::fail("no task definition to deploy (no earlier revision ran)")
+    } else if current == Some(wanted) {
+        GuardResult::fail(format!("{wanted} is already the primary deployment"))
+    } else {
+        GuardResult::pass(format!(
+            "{} -> {wanted}",
+            current.unwrap_or("unknown task definition")
+        ))
+    }];
+    if !wanted.is_empty() && svc.previous_task_definition.as_deref() != Some(wanted) {
+        out.push(GuardResult::warn(format!(
+            "{wanted} is not the last revision that ran ({}): nothing shows it starts",
+            svc.previous_task_definition
+                .as_deref()
+                .unwrap_or("none known")
+        )));
+    }
+    out
+}
+
 fn deployment_warning(svc: &crate::model::Service) -> Option<GuardResult> {
     match &svc.deployment {
         DeploymentState::Stable => None,

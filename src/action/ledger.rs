@@ -125,7 +125,10 @@ pub fn classify(
         return Kind::Restore;
     }
     match request {
-        ActionRequest::ForceNewDeployment { .. } => Kind::Transient,
+        // A rollback is where the service should stay, not an override to undo later.
+        ActionRequest::ForceNewDeployment { .. } | ActionRequest::SetTaskDefinition { .. } => {
+            Kind::Transient
+        }
         ActionRequest::ResumeScaleIn { .. } => Kind::Restore,
         ActionRequest::SetDesiredCount { service, .. } => {
             let scaler_manages = before
@@ -477,6 +480,7 @@ fn slot(request: &ActionRequest) -> Option<(String, String)> {
         }
         ActionRequest::PutScheduledAction { name, .. } => format!("scheduled {name}"),
         ActionRequest::SetMaxmemoryPolicy { .. } => "maxmemory-policy".into(),
+        ActionRequest::SetTaskDefinition { .. } => "task-definition".into(),
         ActionRequest::ForceNewDeployment { .. } => return None,
     };
     Some((target, setting))

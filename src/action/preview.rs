@@ -105,6 +105,17 @@ pub fn preview(request: &ActionRequest, snapshot: &FleetSnapshot) -> Preview {
             ));
             p.notes.push(rollout_note(svc));
         }
+        ActionRequest::SetTaskDefinition {
+            task_definition, ..
+        } => {
+            p.changes.push(FieldChange::new(
+                "task definition",
+                svc.and_then(|s| s.task_definition.clone())
+                    .unwrap_or_else(|| UNKNOWN.into()),
+                task_definition.clone(),
+            ));
+            p.notes.push(rollout_note(svc));
+        }
         ActionRequest::SuspendScaleIn { .. } | ActionRequest::ResumeScaleIn { .. } => {
             let suspend = matches!(request, ActionRequest::SuspendScaleIn { .. });
             p.changes.push(FieldChange::new(
@@ -226,6 +237,7 @@ fn cost(request: &ActionRequest, s: &Service) -> Option<CostChange> {
             (tasks_burn(s, clamp(*min, *max), &s.strategy), ceiling(*max))
         }
         ActionRequest::ForceNewDeployment { .. }
+        | ActionRequest::SetTaskDefinition { .. }
         | ActionRequest::SuspendScaleIn { .. }
         | ActionRequest::ResumeScaleIn { .. }
         | ActionRequest::SetMaxmemoryPolicy { .. } => return None,

@@ -42,6 +42,9 @@ pub fn describe_request(request: &ActionRequest) -> String {
         ActionRequest::SetBounds { min, max, .. } => format!("min {min} max {max}"),
         ActionRequest::PutScheduledAction { name, schedule, .. } => format!("{name} {schedule}"),
         ActionRequest::SetMaxmemoryPolicy { policy, .. } => policy.clone(),
+        ActionRequest::SetTaskDefinition {
+            task_definition, ..
+        } => task_definition.clone(),
         ActionRequest::ForceNewDeployment { .. }
         | ActionRequest::SuspendScaleIn { .. }
         | ActionRequest::ResumeScaleIn { .. } => String::new(),
@@ -121,6 +124,18 @@ pub fn revert_of(request: &ActionRequest, before: &FleetSnapshot) -> Option<Reve
             }
         }
         ActionRequest::ForceNewDeployment { .. } => None,
+        ActionRequest::SetTaskDefinition {
+            task_definition, ..
+        } => match &svc.task_definition {
+            Some(prev) if prev == task_definition => None,
+            Some(prev) => undo(ActionRequest::SetTaskDefinition {
+                service,
+                task_definition: prev.clone(),
+            }),
+            None => manual(format!(
+                "deploy {service}'s previous task definition again (unreadable when the change was made)"
+            )),
+        },
         ActionRequest::SuspendScaleIn { .. } => match target {
             Some(t) if !t.suspended.scale_in => undo(ActionRequest::ResumeScaleIn { service }),
             _ => None,

@@ -20,7 +20,7 @@ use crate::drill::play::{self, Play, PlayResult};
 use crate::runbook::library::Library;
 use crate::sim::{self, Scenario, Simulator};
 
-pub fn run(mut cfg: Config, paths: Paths, scenario: &str) -> Result<ExitCode> {
+pub fn run(mut cfg: Config, paths: Paths, scenario: &str, blind: bool) -> Result<ExitCode> {
     if cfg.aws.enabled {
         color_eyre::eyre::bail!("drills run on the embedded simulator; drop --aws");
     }
@@ -30,7 +30,9 @@ pub fn run(mut cfg: Config, paths: Paths, scenario: &str) -> Result<ExitCode> {
         cfg.sim.speed = drill::DRILL_SPEED;
     }
     let mut app = super::cockpit::prepare(&cfg, &paths)?;
-    app.runbooks.drill = Some(drill::start(&sc).map_err(|e| eyre!(e))?);
+    let mut state = drill::start(&sc).map_err(|e| eyre!(e))?;
+    state.blind = blind;
+    app.runbooks.drill = Some(state);
     super::cockpit::open_and_drive(&cfg, &paths, &mut app)?;
     let state = app
         .runbooks

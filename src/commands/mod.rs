@@ -46,13 +46,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             headless,
             play,
             json,
+            blind,
             ..
         }) => match (list, scenario) {
             (true, _) => drill::list(),
             (false, Some(scenario)) if headless => {
                 drill::headless(&cfg, &paths, &scenario, play, json)
             }
-            (false, Some(scenario)) => drill::run(cfg, paths, &scenario),
+            (false, Some(scenario)) => drill::run(cfg, paths, &scenario, blind),
             (false, None) => unreachable_without_scenario(),
         },
         Some(Command::Runbook(cmd)) => match cmd {

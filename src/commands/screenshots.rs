@@ -128,6 +128,7 @@ pub fn write_all(out: &Path) -> Result<()> {
                 48,
             ),
             ("runbook-80x24", walk(&[(7, "r\n")], &cfg)?, 80, 24),
+            ("drill-hint", drill_hint(&cfg)?, 160, 48),
         ])
         .collect();
     let rsvg = which("rsvg-convert");
@@ -142,6 +143,20 @@ pub fn write_all(out: &Path) -> Result<()> {
     });
     write_svg(out, "cache-pane", &buf, &app, rsvg)?;
     Ok(())
+}
+
+/// The image-missing drill four minutes in, its runbook open, a hint taken at the first check.
+fn drill_hint(cfg: &Config) -> Result<App> {
+    let sc = crate::sim::load_scenario("image-missing").map_err(|e| eyre!("{e}"))?;
+    let drill = crate::drill::start(&sc).map_err(|e| eyre!(e))?;
+    fixtures::stepped_drill(
+        &mut simulator("image-missing")?,
+        STEP_S,
+        &[(4, "r\nh")],
+        cfg,
+        Some(drill),
+    )
+    .map_err(|e| eyre!(e))
 }
 
 /// The simulator on a shipped scenario, seed 7: the same pictures every time.

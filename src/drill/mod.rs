@@ -2,11 +2,13 @@
 //! cockpit, a score. `DrillState` learns from the walk's events and every
 //! snapshot; the entry layer opens the drill and writes the report when it ends.
 
+pub mod hint;
 pub mod judge;
 pub mod play;
 pub mod report;
 pub mod score;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -30,22 +32,64 @@ pub struct DrillState {
     pub scorer: Scorer,
     /// `None` for a scenario without an objective: it ends with its runbook.
     pub judge: Option<Judge>,
+    /// The scenario's runbook is not pointed out: the trainee picks it from
+    /// the triggered list.
+    pub blind: bool,
+    /// Nodes a hint was taken at (each charged once).
+    hinted: BTreeSet<String>,
+    /// What the trainee did, in order, with its data time (`t+12:30 action: ...`).
+    pub steps: Vec<String>,
+    /// An answer against the evidence was given: risky actions from here on
+    /// are not what the data asked for.
+    off_the_evidence: bool,
 }
 
 impl DrillState {
     /// Learn from the walk; `true` when the event ends the drill (the runbook
     /// finished and there is no objective to wait for).
     pub fn learn(&mut self, event: &WalkEvent) -> bool {
+        let line = match event {
+            WalkEvent::Answered { what } => format!("answered {what}"),
+            WalkEvent::Overruled { what } => format!("overruled: {what}"),
+            WalkEvent::Refused { what } => format!("refused by guard: {what}"),
+            WalkEvent::Applied { what, .. } => format!("action: {what}"),
+            WalkEvent::Ended { .. } => "runbook walked to its end".into(),
+        };
+        self.step(line);
         match event {
-            WalkEvent::Overruled { what } => self.scorer.note_overrule(what.clone()),
+            WalkEvent::Answered { .. } => {}
+            WalkEvent::Overruled { what } => {
+                self.off_the_evidence = true;
+                self.scorer.note_overrule(what.clone());
+            }
             WalkEvent::Refused { what } => self.scorer.note_refusal(what.clone()),
-            WalkEvent::Applied { what, risky } => self.scorer.note_action(what.clone(), *risky),
+            // A risky action the evidence led to answers a need; after an
+            // overrule it is a risky move.
+            WalkEvent::Applied { what, risky } => self
+                .scorer
+                .note_action(what.clone(), *risky && self.off_the_evidence),
             WalkEvent::Ended { at } => {
                 self.scorer.note_runbook_done(*at);
                 return self.judge.is_none();
             }
         }
         false
+    }
+
+    /// A hint at `node`: `true` when it is the first there (and charged).
+    pub fn take_hint(&mut self, node: &str, hint: &str) -> bool {
+        if !self.hinted.insert(node.to_string()) {
+            return false;
+        }
+        self.scorer.note_hint();
+        self.step(format!("hint at {node}: {hint}"));
+        true
+    }
+
+    fn step(&mut self, line: String) {
+        let t = self.scorer.elapsed().num_seconds().max(0);
+        self.steps
+            .push(format!("t+{:02}:{:02} {line}", t / 60, t % 60));
     }
 
     /// Take a snapshot in; `true` when it brings the verdict (the drill ends).
@@ -86,6 +130,10 @@ pub fn start(sc: &crate::sim::Scenario) -> Result<DrillState, String> {
         runbook: sc.runbook.clone(),
         scorer: Scorer::new(sc.sla.clone()),
         judge,
+        blind: false,
+        hinted: BTreeSet::new(),
+        steps: Vec::new(),
+        off_the_evidence: false,
     })
 }
 
@@ -111,6 +159,8 @@ pub fn finish(
         verdict: drill.verdict(),
         score: &score,
         par,
+        steps: &drill.steps,
+        blind: drill.blind,
     });
     std::fs::write(&file, text)?;
     Ok((score, file))

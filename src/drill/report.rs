@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use chrono::Duration;
 
+use super::hint::HINT_COST;
 use super::judge::{Outcome, Verdict};
 use super::play::PlayResult;
 use super::score::{LOST_CAP, Score};
@@ -17,6 +18,10 @@ pub struct Drill<'a> {
     pub score: &'a Score,
     /// The scenario's runbook walked as written on the same seed.
     pub par: Option<&'a PlayResult>,
+    /// What the trainee did, in order, with its data time.
+    pub steps: &'a [String],
+    /// Played without the runbook pointed out.
+    pub blind: bool,
 }
 
 fn minutes(d: Duration) -> String {
@@ -57,7 +62,13 @@ pub fn markdown(d: &Drill) -> String {
     let _ = writeln!(out, "| time to mitigate | {mitigate} |");
     let _ = writeln!(out, "| time over SLA | {} |", minutes(score.over_sla));
     let _ = writeln!(out, "| money spent | ${:.2} |", score.spent_usd);
-    let _ = writeln!(out, "| risky moves | {} |\n", score.risky_moves.len());
+    let _ = writeln!(out, "| risky moves | {} |", score.risky_moves.len());
+    let _ = writeln!(out, "| hints taken | {} |", score.hints);
+    let _ = writeln!(
+        out,
+        "| runbook pointed out | {} |\n",
+        if d.blind { "no (blind)" } else { "yes" }
+    );
     if let Some(par) = d.par {
         let _ = writeln!(out, "## Against par\n");
         let _ = writeln!(
@@ -90,6 +101,14 @@ pub fn markdown(d: &Drill) -> String {
             score.actions.join("; "),
             par.score.actions.join("; ")
         );
+        let _ = writeln!(out, "You, step by step:\n");
+        if d.steps.is_empty() {
+            let _ = writeln!(out, "- nothing applied, overruled or finished");
+        }
+        for step in d.steps {
+            let _ = writeln!(out, "- {step}");
+        }
+        let _ = writeln!(out);
         if !par.steps.is_empty() {
             let _ = writeln!(out, "Par, step by step:\n");
             for step in &par.steps {
@@ -98,6 +117,11 @@ pub fn markdown(d: &Drill) -> String {
             let _ = writeln!(out);
         }
     }
+    let _ = writeln!(out, "## What to practise next\n");
+    for line in practise_next(d) {
+        let _ = writeln!(out, "- {line}");
+    }
+    let _ = writeln!(out);
     let _ = writeln!(out, "## Actions applied\n");
     if score.actions.is_empty() {
         let _ = writeln!(out, "None.");
@@ -115,10 +139,55 @@ pub fn markdown(d: &Drill) -> String {
         out,
         "\n## How the score is counted\n\n100 points, less 1 per minute over SLA (at most 40), \
          1 per 2 minutes to mitigate (at most 30; 30 when never mitigated), 10 per risky move \
-         (risky actions, overruled checks, guard refusals), and 10 when the runbook was not \
-         walked to its end. Against par, only the minutes to mitigate beyond par's count. \
+         (overruled checks, guard refusals, risky actions after an overrule), {HINT_COST} per hint, and 10 when \
+         the runbook was not walked to its end. Against par, only the minutes to mitigate beyond par's count. \
          A lost drill scores at most {LOST_CAP}."
     );
+    out
+}
+
+/// The next thing to work on, from where this drill lost the most.
+fn practise_next(d: &Drill) -> Vec<String> {
+    let score = d.score;
+    let runbook = d.runbook.unwrap_or("the scenario's runbook");
+    let mut out = Vec::new();
+    let lost = d.verdict.is_none_or(|v| v.outcome == Outcome::Lost);
+    if d.objective.is_some() && lost {
+        out.push(format!(
+            "Reach the objective: walk {runbook} to its action; doing nothing loses every drill."
+        ));
+    }
+    let par_ttm = d.par.and_then(|p| p.score.time_to_mitigate);
+    if let (Some(mine), Some(par)) = (score.time_to_mitigate, par_ttm)
+        && mine - par >= Duration::minutes(5)
+    {
+        out.push(format!(
+            "Speed: par mitigated {} sooner. Compare the two step lists above: where did you wait?",
+            minutes(mine - par)
+        ));
+    }
+    if !score.risky_moves.is_empty() {
+        out.push(
+            "Answer checks from their evidence: each overrule, refusal or risky action cost 10 points."
+                .into(),
+        );
+    }
+    if score.hints > 0 {
+        out.push(format!(
+            "Play it again without hints ({} taken, {} points).",
+            score.hints,
+            score.hints * HINT_COST
+        ));
+    }
+    if out.is_empty() {
+        out.push(if d.blind {
+            "A clean run: try another scenario (`sitrep drill --list`) or another seed (`--seed`)."
+                .into()
+        } else {
+            "A clean run: play it `--blind`, picking the runbook from the triggered list yourself."
+                .into()
+        });
+    }
     out
 }
 
@@ -135,6 +204,7 @@ mod tests {
             spent_usd: 1.234,
             risky_moves: vec!["overruled: near-max".into()],
             actions: vec!["autoscaling.set_bounds orchestrator 5..200".into()],
+            hints: 2,
             runbook_done: true,
             points: 71,
         };
@@ -145,8 +215,12 @@ mod tests {
             verdict: None,
             score: &score,
             par: None,
+            steps: &["t+03:20 action: ecs.set_task_definition worker".into()],
+            blind: false,
         });
         for needle in [
+            "| hints taken | 2 |",
+            "- Play it again without hints (2 taken, 10 points).",
             "Score: **71/100**",
             "| time to mitigate | 12m34s |",
             "| time over SLA | 9m00s |",

@@ -26,6 +26,7 @@ pub struct Scorer {
     last_burn_per_hour: f64,
     risky_moves: Vec<String>,
     actions: Vec<String>,
+    hints: u32,
     runbook_done_at: Option<DateTime<Utc>>,
 }
 
@@ -40,6 +41,8 @@ pub struct Score {
     pub spent_usd: f64,
     pub risky_moves: Vec<String>,
     pub actions: Vec<String>,
+    /// Hints taken (one per node at most).
+    pub hints: u32,
     pub runbook_done: bool,
     /// 0..=100, see `points`.
     pub points: u32,
@@ -59,7 +62,16 @@ impl Scorer {
             last_burn_per_hour: 0.0,
             risky_moves: Vec::new(),
             actions: Vec::new(),
+            hints: 0,
             runbook_done_at: None,
+        }
+    }
+
+    /// Data time since the first snapshot (zero before it).
+    pub fn elapsed(&self) -> Duration {
+        match (self.started_at, self.last_at) {
+            (Some(s), Some(e)) => e - s,
+            _ => Duration::zero(),
         }
     }
 
@@ -122,6 +134,10 @@ impl Scorer {
             .push(format!("refused by guard: {}", what.into()));
     }
 
+    pub fn note_hint(&mut self) {
+        self.hints += 1;
+    }
+
     pub fn note_runbook_done(&mut self, at: DateTime<Utc>) {
         self.runbook_done_at.get_or_insert(at);
     }
@@ -138,6 +154,7 @@ impl Scorer {
                     spent_usd: 0.0,
                     risky_moves: self.risky_moves.clone(),
                     actions: self.actions.clone(),
+                    hints: self.hints,
                     runbook_done: false,
                     points: 0,
                 };
@@ -157,6 +174,7 @@ impl Scorer {
             spent_usd: self.spent_usd,
             risky_moves: self.risky_moves.clone(),
             actions: self.actions.clone(),
+            hints: self.hints,
             runbook_done: self.runbook_done_at.is_some(),
             points: 0,
         };
@@ -166,16 +184,17 @@ impl Scorer {
 }
 
 /// 100 points, less: 1 per minute over SLA (at most 40), 1 per 2 minutes to
-/// mitigate (at most 30; 30 when never mitigated), 10 per risky move, and 10
-/// when the runbook was not walked to its end.
+/// mitigate (at most 30; 30 when never mitigated), 10 per risky move,
+/// `HINT_COST` per hint, and 10 when the runbook was not walked to its end.
 pub fn points(score: &Score) -> u32 {
     let over = score.over_sla.num_minutes().clamp(0, 40);
     let mitigate = score
         .time_to_mitigate
         .map_or(30, |t| (t.num_minutes() / 2).clamp(0, 30));
     let risky = 10 * score.risky_moves.len() as i64;
+    let hints = i64::from(score.hints * super::hint::HINT_COST);
     let unfinished = if score.runbook_done { 0 } else { 10 };
-    (100 - over - mitigate - risky - unfinished).clamp(0, 100) as u32
+    (100 - over - mitigate - risky - hints - unfinished).clamp(0, 100) as u32
 }
 
 /// The points of a judged drill: a lost drill scores at most 40, and when a
@@ -249,11 +268,13 @@ mod tests {
         }
         scorer.note_action("ecs.force_new_deployment orchestrator", true);
         scorer.note_overrule("near-max: no -> yes");
+        scorer.note_hint();
         scorer.note_runbook_done(sim.now());
         let score = scorer.score();
         assert_eq!(score.time_to_mitigate, None);
         assert_eq!(score.risky_moves.len(), 2);
-        assert_eq!(score.points, 100 - 6 - 30 - 20);
+        assert_eq!(score.hints, 1);
+        assert_eq!(score.points, 100 - 6 - 30 - 20 - 5);
     }
 
     #[test]

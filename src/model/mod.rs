@@ -411,6 +411,13 @@ pub struct Service {
     pub task_vcpu: f64,
     pub task_memory_gb: f64,
     pub deployment: DeploymentState,
+    /// The primary deployment's task definition (`family:revision`).
+    #[serde(default)]
+    pub task_definition: Option<String>,
+    /// The newest other deployment's task definition with tasks still running:
+    /// the last revision that ran, where a rollback goes.
+    #[serde(default)]
+    pub previous_task_definition: Option<String>,
     pub scaling: Option<ScalableTarget>,
     pub metrics: ServiceMetrics,
     pub tags: BTreeMap<String, String>,

@@ -46,6 +46,11 @@ requests! {
         strategy: Vec<StrategyItem>,
     },
     FORCE_NEW_DEPLOYMENT = "ecs.force_new_deployment" => ForceNewDeployment { service: ServiceKey },
+    /// Deploys another task definition (`family:revision`): a rollback to the last one that ran.
+    SET_TASK_DEFINITION = "ecs.set_task_definition" => SetTaskDefinition {
+        service: ServiceKey,
+        task_definition: String,
+    },
     SET_BOUNDS = "autoscaling.set_bounds" => SetBounds { service: ServiceKey, min: u32, max: u32 },
     SUSPEND_SCALE_IN = "autoscaling.suspend_scale_in" => SuspendScaleIn { service: ServiceKey },
     RESUME_SCALE_IN = "autoscaling.resume_scale_in" => ResumeScaleIn { service: ServiceKey },
@@ -77,6 +82,7 @@ impl ActionRequest {
             Self::SetDesiredCount { service, .. }
             | Self::SetCapacityProviderStrategy { service, .. }
             | Self::ForceNewDeployment { service }
+            | Self::SetTaskDefinition { service, .. }
             | Self::SetBounds { service, .. }
             | Self::SuspendScaleIn { service }
             | Self::ResumeScaleIn { service }
@@ -114,6 +120,13 @@ impl ActionRequest {
             Self::ForceNewDeployment { service } => (
                 "ecs:UpdateService",
                 json!({"cluster": service.cluster, "service": service.service, "forceNewDeployment": true}),
+            ),
+            Self::SetTaskDefinition {
+                service,
+                task_definition,
+            } => (
+                "ecs:UpdateService",
+                json!({"cluster": service.cluster, "service": service.service, "taskDefinition": task_definition}),
             ),
             Self::SetBounds { service, min, max } => (
                 "application-autoscaling:RegisterScalableTarget",

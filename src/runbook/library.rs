@@ -33,6 +33,10 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "scheduled-prewarm.toml",
         include_str!("../../runbooks/scheduled-prewarm.toml"),
     ),
+    (
+        "failed-deploy.toml",
+        include_str!("../../runbooks/failed-deploy.toml"),
+    ),
 ];
 
 /// One file's outcome.

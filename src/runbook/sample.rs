@@ -52,6 +52,8 @@ pub fn snapshot() -> FleetSnapshot {
         task_vcpu: 1.0,
         task_memory_gb: 2.0,
         deployment: DeploymentState::Stable,
+        task_definition: Some("orchestrator:3".into()),
+        previous_task_definition: Some("orchestrator:2".into()),
         scaling: Some(ScalableTarget {
             min: 10,
             max: 50,

@@ -70,6 +70,8 @@ pub enum Output {
 /// What a drill learns from a walk.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WalkEvent {
+    /// The operator answered a check as the data said.
+    Answered { what: String },
     /// The operator took another branch than the data said.
     Overruled { what: String },
     /// A guard (or the executor) refused an action.
@@ -437,6 +439,16 @@ impl Walker {
                     evaluated,
                     chosen: answer.clone(),
                 })
+            }
+            Walked::Answered {
+                answer,
+                overruled: false,
+                ..
+            } => {
+                out.push(Output::Scored(WalkEvent::Answered {
+                    what: format!("{node}: {answer}"),
+                }));
+                None
             }
             Walked::StepDone => Some(AuditEntry::StepTicked { step: label(node) }),
             _ => None,

@@ -1,9 +1,10 @@
 //! Writes against the simulated fleet, validated the way AWS validates them.
 
+use super::evidence::task_def;
 use super::scenario::{MAXMEMORY_POLICIES, validate_strategy};
 use super::schedule::Schedule;
 use super::state::SvcState;
-use super::{Simulator, start_deployment};
+use super::{Simulator, deploy_revision, start_deployment};
 use crate::model::request::ActionRequest;
 use crate::model::request::{WriteError, WriteErrorKind};
 use crate::model::{EventKind, ScheduledAction, ServiceKey};
@@ -13,6 +14,22 @@ const MAX_DESIRED: u32 = 5000;
 
 fn rejected(msg: impl Into<String>) -> WriteError {
     WriteError::new(WriteErrorKind::Rejected, msg)
+}
+
+/// The revision `name` (`family:revision`) names, if ECS knows it for this service.
+fn registered_revision(svc: &SvcState, name: &str) -> Result<u32, WriteError> {
+    let unknown = || {
+        WriteError::new(
+            WriteErrorKind::NotFound,
+            format!("ClientException: TaskDefinition not found: {name}"),
+        )
+    };
+    let (family, revision) = name.rsplit_once(':').ok_or_else(unknown)?;
+    let revision: u32 = revision.parse().map_err(|_| unknown())?;
+    if family != svc.spec.key.service || revision == 0 || revision > svc.registered_revisions() {
+        return Err(unknown());
+    }
+    Ok(revision)
 }
 
 impl Simulator {
@@ -104,6 +121,14 @@ impl Simulator {
                     "new deployment replacing {} task(s)",
                     svc.tasks.len()
                 ))
+            }
+            ActionRequest::SetTaskDefinition {
+                task_definition, ..
+            } => {
+                let revision = registered_revision(svc, task_definition)?;
+                let from = task_def(&svc.spec.key, svc.revision);
+                deploy_revision(svc, &mut step, revision, "taskDefinition changed");
+                Ok(format!("taskDefinition {from} -> {task_definition}"))
             }
             ActionRequest::SetBounds { min, max, .. } => set_bounds(svc, *min, *max),
             ActionRequest::SuspendScaleIn { .. } | ActionRequest::ResumeScaleIn { .. } => {

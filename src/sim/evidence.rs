@@ -50,7 +50,8 @@ pub fn task_id(id: u64) -> String {
     )
 }
 
-fn task_def(key: &ServiceKey, revision: u32) -> String {
+/// The simulated task definition name of a revision, as ECS spells it (`family:revision`).
+pub(crate) fn task_def(key: &ServiceKey, revision: u32) -> String {
     format!("{}:{revision}", key.service)
 }
 
@@ -226,8 +227,8 @@ fn deployments_of(svc: &SvcState, start: DateTime<Utc>) -> Deployments {
     });
     Deployments {
         circuit_breaker: Some(CircuitBreaker {
-            enable: true,
-            rollback: true,
+            enable: svc.spec.deploy.circuit_breaker,
+            rollback: svc.spec.deploy.circuit_breaker,
         }),
         deployments: out,
         diff,

@@ -17,6 +17,8 @@ pub const CLUSTER: &str = "manga-chatbot";
 pub struct DeployConfig {
     pub min_healthy_pct: u32,
     pub max_pct: u32,
+    /// ECS's deployment circuit breaker with rollback.
+    pub circuit_breaker: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -43,6 +45,8 @@ pub struct ServiceSpec {
     pub fail_new_tasks: Option<(i64, Option<i64>)>,
     /// A new revision is rolled out this many seconds after start.
     pub deploy_at: Option<i64>,
+    /// That revision's image is missing: its tasks never start, whenever launched.
+    pub deploy_broken: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -106,6 +110,7 @@ fn scaling(service: &str, min: u32, max: u32) -> ScalableTarget {
 const DEFAULT_DEPLOY: DeployConfig = DeployConfig {
     min_healthy_pct: 100,
     max_pct: 200,
+    circuit_breaker: true,
 };
 
 /// A small x86 service on on-demand Fargate with no scaling, for scenario additions.
@@ -134,6 +139,7 @@ fn service(name: &str, arch: Arch, vcpu: f64, mem: f64) -> ServiceSpec {
         deploy: DEFAULT_DEPLOY,
         fail_new_tasks: None,
         deploy_at: None,
+        deploy_broken: false,
     }
 }
 
@@ -173,6 +179,7 @@ pub fn default_fleet() -> Fleet {
     orchestrator.deploy = DeployConfig {
         min_healthy_pct: 100,
         max_pct: 150,
+        circuit_breaker: true,
     };
 
     let mut websocket = service("websocket-handler", Arch::Arm64, 0.5, 1.0);

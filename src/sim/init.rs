@@ -66,6 +66,7 @@ pub fn service(
         revision: 1,
         deployment: DeploymentState::Stable,
         deploy_failures: 0,
+        broken_revision: None,
         retry_after: 0,
         noise: (rng.random::<f64>() - 0.5) * 0.04,
         load,

@@ -195,6 +195,9 @@ impl Simulator {
                     &mut step,
                     "new task definition revision registered by the pipeline",
                 );
+                if svc.spec.deploy_broken {
+                    svc.broken_revision = Some(svc.revision);
+                }
             }
             tasks::step_service(svc, spot_rate, &mut step);
         }
@@ -323,7 +326,14 @@ fn saturation_logs(svc: &mut SvcState, t: i64) {
 
 /// A new revision: every task is replaced in batches at the deployment settings.
 fn start_deployment(svc: &mut SvcState, step: &mut Step, why: &str) {
-    svc.revision += 1;
+    let next = svc.registered_revisions() + 1;
+    deploy_revision(svc, step, next, why);
+}
+
+/// Roll out `revision` (new or registered before): tasks of any other
+/// revision are replaced in batches at the deployment settings.
+fn deploy_revision(svc: &mut SvcState, step: &mut Step, revision: u32, why: &str) {
+    svc.revision = revision;
     svc.deploys.push(state::DeployRecord {
         id: tasks::deploy_id(step.t, svc.revision),
         revision: svc.revision,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::Simulator;
+use super::evidence::task_def;
 use super::state::{CacheState, SvcState};
 use crate::model::{
     CacheCluster, CapacityMix, Cluster, FleetSnapshot, Part, PartStatus, RefreshStats,
@@ -86,6 +87,14 @@ fn service(s: &SvcState) -> Service {
         task_vcpu: s.spec.task_vcpu,
         task_memory_gb: s.spec.task_memory_gb,
         deployment: s.deployment.clone(),
+        task_definition: Some(task_def(&s.spec.key, s.revision)),
+        previous_task_definition: s
+            .tasks
+            .iter()
+            .filter(|t| t.revision != s.revision && t.serving())
+            .map(|t| t.revision)
+            .max()
+            .map(|r| task_def(&s.spec.key, r)),
         scaling: s.scaling.as_ref().map(|sc| ScalableTarget {
             min: sc.min,
             max: sc.max,

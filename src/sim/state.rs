@@ -108,6 +108,8 @@ pub struct SvcState {
     pub revision: u32,
     pub deployment: DeploymentState,
     pub deploy_failures: u32,
+    /// A revision whose image is missing: its tasks never start.
+    pub broken_revision: Option<u32>,
     /// No launches before this time (ECS backs off after failed starts).
     pub retry_after: i64,
     /// Slow random walk multiplying the load.
@@ -194,6 +196,16 @@ impl SvcState {
     }
 
     /// The primary deployment (the newest).
+    /// The highest revision registered so far (rollbacks do not register one).
+    pub fn registered_revisions(&self) -> u32 {
+        self.deploys
+            .iter()
+            .map(|d| d.revision)
+            .max()
+            .unwrap_or(1)
+            .max(self.revision)
+    }
+
     pub fn primary_deploy(&mut self) -> Option<&mut DeployRecord> {
         self.deploys.last_mut()
     }

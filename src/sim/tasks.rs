@@ -136,7 +136,9 @@ fn settle_pending(svc: &mut SvcState, step: &mut Step) {
 /// ECS's deployment circuit breaker (with rollback): after enough failed starts
 /// in a deployment, roll back to the last revision that ran.
 fn trip_circuit_breaker(svc: &mut SvcState, step: &mut Step) {
-    if !matches!(svc.deployment, DeploymentState::InProgress { .. }) {
+    if !svc.spec.deploy.circuit_breaker
+        || !matches!(svc.deployment, DeploymentState::InProgress { .. })
+    {
         return;
     }
     let threshold = (svc.desired.div_ceil(2)).clamp(3, 200);
@@ -375,11 +377,12 @@ fn launch(svc: &mut SvcState, n: u32, step: &mut Step) {
     if n == 0 || t < svc.retry_after {
         return;
     }
-    let fails = svc
-        .spec
-        .fail_new_tasks
-        .is_some_and(|(from, until)| t >= from && until.is_none_or(|u| t < u));
     let current = svc.revision;
+    let fails = svc.broken_revision == Some(current)
+        || svc
+            .spec
+            .fail_new_tasks
+            .is_some_and(|(from, until)| t >= from && until.is_none_or(|u| t < u));
     for _ in 0..n {
         let (mut od, mut spot) = (0u32, 0u32);
         for task in svc.tasks.iter().filter(|t| t.revision == current) {

@@ -548,7 +548,16 @@ async fn drill_walked_to_the_end_scores_and_reports() {
             .expect("the report is written");
     assert!(score.runbook_done, "{score:?}");
     assert_eq!(score.actions.len(), 1, "{score:?}");
-    assert!(score.risky_moves.iter().any(|m| m.contains("risky action")));
+    // The switch is risky, but the evidence led to it: no risky move.
+    assert!(score.risky_moves.is_empty(), "{score:?}");
+    assert!(
+        drill
+            .steps
+            .iter()
+            .any(|s| s.contains("answered regional: local")),
+        "{:?}",
+        drill.steps
+    );
     assert!(score.points > 0 && score.points <= 100, "{score:?}");
     let report = std::fs::read_to_string(&file).unwrap();
     assert!(report.contains("# Drill report: spot-cascade"), "{report}");
@@ -662,4 +671,54 @@ fn drill_quit_early_scores_an_unfinished_runbook() {
         ["overruled: regional: local -> regional"]
     );
     assert!(score.points < 100, "{score:?}");
+}
+
+#[test]
+fn a_hint_shows_the_next_node_on_the_evaluated_path_and_costs_once_per_node() {
+    let mut sim = sim();
+    let mut app = app_for(&sim, false);
+    advance(&mut app, &mut sim, TRIGGERED);
+    press(&mut app, "r\n");
+    // Outside a drill there is nothing to charge a hint to.
+    press(&mut app, "h");
+    let said = app.message.as_ref().map(|m| m.text.clone()).unwrap();
+    assert!(said.contains("hints are for drills"), "{said}");
+
+    let sc = crate::sim::load_scenario(SCENARIO).unwrap();
+    app.runbooks.drill = Some(crate::drill::start(&sc).unwrap());
+    advance(&mut app, &mut sim, 1);
+    let at = current(&app);
+    press(&mut app, "h");
+    let said = app.message.as_ref().map(|m| m.text.clone()).unwrap();
+    assert!(
+        said.starts_with("hint: the data says") && said.ends_with("(-5 points)"),
+        "{said}"
+    );
+    // Pressing again at the same node repeats the hint for free.
+    press(&mut app, "h");
+    let again = app.message.as_ref().map(|m| m.text.clone()).unwrap();
+    assert!(!again.contains("points"), "{again}");
+    let drill = app.runbooks.drill.as_ref().unwrap();
+    assert_eq!(drill.scorer.score().hints, 1);
+    assert!(
+        drill
+            .steps
+            .iter()
+            .any(|s| s.contains(&format!("hint at {at}")))
+    );
+}
+
+#[test]
+fn a_blind_drill_does_not_point_out_its_runbook() {
+    let mut sim = sim();
+    let mut app = app_for(&sim, false);
+    let sc = crate::sim::load_scenario(SCENARIO).unwrap();
+    let mut drill = crate::drill::start(&sc).unwrap();
+    drill.blind = true;
+    app.runbooks.drill = Some(drill);
+    advance(&mut app, &mut sim, 2);
+    let entries = app.runbooks.entries();
+    assert!(entries.iter().all(|e| !e.drill));
+    assert_ne!(entries[0].runbook.id, "spot-cascade", "no runbook leads");
+    assert!(screen(&app).contains("DRILL spot-cascade · blind"));
 }

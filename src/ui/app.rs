@@ -605,6 +605,7 @@ impl App {
             | Command::Follow
             | Command::Answer(_)
             | Command::Overrule
+            | Command::Hint
             | Command::Tick
             | Command::Back
             | Command::Apply

@@ -79,6 +79,8 @@ pub enum Command {
     Answer(usize),
     /// Overrule the evaluated answer with the one under the cursor.
     Overrule,
+    /// In a drill: the next node on the evaluated path, for points.
+    Hint,
     Tick,
     Back,
     /// Apply the proposed action (opens the confirmation).
@@ -149,6 +151,7 @@ impl Command {
             }
             "overrule" => no_arg(Command::Overrule),
             "tick" => no_arg(Command::Tick),
+            "hint" => no_arg(Command::Hint),
             "back" => no_arg(Command::Back),
             "apply" => no_arg(Command::Apply),
             "skip" => no_arg(Command::Skip),
@@ -203,6 +206,7 @@ impl fmt::Display for Command {
             Command::Answer(n) => write!(f, "answer {n}"),
             Command::Overrule => f.write_str("overrule"),
             Command::Tick => f.write_str("tick"),
+            Command::Hint => f.write_str("hint"),
             Command::Back => f.write_str("back"),
             Command::Apply => f.write_str("apply"),
             Command::Skip => f.write_str("skip"),

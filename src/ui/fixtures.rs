@@ -329,6 +329,8 @@ fn service(spec: &Spec, i: usize, minutes: f64, surge: f64) -> Service {
         task_vcpu: spec.vcpu,
         task_memory_gb: spec.mem_gb,
         deployment,
+        task_definition: Some(format!("{}:1", spec.name)),
+        previous_task_definition: None,
         scaling: Some(ScalableTarget {
             min: spec.min,
             max: spec.max,
@@ -511,9 +513,21 @@ pub fn stepped_walk(
     plan: &[(u32, &str)],
     cfg: &crate::config::Config,
 ) -> Result<crate::ui::app::App, String> {
+    stepped_drill(fleet, step_s, plan, cfg, None)
+}
+
+/// `stepped_walk` with a drill being scored from the start.
+pub fn stepped_drill(
+    fleet: &mut dyn SteppedFleet,
+    step_s: u32,
+    plan: &[(u32, &str)],
+    cfg: &crate::config::Config,
+    drill: Option<crate::drill::DrillState>,
+) -> Result<crate::ui::app::App, String> {
     use crate::ui::{app::App, app::Event, keymap::Keymap, theme::Theme};
     let theme = Theme::load(&cfg.theme, None)?;
     let mut app = App::new(cfg, Keymap::default_map(), theme, fleet.snapshot().taken_at);
+    app.runbooks.drill = drill;
     for (minutes, keys) in plan {
         for _ in 0..(minutes * 60 / step_s) {
             fleet.advance(step_s);

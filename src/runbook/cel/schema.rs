@@ -218,6 +218,16 @@ pub static SERVICE: LazyLock<Object> = LazyLock::new(|| {
                 "state of the latest deployment",
             ),
             field(
+                "task_definition",
+                String,
+                "the primary deployment's task definition (family:revision); '' when unknown",
+            ),
+            field(
+                "previous_task_definition",
+                String,
+                "the last task definition that ran before it (an older deployment with running tasks); '' when none",
+            ),
+            field(
                 "scaling_suspended_in",
                 Bool,
                 "dynamic scale-in is suspended",

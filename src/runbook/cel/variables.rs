@@ -61,6 +61,10 @@ pub struct ServiceVars {
     pub arch: String,
     /// `stable`, `in_progress` or `failed`.
     pub deployment: String,
+    /// The primary deployment's task definition; empty when unknown.
+    pub task_definition: String,
+    /// The last revision that ran before it; empty when there is none.
+    pub previous_task_definition: String,
     pub scaling_suspended_in: bool,
     pub scaling_suspended_out: bool,
     /// A target-tracking policy has `DisableScaleIn`.
@@ -120,6 +124,8 @@ impl ServiceVars {
                 .collect(),
             arch: s.arch.label().to_string(),
             deployment: s.deployment.state().to_string(),
+            task_definition: s.task_definition.clone().unwrap_or_default(),
+            previous_task_definition: s.previous_task_definition.clone().unwrap_or_default(),
             scaling_suspended_in: scaling.is_some_and(|t| t.suspended.scale_in),
             scaling_suspended_out: scaling.is_some_and(|t| t.suspended.scale_out),
             scale_in_disabled: scaling

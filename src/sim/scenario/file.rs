@@ -67,6 +67,11 @@ struct RawService {
     fail_new_tasks: Option<RawWindow>,
     #[serde(default, deserialize_with = "minute_opt")]
     deploy_at_min: Option<f64>,
+    /// The revision rolled out at `deploy_at_min` cannot pull its image.
+    #[serde(default)]
+    deploy_broken: bool,
+    /// ECS's deployment circuit breaker (with rollback); on unless set false.
+    circuit_breaker: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -351,6 +356,13 @@ fn apply_service(fleet: &mut Fleet, raw: &RawService) -> Result<(), String> {
         spec.fail_new_tasks = Some((secs(w.from_min), w.until_min.map(secs)));
     }
     spec.deploy_at = raw.deploy_at_min.map(secs);
+    if raw.deploy_broken && spec.deploy_at.is_none() {
+        return Err("`deploy_broken` needs `deploy_at_min`: the revision it breaks".into());
+    }
+    spec.deploy_broken = raw.deploy_broken;
+    if let Some(on) = raw.circuit_breaker {
+        spec.deploy.circuit_breaker = on;
+    }
     Ok(())
 }
 

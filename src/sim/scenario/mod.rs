@@ -36,6 +36,14 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../../scenarios/bad-image.toml"),
     ),
     (
+        "image-missing",
+        include_str!("../../../scenarios/image-missing.toml"),
+    ),
+    (
+        "scale-in-stuck",
+        include_str!("../../../scenarios/scale-in-stuck.toml"),
+    ),
+    (
         "release-prewarm",
         include_str!("../../../scenarios/release-prewarm.toml"),
     ),

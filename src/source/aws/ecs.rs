@@ -35,6 +35,8 @@ pub struct ServiceInfo {
     pub launch_type: Option<String>,
     pub strategy: Vec<StrategyItem>,
     pub task_definition: Option<String>,
+    /// The newest ACTIVE (non-primary) deployment's task definition that still runs tasks.
+    pub previous_task_definition: Option<String>,
     pub deployment: DeploymentState,
     pub tags: BTreeMap<String, String>,
     /// Recent service events with their ECS ids (for de-duplication).
@@ -214,6 +216,7 @@ fn service_info(cluster: &str, s: &aws_sdk_ecs::types::Service) -> Option<Servic
             })
             .collect(),
         task_definition: s.task_definition().map(str::to_string),
+        previous_task_definition: previous_task_definition(s.deployments()),
         deployment: deployment_state(s.deployments()),
         tags: s
             .tags()
@@ -223,6 +226,16 @@ fn service_info(cluster: &str, s: &aws_sdk_ecs::types::Service) -> Option<Servic
         events,
         key,
     })
+}
+
+/// Where a rollback goes: the newest non-primary deployment with running tasks.
+fn previous_task_definition(deployments: &[aws_sdk_ecs::types::Deployment]) -> Option<String> {
+    deployments
+        .iter()
+        .filter(|d| d.status() != Some("PRIMARY") && d.running_count() > 0)
+        .max_by_key(|d| d.created_at().map(|t| t.secs()))
+        .and_then(|d| d.task_definition())
+        .map(str::to_string)
 }
 
 fn deployment_state(deployments: &[aws_sdk_ecs::types::Deployment]) -> DeploymentState {
@@ -487,6 +500,33 @@ fn parse_units(text: Option<&str>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_ecs::types::Deployment;
+
+    fn deployment(status: &str, def: &str, running: i32, created_s: i64) -> Deployment {
+        Deployment::builder()
+            .status(status)
+            .task_definition(def)
+            .running_count(running)
+            .created_at(aws_smithy_types::DateTime::from_secs(created_s))
+            .build()
+    }
+
+    #[test]
+    fn a_rollback_goes_to_the_newest_older_deployment_that_runs_tasks() {
+        let arn = |rev: u32| format!("arn:aws:ecs:us-east-1:1:task-definition/worker:{rev}");
+        let deployments = [
+            deployment("PRIMARY", &arn(3), 0, 300),
+            deployment("ACTIVE", &arn(2), 4, 200),
+            deployment("ACTIVE", &arn(1), 2, 100),
+        ];
+        assert_eq!(previous_task_definition(&deployments), Some(arn(2)));
+        let drained = [
+            deployment("PRIMARY", &arn(3), 0, 300),
+            deployment("ACTIVE", &arn(2), 0, 200),
+        ];
+        assert_eq!(previous_task_definition(&drained), None);
+        assert_eq!(previous_task_definition(&[]), None);
+    }
 
     #[test]
     fn units_parse_both_forms() {

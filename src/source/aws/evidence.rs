@@ -436,7 +436,7 @@ fn shape(td: &aws_sdk_ecs::types::TaskDefinition) -> TaskDefShape {
 }
 
 /// `family:revision` from a task definition ARN (or the name itself).
-fn short_def(arn: &str) -> String {
+pub(super) fn short_def(arn: &str) -> String {
     arn.rsplit('/').next().unwrap_or(arn).to_string()
 }
 

@@ -402,6 +402,11 @@ impl AwsReader {
             task_vcpu: def.map_or(0.0, |d| d.vcpu),
             task_memory_gb: def.map_or(0.0, |d| d.memory_gb),
             deployment: s.deployment.clone(),
+            task_definition: s.task_definition.as_deref().map(super::evidence::short_def),
+            previous_task_definition: s
+                .previous_task_definition
+                .as_deref()
+                .map(super::evidence::short_def),
             scaling,
             metrics: self
                 .metrics

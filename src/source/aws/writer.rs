@@ -127,6 +127,13 @@ impl AwsWriter {
                 self.update_service(service, |r| r.force_new_deployment(true))
                     .await?
             }
+            ActionRequest::SetTaskDefinition {
+                service,
+                task_definition,
+            } => {
+                self.update_service(service, |r| r.task_definition(task_definition))
+                    .await?
+            }
             ActionRequest::SetBounds { service, min, max } => {
                 if min > max {
                     return Err(WriteError::new(

@@ -34,7 +34,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     if let Some(d) = &app.runbooks.drill {
         left.push(Span::raw(" "));
         left.push(Span::styled(
-            format!(" DRILL {} ", d.scenario),
+            format!(
+                " DRILL {}{} ",
+                d.scenario,
+                if d.blind { " · blind" } else { "" }
+            ),
             Style::default()
                 .fg(t.bg)
                 .bg(t.warn)

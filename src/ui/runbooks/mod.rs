@@ -80,7 +80,12 @@ impl Runbooks {
 
     /// Triggered runbooks first (one line per scope), then the drill's runbook, then the rest.
     pub fn entries(&self) -> Vec<ListEntry> {
-        let drill_rb = self.drill.as_ref().and_then(|d| d.runbook.as_deref());
+        // A blind drill leaves the trainee to find the runbook in the triggered list.
+        let drill_rb = self
+            .drill
+            .as_ref()
+            .filter(|d| !d.blind)
+            .and_then(|d| d.runbook.as_deref());
         let mut out: Vec<ListEntry> = Vec::new();
         for s in &self.suggestions {
             if let Some(rb) = self.library.get(&s.runbook) {

@@ -109,6 +109,7 @@ impl Runbooks {
                 None => return Reply::say(Message::error(format!("no answer {n} here"))),
             },
             Command::Overrule => Input::Overrule,
+            Command::Hint => return self.hint(),
             Command::Tick => Input::Tick,
             Command::Back => Input::Back,
             Command::Skip => Input::Skip,
@@ -117,6 +118,28 @@ impl Runbooks {
             _ => return Reply::default(),
         };
         self.walk_input(input, ctx)
+    }
+
+    /// `h` in a drill: where the evaluated path goes next, charged once per node.
+    fn hint(&mut self) -> Reply {
+        let (Some(drill), Some(walk)) = (self.drill.as_mut(), self.walk.as_ref()) else {
+            return Reply::say(Message::error("hints are for drills (sitrep drill NAME)"));
+        };
+        let machine = walk.walker.machine();
+        let Some(hint) = crate::drill::hint::next_on_path(machine) else {
+            return Reply::say(Message::error(
+                "no hint here: the data does not decide this node yet",
+            ));
+        };
+        let cost = if drill.take_hint(machine.current(), &hint) {
+            format!(" (-{} points)", crate::drill::hint::HINT_COST)
+        } else {
+            String::new()
+        };
+        Reply::say(Message {
+            text: format!("hint: {hint}{cost}"),
+            error: false,
+        })
     }
 
     /// The loop's answer to `Effect::Apply`.
