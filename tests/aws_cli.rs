@@ -140,3 +140,36 @@ fn snapshot_json_names_missing_credentials() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_unknown_profile_is_named_with_the_ones_that_exist() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("aws-profiles");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    let credentials = dir.join("credentials");
+    std::fs::write(&config, "[profile prod]\nregion = us-east-1\n").unwrap();
+    std::fs::write(&credentials, "[staging]\naws_access_key_id = AKIAEXAMPLE\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(["snapshot", "--json", "--aws", "--profile", "nosuchprofile"])
+        .args([
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ])
+        .env_clear()
+        .env("HOME", &dir)
+        .env("SITREP_CONFIG_DIR", &dir)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no AWS profile named `nosuchprofile`; profiles found: prod, staging"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}

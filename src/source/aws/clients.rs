@@ -30,7 +30,8 @@ pub struct AwsClients {
 
 impl AwsClients {
     /// Clients from aws-config's standard chain, with the profile, region and
-    /// endpoint of `cfg`. Fails only when no region can be found.
+    /// endpoint of `cfg`. Fails when the profile does not exist or no region
+    /// can be found.
     pub async fn new(cfg: &AwsConfig) -> Result<Self> {
         let retry = match cfg.max_attempts {
             0 | 1 => RetryConfig::disabled(),
@@ -40,6 +41,7 @@ impl AwsClients {
         };
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
         if let Some(profile) = &cfg.profile {
+            super::profiles::ensure_exists(profile).await?;
             loader = loader.profile_name(profile);
         }
         if let Some(region) = &cfg.region {

@@ -9,6 +9,7 @@ pub mod evidence;
 mod kept;
 mod metrics;
 mod poller;
+mod profiles;
 pub mod reader;
 mod scaling;
 mod secrets;
