@@ -147,6 +147,43 @@ impl LogTail {
     }
 }
 
+/// A pattern a runbook counts in a service's log lines over the last
+/// `minutes` (`log_matches('OutOfMemoryError', 10.0)`): the runbook's checker
+/// lists them, a walk's reader counts them before it evaluates.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LogQuery {
+    /// Text a line must contain, case-sensitive (CloudWatch's quoted term).
+    pub pattern: String,
+    pub minutes: u32,
+}
+
+/// The longest window `log_matches` may count over, minutes.
+pub const LOG_MATCH_MAX_MIN: u32 = 60;
+
+/// How many lines matched each query, counted by a reader at `read_at`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogMatches {
+    pub service: ServiceKey,
+    pub read_at: DateTime<Utc>,
+    pub counts: Vec<(LogQuery, u64)>,
+}
+
+impl LogMatches {
+    pub fn count(&self, query: &LogQuery) -> Option<u64> {
+        self.counts.iter().find(|(q, _)| q == query).map(|c| c.1)
+    }
+}
+
+impl LogQuery {
+    /// Lines at or after `now - minutes` that contain the pattern.
+    pub fn count<'a>(&self, lines: impl Iterator<Item = (DateTime<Utc>, &'a str)>, now: DateTime<Utc>) -> u64 {
+        let since = now - chrono::Duration::minutes(i64::from(self.minutes));
+        lines
+            .filter(|(at, message)| *at >= since && message.contains(&self.pattern))
+            .count() as u64
+    }
+}
+
 /// A service's tasks, failing ones first (see `TaskList::new`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TaskList {

@@ -10,11 +10,11 @@ use super::Simulator;
 use super::state::{DeployRecord, Rollout, SvcState, Task, TaskState};
 use crate::model::evidence::{
     CircuitBreaker, ContainerShape, ContainerState, DeploymentInfo, Deployments, Evidence,
-    EvidenceKind, EvidenceRequest, LOG_LOOKBACK_S, LOG_READ_MAX, LogLine, LogTail, LogTarget,
-    TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
+    EvidenceKind, EvidenceRequest, LOG_LOOKBACK_S, LOG_READ_MAX, LogLine, LogMatches, LogQuery,
+    LogTail, LogTarget, TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
 };
 use crate::model::{FARGATE, FARGATE_SPOT, ServiceKey};
-use crate::source::{EvidenceFuture, EvidenceReader};
+use crate::source::{EvidenceFuture, EvidenceReader, MatchesFuture};
 
 const AZS: [&str; 3] = ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"];
 /// The one container of every simulated task definition.
@@ -33,6 +33,32 @@ impl Simulator {
             EvidenceKind::Tasks => Evidence::Tasks(tasks_of(svc, start)),
             EvidenceKind::Deployments => Evidence::Deployments(deployments_of(svc, start)),
             EvidenceKind::Logs => Evidence::Logs(logs_of(svc, start, self.now(), request.after)),
+        })
+    }
+}
+
+impl Simulator {
+    /// The service's log lines matching each query now (simulated time), over
+    /// the lines it keeps (`LOGS_KEPT` a service, more than an hour's worth).
+    pub fn log_matches(
+        &self,
+        service: &ServiceKey,
+        queries: &[LogQuery],
+    ) -> Result<LogMatches, String> {
+        let svc = self
+            .services
+            .iter()
+            .find(|s| &s.spec.key == service)
+            .ok_or_else(|| format!("no service {service} in the simulator"))?;
+        let (start, now) = (self.scenario.start, self.now());
+        let lines = || svc.logs.iter().map(|l| (at(start, l.t), l.message.as_str()));
+        Ok(LogMatches {
+            service: service.clone(),
+            read_at: now,
+            counts: queries
+                .iter()
+                .map(|q| (q.clone(), q.count(lines(), now)))
+                .collect(),
         })
     }
 }
@@ -282,6 +308,17 @@ impl EvidenceReader for SimEvidence {
         Box::pin(async move {
             let sim = self.sim.lock().unwrap_or_else(|p| p.into_inner());
             sim.evidence(request)
+        })
+    }
+
+    fn count_matches<'a>(
+        &'a self,
+        service: &'a ServiceKey,
+        queries: &'a [LogQuery],
+    ) -> MatchesFuture<'a> {
+        Box::pin(async move {
+            let sim = self.sim.lock().unwrap_or_else(|p| p.into_inner());
+            sim.log_matches(service, queries)
         })
     }
 }

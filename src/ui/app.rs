@@ -247,7 +247,19 @@ impl App {
             Event::Tick(now) => {
                 self.now = now;
                 self.dirty = true;
-                self.ask_evidence()
+                let mut effects = self.ask_evidence();
+                effects.extend(
+                    self.runbooks
+                        .ask_logs(now, self.plan.fast)
+                        .map(|(service, queries)| Effect::CountLogMatches(service, queries)),
+                );
+                effects
+            }
+            Event::LogMatches(service, result) => {
+                self.dirty = true;
+                let (runbooks, ctx) = self.runbooks_and_ctx();
+                let reply = runbooks.on_log_matches(&service, result, &ctx);
+                self.take(reply)
             }
             Event::Evidence(request, result) => {
                 let now = self.now;

@@ -10,6 +10,7 @@ use cel::common::ast::{EntryExpr, Expr as Ast, LiteralValue, SourceInfo};
 
 use super::functions::{Arg, CACHE_METRICS, HELPERS, LOOKBACK_S, Returns, SERVICE_METRICS, helper};
 use super::schema::{Ty, VARIABLES, variable};
+use crate::model::evidence::{LOG_MATCH_MAX_MIN, LogQuery};
 use crate::runbook::model::ScopeKind;
 
 /// A problem in an expression: where it starts (byte offset) and what it is.
@@ -62,20 +63,27 @@ const STANDARD: &[&str] = &[
 
 /// Parse and check `src`. A parse error is not reported here (compiling does).
 pub fn check(src: &str, want: &Want, env: &CheckEnv) -> Vec<TypeError> {
+    checked(src, want, env).0
+}
+
+/// `check`, and the `log_matches` queries the expression makes (a walk's
+/// reader counts them before evaluating).
+pub fn checked(src: &str, want: &Want, env: &CheckEnv) -> (Vec<TypeError>, Vec<LogQuery>) {
     let Ok((ast, info)) = super::expr::parser().parse_with_source_info(src) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut c = Checker {
         info,
         env,
         errors: Vec::new(),
         bindings: Vec::new(),
+        queries: Vec::new(),
     };
     let ty = c.ty(&ast);
     if c.errors.is_empty() {
         c.want(&ast, &ty, want);
     }
-    c.errors
+    (c.errors, c.queries)
 }
 
 /// The candidate closest to `name` by edit distance, if close enough to be a
@@ -127,6 +135,8 @@ struct Checker<'e> {
     errors: Vec<TypeError>,
     /// Comprehension variables in scope, innermost last.
     bindings: Vec<(String, Ty)>,
+    /// `log_matches` calls seen, with literal arguments.
+    queries: Vec<LogQuery>,
 }
 
 fn literal(e: &IdedExpr) -> Option<&LiteralValue> {
@@ -632,6 +642,55 @@ impl Checker<'_> {
         );
     }
 
+    /// A `log_matches` call: in a walk only, over a whole number of minutes
+    /// the reader counts; recorded for it.
+    fn log_query(&mut self, e: &IdedExpr, all: &[&IdedExpr]) {
+        if !self.env.walk {
+            self.error(
+                e,
+                "`log_matches` reads logs a walk's reader counts: \
+                 use it in a node, not in a trigger"
+                    .into(),
+            );
+            return;
+        }
+        let (Some(pattern), Some(minutes)) = (
+            all.first().and_then(|x| literal_str(x)),
+            all.get(1),
+        ) else {
+            return;
+        };
+        let max = f64::from(LOG_MATCH_MAX_MIN);
+        match literal_number(minutes) {
+            Some(m) if m >= 1.0 && m <= max && m.fract() == 0.0 => {
+                let query = LogQuery {
+                    pattern: pattern.to_string(),
+                    minutes: m as u32,
+                };
+                if !self.queries.contains(&query) {
+                    self.queries.push(query);
+                }
+            }
+            Some(m) => {
+                self.error(
+                    minutes,
+                    format!(
+                        "`log_matches` counts over {m} min, but the reader counts whole \
+                         minutes from 1 to {LOG_MATCH_MAX_MIN}"
+                    ),
+                );
+            }
+            None => {
+                self.error(
+                    minutes,
+                    "`log_matches` takes `minutes` as a number literal: \
+                     the lines are counted before the expression runs"
+                        .into(),
+                );
+            }
+        }
+    }
+
     fn function(
         &mut self,
         e: &IdedExpr,
@@ -719,6 +778,24 @@ impl Checker<'_> {
                         );
                     }
                 }
+                Arg::Pattern => match literal_str(x) {
+                    Some("") => {
+                        self.error(x, format!("`{name}` needs a pattern, got ''"));
+                    }
+                    Some(p) if p.contains('"') => {
+                        self.error(x, format!("`{name}`'s pattern cannot hold a double quote"));
+                    }
+                    Some(_) => {}
+                    None => {
+                        self.error(
+                            x,
+                            format!(
+                                "`{name}` takes `{pname}` as a string literal: \
+                                 the lines are counted before the expression runs"
+                            ),
+                        );
+                    }
+                },
                 Arg::Metric => {
                     if !(ty.is_string() || ty == Ty::Dyn) {
                         self.error(x, format!("`{name}` takes a metric name, got {}", a(&ty)));
@@ -755,6 +832,9 @@ impl Checker<'_> {
                     );
                 }
             }
+        }
+        if name == "log_matches" {
+            self.log_query(e, all);
         }
         match h.returns {
             Returns::Bool => Ty::Bool,
