@@ -1,7 +1,8 @@
 //! The logs view's AWS reads against moto, which serves CloudWatch Logs: the
 //! awslogs group and stream prefix resolved from the task definition, a tail
-//! that reads only the app's streams and dedupes by event id, and FireLens
-//! reported rather than read.
+//! that reads only the app's streams and dedupes by event id, FireLens
+//! reported rather than read, and `log_matches`' counts (FilterLogEvents with
+//! the pattern as a filter).
 
 #[path = "common/moto.rs"]
 mod moto;
@@ -11,7 +12,7 @@ use std::sync::OnceLock;
 
 use moto::{fixtures, moto};
 use sitrep::model::ServiceKey;
-use sitrep::model::evidence::LogTarget;
+use sitrep::model::evidence::{LogQuery, LogTarget};
 use sitrep::source::aws::{AwsClients, AwsEvidence};
 
 /// The shared server, with the logs fixtures added once.
@@ -78,4 +79,30 @@ async fn firelens_is_named_not_read() {
     );
     assert!(tail.lines.is_empty());
     assert!(tail.target.label().contains("not awslogs"));
+}
+
+#[tokio::test]
+async fn log_matches_counts_the_app_streams_lines_in_the_window() {
+    let reader = reader().await;
+    let key = ServiceKey::new("logs", "manga-orchestrator");
+    let query = |pattern: &str| LogQuery {
+        pattern: pattern.into(),
+        minutes: 10,
+    };
+    let queries = [
+        query("OutOfMemoryError"),
+        query("HikariPool-1 - Connection is not available"),
+        query("outofmemoryerror"),
+        query("not the app's stream"),
+    ];
+    let counted = reader.log_matches(&key, &queries).await.expect("counts");
+    assert_eq!(counted.service, key);
+    let got: Vec<u64> = queries.iter().map(|q| counted.count(q).unwrap()).collect();
+    // Case-sensitive, and only the app container's streams.
+    assert_eq!(got, [1, 1, 0, 0]);
+    let err = reader
+        .log_matches(&ServiceKey::new("logs", "firelens-api"), &queries[..1])
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("awsfirelens"), "{}", err.message);
 }

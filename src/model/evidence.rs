@@ -176,7 +176,11 @@ impl LogMatches {
 
 impl LogQuery {
     /// Lines at or after `now - minutes` that contain the pattern.
-    pub fn count<'a>(&self, lines: impl Iterator<Item = (DateTime<Utc>, &'a str)>, now: DateTime<Utc>) -> u64 {
+    pub fn count<'a>(
+        &self,
+        lines: impl Iterator<Item = (DateTime<Utc>, &'a str)>,
+        now: DateTime<Utc>,
+    ) -> u64 {
         let since = now - chrono::Duration::minutes(i64::from(self.minutes));
         lines
             .filter(|(at, message)| *at >= since && message.contains(&self.pattern))

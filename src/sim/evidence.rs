@@ -51,7 +51,11 @@ impl Simulator {
             .find(|s| &s.spec.key == service)
             .ok_or_else(|| format!("no service {service} in the simulator"))?;
         let (start, now) = (self.scenario.start, self.now());
-        let lines = || svc.logs.iter().map(|l| (at(start, l.t), l.message.as_str()));
+        let lines = || {
+            svc.logs
+                .iter()
+                .map(|l| (at(start, l.t), l.message.as_str()))
+        };
         Ok(LogMatches {
             service: service.clone(),
             read_at: now,
@@ -444,6 +448,48 @@ mod tests {
         };
         assert!(more.lines.iter().all(|l| l.at >= newest));
         assert!(more.lines.len() < tail.lines.len());
+    }
+
+    #[test]
+    fn log_matches_count_the_lines_the_simulator_wrote() {
+        let query = |pattern: &str, minutes| LogQuery {
+            pattern: pattern.into(),
+            minutes,
+        };
+        let count = |scenario: &str, minutes: u32, service: &str, q: LogQuery| {
+            let mut sim = Simulator::new(load_scenario(scenario).unwrap(), 7);
+            sim.advance(minutes * 60);
+            let key = sim
+                .snapshot()
+                .services
+                .iter()
+                .find(|s| s.key.service == service)
+                .map(|s| s.key.clone())
+                .unwrap();
+            let got = sim.log_matches(&key, std::slice::from_ref(&q)).unwrap();
+            assert_eq!(got.read_at, sim.now());
+            got.count(&q).unwrap()
+        };
+        let pulls = count(
+            "bad-image",
+            10,
+            "worker",
+            query("CannotPullContainerError", 10),
+        );
+        assert!(pulls > 0);
+        // Case-sensitive, as CloudWatch's quoted terms are.
+        assert_eq!(
+            count(
+                "bad-image",
+                10,
+                "worker",
+                query("cannotpullcontainererror", 10)
+            ),
+            0
+        );
+        let sigterms = count("spot-cascade", 10, "orchestrator", query("SIGTERM", 10));
+        assert!(sigterms > 0);
+        assert_eq!(count("calm", 10, "orchestrator", query("SIGTERM", 10)), 0);
     }
 
     #[test]

@@ -8,9 +8,9 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::Simulator;
-use crate::model::request::ActionRequest;
 use crate::model::ServiceKey;
 use crate::model::evidence::{LogMatches, LogQuery};
+use crate::model::request::ActionRequest;
 use crate::model::request::{WriteError, WriteErrorKind};
 use crate::source::{FeedSender, FleetWriter, SteppedFleet, WriteFuture};
 

@@ -41,8 +41,7 @@ pub trait EvidenceReader: Send + Sync {
     ) -> MatchesFuture<'a>;
 }
 
-pub type MatchesFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<LogMatches, String>> + Send + 'a>>;
+pub type MatchesFuture<'a> = Pin<Box<dyn Future<Output = Result<LogMatches, String>> + Send + 'a>>;
 
 pub mod aws;
 

@@ -7,8 +7,8 @@ use crossterm::event::KeyEvent;
 use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::Outcome;
 use crate::model::evidence::{Evidence, EvidenceRequest, LogMatches, LogQuery};
-use crate::model::{FleetSnapshot, ServiceKey};
 use crate::model::request::ActionRequest;
+use crate::model::{FleetSnapshot, ServiceKey};
 use crate::runbook::walker::WalkAudit;
 
 #[derive(Debug)]

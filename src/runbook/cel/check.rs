@@ -654,10 +654,8 @@ impl Checker<'_> {
             );
             return;
         }
-        let (Some(pattern), Some(minutes)) = (
-            all.first().and_then(|x| literal_str(x)),
-            all.get(1),
-        ) else {
+        let (Some(pattern), Some(minutes)) = (all.first().and_then(|x| literal_str(x)), all.get(1))
+        else {
             return;
         };
         let max = f64::from(LOG_MATCH_MAX_MIN);
@@ -915,6 +913,43 @@ mod tests {
             got[0].1.contains("unknown metric `cpuu`") && got[0].1.contains("did you mean `cpu`"),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn log_matches_takes_literals_over_a_window_the_reader_counts() {
+        let env = |walk| CheckEnv {
+            scope: ScopeKind::Service,
+            proposed: None,
+            walk,
+        };
+        let src =
+            "log_matches('OutOfMemoryError', 10.0) > 0.0 || log_matches('SIGTERM', 60.0) > 2.0";
+        let (errs, queries) = checked(src, &Want::Bool, &env(true));
+        assert!(errs.is_empty(), "{errs:?}");
+        let got: Vec<(&str, u32)> = queries
+            .iter()
+            .map(|q| (q.pattern.as_str(), q.minutes))
+            .collect();
+        assert_eq!(got, [("OutOfMemoryError", 10), ("SIGTERM", 60)]);
+        for (bad, says) in [
+            (
+                "log_matches('OOM', 90.0) > 0.0",
+                "whole minutes from 1 to 60",
+            ),
+            (
+                "log_matches('OOM', 2.5) > 0.0",
+                "whole minutes from 1 to 60",
+            ),
+            ("log_matches('OOM', service.cpu) > 0.0", "a number literal"),
+            ("log_matches(service.arch, 5.0) > 0.0", "a string literal"),
+            ("log_matches('', 5.0) > 0.0", "needs a pattern"),
+            ("log_matches('OOM') > 0.0", "takes 2 argument(s)"),
+        ] {
+            let got = errors(bad);
+            assert!(got.iter().any(|e| e.1.contains(says)), "{bad}: {got:?}");
+        }
+        let (errs, _) = checked("log_matches('OOM', 5.0) > 0.0", &Want::Bool, &env(false));
+        assert!(errs[0].message.contains("not in a trigger"), "{errs:?}");
     }
 
     #[test]

@@ -626,9 +626,47 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runbook::cel::Evaluator;
     use crate::runbook::cel::expr::Expr;
+    use crate::runbook::cel::{Evaluator, display};
     use crate::runbook::sample;
+
+    /// `log_matches` reads the counts made for the scoped service, and says
+    /// so when there are none.
+    #[test]
+    fn log_matches_reads_the_counts_of_its_service() {
+        use crate::model::evidence::{LogMatches, LogQuery};
+        sample::with_context(|ec| {
+            let scope = sample::scope(crate::runbook::model::ScopeKind::Service);
+            let expr = Expr::compile("log_matches('OutOfMemoryError', 10.0)").unwrap();
+            let got = Evaluator::new(ec, &scope).eval(&expr);
+            assert!(
+                got.as_ref().is_err_and(|e| e.contains("not counted yet")),
+                "{got:?}"
+            );
+            let query = |minutes| LogQuery {
+                pattern: "OutOfMemoryError".into(),
+                minutes,
+            };
+            let counted = LogMatches {
+                service: sample::service_key(),
+                read_at: ec.now(),
+                counts: vec![(query(10), 4)],
+            };
+            let with = ec.with_logs(Some(&counted));
+            let got = Evaluator::new(&with, &scope).eval(&expr).unwrap();
+            assert_eq!(display(&got), "4");
+            let other = Expr::compile("log_matches('OutOfMemoryError', 5.0)").unwrap();
+            let got = Evaluator::new(&with, &scope).eval(&other);
+            assert!(got.is_err_and(|e| e.contains("was not counted")));
+            // Counts of another service are not this scope's.
+            let elsewhere = LogMatches {
+                service: crate::model::ServiceKey::new("other", "svc"),
+                ..counted.clone()
+            };
+            let with = ec.with_logs(Some(&elsewhere));
+            assert!(Evaluator::new(&with, &scope).eval(&expr).is_err());
+        });
+    }
 
     /// Every declared helper is registered, and every registered one declared.
     #[test]
