@@ -109,6 +109,9 @@ fn title(view: &EvidenceView, app: &App, wide: bool) -> String {
                 title.push_str(&format!(" · {}", tail.target.label()));
             }
             title.push_str(&format!(" · {} lines", view.shown_lines().len()));
+            if let Some((at, _)) = &view.at {
+                title.push_str(&format!(" · at {}", at.format("%H:%M:%S")));
+            }
             if !view.filter.is_empty() {
                 title.push_str(&format!(" matching “{}”", view.filter));
             }
@@ -475,7 +478,18 @@ fn logs(
     }
     let end = shown.len().saturating_sub(view.scroll);
     let mut out: Vec<Line<'static>> = Vec::new();
+    // The event the view was opened at, between the lines before and after it.
+    let mut mark = view.at.as_ref().map(|(at, label)| {
+        let text = format!("── {} ▶ {label} ", at.format("%H:%M:%S"));
+        let line = Line::from(Span::styled(widgets::fit(&text, width), t.bold(t.accent)));
+        (*at, line)
+    });
     for line in shown[..end].iter().rev() {
+        if mark.as_ref().is_some_and(|(at, _)| line.at <= *at)
+            && let Some((_, m)) = mark.take()
+        {
+            out.push(m);
+        }
         let style = if line.message.starts_with("ERROR") || line.message.contains("Error:") {
             t.style(t.alert)
         } else if line.message.starts_with("WARN") {
@@ -508,6 +522,12 @@ fn logs(
         if out.len() >= room {
             break;
         }
+    }
+    // Every line shown is after the event: it sits above them.
+    if let Some((_, m)) = mark
+        && out.len() < room
+    {
+        out.push(m);
     }
     out.truncate(room);
     out.reverse();
