@@ -9,9 +9,12 @@ use color_eyre::eyre::{WrapErr, eyre};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::config::{Config, SimConfig};
+use crate::model::evidence::EvidenceKind;
 use crate::sim::{STEP_S, Simulator};
-use crate::ui::app::{App, Event};
+use crate::ui::app::{App, Effect, Event};
+use crate::ui::command::Command as UiCommand;
 use crate::ui::fixtures;
+use crate::ui::keymap::Layer;
 use crate::ui::svg::buffer_to_svg;
 use crate::ui::view;
 
@@ -130,6 +133,30 @@ pub fn write_all(out: &Path) -> Result<()> {
             ("runbook-80x24", walk(&[(7, "r\n")], &cfg)?, 80, 24),
         ])
         .collect();
+    // The evidence views on bad-image: failed pulls, the rolled-back deployment, the logs.
+    let shots: Vec<(&str, App, u16, u16)> = shots
+        .into_iter()
+        .chain([
+            (
+                "tasks-bad-image",
+                evidence("bad-image", 10, EvidenceKind::Tasks, "worker", &cfg)?,
+                160,
+                48,
+            ),
+            (
+                "deployments-bad-image",
+                evidence("bad-image", 20, EvidenceKind::Deployments, "worker", &cfg)?,
+                160,
+                48,
+            ),
+            (
+                "logs-bad-image",
+                evidence("bad-image", 20, EvidenceKind::Logs, "worker", &cfg)?,
+                160,
+                48,
+            ),
+        ])
+        .collect();
     let rsvg = which("rsvg-convert");
     for (name, app, w, h) in &shots {
         let buf = fixtures::render(app, *w, *h, view::draw);
@@ -142,6 +169,30 @@ pub fn write_all(out: &Path) -> Result<()> {
     });
     write_svg(out, "cache-pane", &buf, &app, rsvg)?;
     Ok(())
+}
+
+/// An evidence view of `service` after `minutes`, read from the simulator as
+/// the loop would.
+fn evidence(
+    scenario: &str,
+    minutes: u32,
+    kind: EvidenceKind,
+    service: &str,
+    cfg: &Config,
+) -> Result<App> {
+    let mut sim = simulator(scenario)?;
+    let mut app = fixtures::stepped_app(&mut sim, STEP_S, minutes, cfg).map_err(|e| eyre!(e))?;
+    let asks = app.run(
+        Layer::Cockpit,
+        UiCommand::Evidence(kind, Some(service.into())),
+    );
+    for effect in asks {
+        if let Effect::ReadEvidence(request) = effect {
+            let answer = sim.evidence(&request);
+            app.handle(Event::Evidence(request, answer));
+        }
+    }
+    Ok(app)
 }
 
 /// The simulator on a shipped scenario, seed 7: the same pictures every time.
@@ -196,6 +247,9 @@ mod tests {
             "help",
             "cache-pane",
             "cockpit-80x24",
+            "tasks-bad-image",
+            "deployments-bad-image",
+            "logs-bad-image",
         ] {
             let svg = std::fs::read_to_string(dir.path().join(format!("{name}.svg"))).unwrap();
             assert!(svg.starts_with("<svg"), "{name}");

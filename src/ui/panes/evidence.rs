@@ -435,6 +435,39 @@ fn overflow(lines: &mut Vec<Line<'static>>, text: &str, room: usize, width: u16,
     )));
 }
 
+/// Rows the first line of a log entry may wrap to.
+const FIRST_ROWS: usize = 3;
+
+/// `text` in rows of at most `width` characters, broken at spaces (inside a
+/// word longer than a row), at most `rows` (the last one cut with `…`).
+fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut rest: &str = text;
+    while !rest.is_empty() && out.len() < rows {
+        let fits = rest
+            .char_indices()
+            .nth(width)
+            .map_or(rest.len(), |(i, _)| i);
+        let cut = if fits == rest.len() {
+            fits
+        } else {
+            rest[..fits].rfind(' ').filter(|&i| i > 0).unwrap_or(fits)
+        };
+        out.push(rest[..cut].to_string());
+        rest = rest[cut..].trim_start_matches(' ');
+    }
+    if !rest.is_empty()
+        && let Some(last) = out.last_mut()
+    {
+        *last = widgets::fit(&format!("{last} {rest}"), width);
+    }
+    if out.is_empty() {
+        out.push(String::new());
+    }
+    out
+}
+
 /// The newest log lines that fit, oldest at the top; `view.scroll` events back from the newest.
 fn logs(
     lines: &mut Vec<Line<'static>>,
@@ -500,21 +533,37 @@ fn logs(
         let task = line.stream.rsplit('/').next().unwrap_or("");
         let mut parts: Vec<Line<'static>> = Vec::new();
         for (i, text) in line.message.lines().enumerate() {
-            parts.push(if i == 0 {
-                Line::from(vec![
-                    Span::styled(line.at.format("%H:%M:%S ").to_string(), t.style(t.muted)),
-                    Span::styled(
-                        format!("{} ", task.get(..8).unwrap_or(task)),
-                        t.style(t.accent),
-                    ),
-                    Span::styled(widgets::fit(text, width.saturating_sub(18)), style),
-                ])
-            } else {
-                Line::from(Span::styled(
+            if i > 0 {
+                parts.push(Line::from(Span::styled(
                     widgets::fit(&format!("{:18}{}", "", text.replace('\t', "  ")), width),
                     t.style(t.muted),
-                ))
-            });
+                )));
+                continue;
+            }
+            // The line itself wraps (its end often says the most: an image, a ref).
+            let rows = wrap(text, width.saturating_sub(18), FIRST_ROWS);
+            for (j, row) in rows.into_iter().enumerate() {
+                let head = if j == 0 {
+                    vec![
+                        Span::styled(line.at.format("%H:%M:%S ").to_string(), t.style(t.muted)),
+                        Span::styled(
+                            format!("{} ", task.get(..8).unwrap_or(task)),
+                            t.style(t.accent),
+                        ),
+                    ]
+                } else {
+                    vec![Span::raw(" ".repeat(18))]
+                };
+                parts.push(Line::from(
+                    head.into_iter()
+                        .chain([Span::styled(row, style)])
+                        .collect::<Vec<_>>(),
+                ));
+            }
+        }
+        // Whole entries only, unless one alone is taller than the pane.
+        if !out.is_empty() && out.len() + parts.len() > room {
+            break;
         }
         for p in parts.into_iter().rev() {
             out.push(p);
