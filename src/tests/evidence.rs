@@ -353,16 +353,19 @@ fn read_only_sessions_see_the_views() {
     let s = sim("bad-image", 20);
     let mut app = app_on(&s, true);
     assert!(!app.writable);
-    let fx = app.run(
-        Layer::Cockpit,
-        Command::Evidence(EvidenceKind::Deployments, Some("worker".into())),
-    );
-    assert_eq!(answer(&mut app, &s, fx), 1);
-    let text = screen(&app, 160, 48);
-    assert!(
-        text.contains("FAILED") && text.contains("worker:2"),
-        "{text}"
-    );
+    for (kind, shows) in [
+        (EvidenceKind::Tasks, "TaskFailedToStart"),
+        (EvidenceKind::Deployments, "FAILED"),
+        (EvidenceKind::Logs, "CannotPullContainerError"),
+    ] {
+        let fx = app.run(
+            Layer::Cockpit,
+            Command::Evidence(kind, Some("worker".into())),
+        );
+        assert_eq!(answer(&mut app, &s, fx), 1);
+        let text = screen(&app, 160, 48);
+        assert!(text.contains(shows), "{kind:?}: {text}");
+    }
 }
 
 #[test]

@@ -75,3 +75,54 @@ impl Runbooks {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::Walker;
+    use crate::ui::runbooks::OpenWalk;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap()
+    }
+
+    fn walking(runbook: &str, service: &ServiceKey) -> Runbooks {
+        let mut runbooks = Runbooks::shipped();
+        let rb = runbooks.library.get(runbook).unwrap().clone();
+        runbooks.walk = Some(OpenWalk {
+            walker: Walker::new(rb, Scope::Service(service.clone()), t(0)),
+            focused: true,
+        });
+        runbooks
+    }
+
+    /// Counts are asked for only while a walk that needs them is open, one at
+    /// a time, at the cadence, and at once for another service.
+    #[test]
+    fn a_walk_asks_for_its_counts_at_the_cadence_and_only_while_open() {
+        let every = Duration::seconds(15);
+        let svc = ServiceKey::new("manga-chatbot", "orchestrator");
+        let mut rb = walking("spot-cascade", &svc);
+        let (service, queries) = rb.ask_logs(t(0), every).expect("asked at once");
+        assert_eq!(service, svc);
+        let patterns: Vec<&str> = queries.iter().map(|q| q.pattern.as_str()).collect();
+        assert_eq!(patterns, ["SIGTERM"]);
+        assert!(rb.ask_logs(t(20), every).is_none(), "one in flight");
+        rb.logs.in_flight = false;
+        assert!(rb.ask_logs(t(10), every).is_none(), "not yet due");
+        assert!(rb.ask_logs(t(15), every).is_some());
+        // Another service's walk asks at once.
+        let other = ServiceKey::new("manga-chatbot", "worker");
+        let mut rb2 = walking("spot-cascade", &other);
+        rb2.logs = rb.logs.clone();
+        assert_eq!(rb2.ask_logs(t(36), every).map(|a| a.0), Some(other));
+        // A runbook that counts nothing, or no walk: no ask.
+        assert!(
+            walking("cache-memory", &svc)
+                .ask_logs(t(0), every)
+                .is_none()
+        );
+        rb.walk = None;
+        assert!(rb.ask_logs(t(600), every).is_none());
+    }
+}
