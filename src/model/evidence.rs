@@ -136,15 +136,6 @@ impl LogTail {
         let extra = self.lines.len().saturating_sub(max);
         self.lines.drain(..extra);
     }
-
-    /// Lines whose text contains `needle` (any case), within `window` of `now`.
-    pub fn count_matching(&self, needle: &str, since: DateTime<Utc>) -> usize {
-        let needle = needle.to_lowercase();
-        self.lines
-            .iter()
-            .filter(|l| l.at >= since && l.message.to_lowercase().contains(&needle))
-            .count()
-    }
 }
 
 /// A pattern a runbook counts in a service's log lines over the last
@@ -535,8 +526,20 @@ mod tests {
         );
         let ids: Vec<&str> = tail.lines.iter().map(|l| l.id.as_str()).collect();
         assert_eq!(ids, ["b", "c", "d"]);
-        let since = DateTime::from_timestamp(1_800_000_002, 0).unwrap();
-        assert_eq!(tail.count_matching("LINE", since), 2);
+        // `log_matches` counts case-sensitively over the last N minutes.
+        let now = DateTime::from_timestamp(1_800_000_000 + 62, 0).unwrap();
+        let lines = || tail.lines.iter().map(|l| (l.at, l.message.as_str()));
+        let query = |pattern: &str, minutes| LogQuery {
+            pattern: pattern.into(),
+            minutes,
+        };
+        assert_eq!(
+            query("line", 1).count(lines(), now),
+            2,
+            "b, 61 s back, is out"
+        );
+        assert_eq!(query("line", 2).count(lines(), now), 3);
+        assert_eq!(query("LINE", 2).count(lines(), now), 0);
     }
 
     #[test]
