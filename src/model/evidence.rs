@@ -36,8 +36,9 @@ impl EvidenceKind {
 pub struct EvidenceRequest {
     pub kind: EvidenceKind,
     pub service: ServiceKey,
-    /// Logs only: lines at or after this time (the newest already shown);
-    /// `None` for the first read, which goes back `LOG_LOOKBACK_S`.
+    /// Logs only: lines at or after this time (the newest already shown, or
+    /// a while before the event a view was opened at); `None` for a tail's
+    /// first read, which goes back `LOG_LOOKBACK_S`.
     #[serde(default)]
     pub after: Option<DateTime<Utc>>,
 }
