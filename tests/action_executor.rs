@@ -1,6 +1,6 @@
 //! The executor against a recording fake writer: audit, ledger, guards, revert.
 
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::{Rig, confirm, fleet, orchestrator, phase};

@@ -1,8 +1,6 @@
 //! `sitrep snapshot --json` against moto, and its failure when nothing answers.
 
-// Only the moto harness: tests/common/mod.rs belongs to other suites.
-#[path = "common/moto.rs"]
-mod moto;
+use crate::common::moto;
 
 use std::process::{Command, Output};
 

@@ -3,11 +3,8 @@
 //! moto fleet, the audit log and the ledger show it; a read-only session walks
 //! the same way and sends no mutating call.
 
-// Only the moto harness: tests/common/mod.rs belongs to other suites.
-#[path = "common/moto.rs"]
-mod moto;
-#[path = "common/recording.rs"]
-mod recording;
+use crate::common::moto;
+use crate::common::recording;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -4,8 +4,7 @@
 //! reported rather than read, and `log_matches`' counts (FilterLogEvents with
 //! the pattern as a filter).
 
-#[path = "common/moto.rs"]
-mod moto;
+use crate::common::moto;
 
 use std::process::Command;
 use std::sync::OnceLock;

@@ -1,8 +1,6 @@
 //! The AWS reader against a seeded moto server (see tests/fixtures/moto/seed.py).
 
-// Only the moto harness: tests/common/mod.rs belongs to other suites.
-#[path = "common/moto.rs"]
-mod moto;
+use crate::common::moto;
 
 use moto::moto;
 use sitrep::model::{AlarmState, Arch, FleetSnapshot, Part, ServiceKey, SourceInfo};

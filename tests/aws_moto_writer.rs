@@ -1,8 +1,6 @@
 //! The AWS writer changes the moto fleet, and the reader sees the change at once.
 
-// Only the moto harness: tests/common/mod.rs belongs to other suites.
-#[path = "common/moto.rs"]
-mod moto;
+use crate::common::moto;
 
 use moto::moto;
 use sitrep::model::ServiceKey;

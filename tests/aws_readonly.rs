@@ -1,11 +1,8 @@
 //! A read-only session sends only Describe/List/Get calls: moto's own request
 //! recorder lists every operation that reached the server during a refresh.
 
-// Only the moto harness: tests/common/mod.rs belongs to other suites.
-#[path = "common/moto.rs"]
-mod moto;
-#[path = "common/recording.rs"]
-mod recording;
+use crate::common::moto;
+use crate::common::recording;
 
 use moto::moto;
 use sitrep::source::aws::{AwsClients, AwsReader};

@@ -1,6 +1,6 @@
 //! `sitrep audit` on a temporary data dir, through the real binary.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::Command;

@@ -2,10 +2,7 @@
 //! marker values never reach the file, the requests themselves still do, and
 //! the file is readable by its owner only.
 
-// Only the moto harness: tests/common/mod.rs belongs to other suites.
-#[path = "common/moto.rs"]
-#[allow(dead_code)]
-mod moto;
+use crate::common::moto;
 
 use std::path::Path;
 use std::process::Command;

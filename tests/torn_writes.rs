@@ -161,19 +161,20 @@ fn no_acknowledged_record_is_lost_when_writers_are_killed() {
         .unwrap_or_else(|| Utc::now().timestamp_subsec_nanos().into());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let me = std::env::current_exe().unwrap();
+    // The child test's name inside this binary: its module path without the crate.
+    let child_test = format!(
+        "{}::child_process_appends_until_killed",
+        module_path!()
+            .split_once("::")
+            .map_or("", |(_, module)| module)
+    );
     let started = Instant::now();
     let mut acked_audit = BTreeSet::new();
     let mut acked_ledger = BTreeSet::new();
     let (mut runs, mut torn_found, mut fixed_by_parent) = (0u32, 0u32, 0u32);
     while runs < RUNS && (runs < MIN_RUNS || started.elapsed() < BUDGET) {
         let mut child = Command::new(&me)
-            .args([
-                "--exact",
-                "child_process_appends_until_killed",
-                "--nocapture",
-                "--test-threads",
-                "1",
-            ])
+            .args(["--exact", &child_test, "--nocapture", "--test-threads", "1"])
             .env(CHILD, dir.path())
             .env(RUN, runs.to_string())
             .stdout(Stdio::piped())

@@ -1,4 +1,8 @@
-//! Shared fixtures for the action integration tests.
+//! Shared fixtures: the action suites' fleet and fake writer, moto servers
+//! for the AWS suites and moto's request recorder.
+
+pub mod moto;
+pub mod recording;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

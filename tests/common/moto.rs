@@ -1,12 +1,15 @@
-//! A moto server for the AWS tests: one per test binary, seeded once, gone
-//! when the test process exits.
+//! moto servers for the AWS tests: one per test file, seeded once, gone
+//! when the test process exits. Files share one binary, so each gets its own
+//! server: one file's writes never show up in another file's reads.
 //!
 //! moto runs under a small Python watchdog that holds the server as its child
 //! and reads its own stdin; the pipe's write end lives in a static, so when the
 //! test process exits (however it exits) the watchdog sees EOF and stops moto.
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::panic::Location;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -34,11 +37,21 @@ pub struct Moto {
     _watchdog: Mutex<(Child, ChildStdin)>,
 }
 
-static MOTO: OnceLock<Moto> = OnceLock::new();
+type Servers = Mutex<HashMap<&'static str, &'static OnceLock<Moto>>>;
 
-/// The seeded server of this test binary (started on first use).
+static SERVERS: OnceLock<Servers> = OnceLock::new();
+
+/// The seeded server of the calling test file (started on its first use).
+#[track_caller]
 pub fn moto() -> &'static Moto {
-    MOTO.get_or_init(|| {
+    let file = Location::caller().file();
+    let slot: &'static OnceLock<Moto> = SERVERS
+        .get_or_init(Servers::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(file)
+        .or_insert_with(|| Box::leak(Box::default()));
+    slot.get_or_init(|| {
         let moto = start();
         moto.seed();
         moto
@@ -85,32 +98,40 @@ pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/moto")
 }
 
+/// The moto command, found (or installed) once per process; the dummy
+/// credentials for the standard chain are set at the same time.
+fn server() -> &'static [String] {
+    static SERVER: OnceLock<Vec<String>> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        for (k, v) in [
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ] {
+            // SAFETY: std serialises its own environment access, and nothing
+            // in the test process reads the environment through libc.
+            unsafe { std::env::set_var(k, v) };
+        }
+        server_command().unwrap_or_else(|| {
+            eprintln!("moto_server not found: installing moto[server] with pip");
+            let ok = Command::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "moto[server]"])
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(
+                ok,
+                "could not install moto[server] with `python3 -m pip install 'moto[server]'`"
+            );
+            server_command().expect(
+                "moto[server] installed but neither `moto_server` nor `python3 -m moto.server` runs",
+            )
+        })
+    })
+}
+
 fn start() -> Moto {
-    // Dummy credentials for the standard chain; set once, before any AWS client exists.
-    for (k, v) in [
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-    ] {
-        // SAFETY: runs inside the OnceLock initialiser before any test thread
-        // reads the environment through an AWS client.
-        unsafe { std::env::set_var(k, v) };
-    }
-    let server = server_command().unwrap_or_else(|| {
-        eprintln!("moto_server not found: installing moto[server] with pip");
-        let ok = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "moto[server]"])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(
-            ok,
-            "could not install moto[server] with `python3 -m pip install 'moto[server]'`"
-        );
-        server_command().expect(
-            "moto[server] installed but neither `moto_server` nor `python3 -m moto.server` runs",
-        )
-    });
+    let server = server();
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("find a free port")
@@ -118,7 +139,7 @@ fn start() -> Moto {
     let mut child = Command::new("python3")
         .arg("-c")
         .arg(WATCHDOG)
-        .args(&server)
+        .args(server)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         // The request recorder writes to the working directory unless told otherwise.
         .env(
