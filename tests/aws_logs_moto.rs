@@ -40,7 +40,7 @@ async fn reader() -> AwsEvidence {
 async fn tails_the_seeded_group_and_dedupes_by_event_id() {
     let reader = reader().await;
     let key = ServiceKey::new("logs", "manga-orchestrator");
-    let tail = reader.logs(&key, None).await.expect("first read");
+    let tail = reader.logs(&key, None, None).await.expect("first read");
     assert_eq!(
         tail.target,
         LogTarget::Awslogs {
@@ -55,7 +55,10 @@ async fn tails_the_seeded_group_and_dedupes_by_event_id() {
     assert!(tail.lines.iter().all(|l| l.stream.starts_with("ecs/app/")));
     // The next read starts at the newest line: it comes back, with the same id.
     let newest = tail.lines.last().unwrap().clone();
-    let more = reader.logs(&key, Some(newest.at)).await.expect("follow");
+    let more = reader
+        .logs(&key, Some(newest.at), None)
+        .await
+        .expect("follow");
     assert!(more.lines.iter().any(|l| l.id == newest.id), "{more:#?}");
     let mut merged = tail.clone();
     merged.merge(more, 100);
@@ -66,7 +69,7 @@ async fn tails_the_seeded_group_and_dedupes_by_event_id() {
 async fn firelens_is_named_not_read() {
     let reader = reader().await;
     let tail = reader
-        .logs(&ServiceKey::new("logs", "firelens-api"), None)
+        .logs(&ServiceKey::new("logs", "firelens-api"), None, None)
         .await
         .expect("read");
     assert_eq!(

@@ -155,6 +155,7 @@ pub fn write_all(out: &Path) -> Result<()> {
                 160,
                 48,
             ),
+            ("logs-at-event", logs_at_reclaim(&cfg)?, 160, 48),
         ])
         .collect();
     let rsvg = which("rsvg-convert");
@@ -187,6 +188,40 @@ fn evidence(
         UiCommand::Evidence(kind, Some(service.into())),
     );
     for effect in asks {
+        if let Effect::ReadEvidence(request) = effect {
+            let answer = sim.evidence(&request);
+            app.handle(Event::Evidence(request, answer));
+        }
+    }
+    Ok(app)
+}
+
+/// `o` in the events pane on a Spot reclaim of spot-cascade: its logs at its time.
+fn logs_at_reclaim(cfg: &Config) -> Result<App> {
+    use crate::model::EventKind;
+    use crate::ui::app::Focus;
+    let mut sim = simulator("spot-cascade")?;
+    let mut app = fixtures::stepped_app(&mut sim, STEP_S, 30, cfg).map_err(|e| eyre!(e))?;
+    while app.focus != Focus::Events {
+        app.run(Layer::Cockpit, UiCommand::FocusNext);
+    }
+    let reclaims: Vec<usize> = app
+        .notable_events()
+        .enumerate()
+        .filter(|(_, e)| e.kind == EventKind::SpotInterruption)
+        .map(|(i, _)| i)
+        .collect();
+    // One in the middle of the wave: lines before it and after it.
+    let middle = *reclaims
+        .get(reclaims.len() / 2)
+        .ok_or_else(|| eyre!("spot-cascade reclaims no task in 30 minutes"))?;
+    for _ in 0..middle {
+        app.run(Layer::Cockpit, UiCommand::Down);
+    }
+    for effect in app.run(
+        Layer::Cockpit,
+        UiCommand::Evidence(EvidenceKind::Logs, None),
+    ) {
         if let Effect::ReadEvidence(request) = effect {
             let answer = sim.evidence(&request);
             app.handle(Event::Evidence(request, answer));
@@ -250,6 +285,7 @@ mod tests {
             "tasks-bad-image",
             "deployments-bad-image",
             "logs-bad-image",
+            "logs-at-event",
         ] {
             let svg = std::fs::read_to_string(dir.path().join(format!("{name}.svg"))).unwrap();
             assert!(svg.starts_with("<svg"), "{name}");

@@ -41,6 +41,11 @@ pub struct EvidenceRequest {
     /// first read, which goes back `LOG_LOOKBACK_S`.
     #[serde(default)]
     pub after: Option<DateTime<Utc>>,
+    /// Logs only: lines before this time; `None` reads up to now. Set on the
+    /// first read of a view opened at an event, so a busy log's newest lines
+    /// do not crowd out the event's.
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
 }
 
 impl EvidenceRequest {
@@ -49,6 +54,7 @@ impl EvidenceRequest {
             kind,
             service,
             after: None,
+            until: None,
         }
     }
 

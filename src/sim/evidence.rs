@@ -32,7 +32,7 @@ impl Simulator {
         Ok(match request.kind {
             EvidenceKind::Tasks => Evidence::Tasks(tasks_of(svc, start)),
             EvidenceKind::Deployments => Evidence::Deployments(deployments_of(svc, start)),
-            EvidenceKind::Logs => Evidence::Logs(logs_of(svc, start, self.now(), request.after)),
+            EvidenceKind::Logs => Evidence::Logs(logs_of(svc, start, self.now(), request)),
         })
     }
 }
@@ -201,13 +201,16 @@ fn logs_of(
     svc: &SvcState,
     start: DateTime<Utc>,
     now: DateTime<Utc>,
-    after: Option<DateTime<Utc>>,
+    request: &EvidenceRequest,
 ) -> LogTail {
-    let from = after.unwrap_or(now - Duration::seconds(LOG_LOOKBACK_S));
+    let from = request
+        .after
+        .unwrap_or(now - Duration::seconds(LOG_LOOKBACK_S));
+    let until = request.until.unwrap_or(DateTime::<Utc>::MAX_UTC);
     let mut lines: Vec<LogLine> = svc
         .logs
         .iter()
-        .filter(|l| at(start, l.t) >= from)
+        .filter(|l| at(start, l.t) >= from && at(start, l.t) < until)
         .map(|l| LogLine {
             id: format!("{}-{:012}", svc.spec.key.service, l.n),
             at: at(start, l.t),
@@ -448,6 +451,13 @@ mod tests {
         };
         assert!(more.lines.iter().all(|l| l.at >= newest));
         assert!(more.lines.len() < tail.lines.len());
+        // A bounded read (a view opened at an event) stops before `until`.
+        req.after = None;
+        req.until = Some(newest);
+        let Ok(Evidence::Logs(before)) = sim.evidence(&req) else {
+            panic!("logs")
+        };
+        assert!(!before.lines.is_empty() && before.lines.iter().all(|l| l.at < newest));
     }
 
     #[test]

@@ -155,7 +155,8 @@ fn spot_cascade_logs_show_the_reclaims() {
 }
 
 /// `o` on an event of the events pane opens its service's logs at its time:
-/// read from two minutes before, paused, scrolled to the event, marked.
+/// read from five minutes before to five after, paused, scrolled to the
+/// event, marked; space follows the tail from there.
 #[test]
 fn o_in_the_events_pane_opens_the_logs_at_the_event() {
     use crate::model::EventKind;
@@ -195,7 +196,8 @@ fn o_in_the_events_pane_opens_the_logs_at_the_event() {
         other => panic!("{other:?}"),
     };
     assert_eq!(req.kind, EvidenceKind::Logs);
-    assert_eq!(req.after, Some(event.at - Duration::seconds(120)));
+    assert_eq!(req.after, Some(event.at - Duration::seconds(300)));
+    assert_eq!(req.until, Some(event.at + Duration::seconds(300)));
     app.handle(Event::Evidence(req.clone(), s.evidence(&req)));
     let v = app.evidence.as_ref().unwrap();
     assert_eq!(v.at.as_ref().map(|a| a.0), Some(event.at));
@@ -221,7 +223,13 @@ fn o_in_the_events_pane_opens_the_logs_at_the_event() {
         app.handle(Event::Tick(app.now + Duration::seconds(60)))
             .is_empty()
     );
-    assert!(!app.handle(Event::Key(key_event(' '))).is_empty());
+    let fx = app.handle(Event::Key(key_event(' ')));
+    let follow = match fx.as_slice() {
+        [Effect::ReadEvidence(r)] => r.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(follow.until, None, "following reads up to now");
+    assert!(follow.after > req.after);
 }
 
 #[test]

@@ -14,9 +14,10 @@ const GIVE_UP_S: i64 = 60;
 pub const LOG_POLL_S: i64 = 5;
 /// Lines a log view keeps (the newest).
 pub const LOG_KEEP: usize = 2000;
-/// A log view opened at an event reads from this long before it...
-pub const LEAD_S: i64 = 120;
-/// ...and first shows this many lines after it, the lead-up above them.
+/// A log view opened at an event first reads from this long before it to
+/// this long after it...
+pub const AROUND_S: i64 = 300;
+/// ...and shows this many lines after it, the lead-up above them.
 pub const TRAIL_LINES: usize = 8;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -60,11 +61,13 @@ impl EvidenceView {
         }
     }
 
-    /// The service's logs around an event: read from `LEAD_S` before it,
-    /// paused (space follows the tail), scrolled to the event once read.
+    /// The service's logs around an event: read from `AROUND_S` before it to
+    /// `AROUND_S` after it, paused (space follows the tail from the newest
+    /// line read), scrolled to the event once read.
     pub fn at_event(service: ServiceKey, at: DateTime<Utc>, label: String) -> EvidenceView {
         let mut view = EvidenceView::new(EvidenceKind::Logs, service);
-        view.request.after = Some(at - Duration::seconds(LEAD_S));
+        view.request.after = Some(at - Duration::seconds(AROUND_S));
+        view.request.until = Some(at + Duration::seconds(AROUND_S));
         view.paused = true;
         view.at = Some((at, label));
         view
@@ -96,7 +99,8 @@ impl EvidenceView {
         let mut request = self.request.clone();
         // A tail asks from its newest line on (that line again: ids dedupe it).
         if let Some(Evidence::Logs(tail)) = &self.evidence {
-            request.after = tail.lines.last().map(|l| l.at);
+            request.after = tail.lines.last().map(|l| l.at).or(request.after);
+            request.until = None;
         }
         Some(request)
     }

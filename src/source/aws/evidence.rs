@@ -156,7 +156,7 @@ impl AwsEvidence {
     }
 
     /// New lines of the service's `awslogs` streams since `after` (the first
-    /// read goes back `LOG_LOOKBACK_S`): FilterLogEvents on the group with the
+    /// read goes back `LOG_LOOKBACK_S`) and before `until` when given: FilterLogEvents on the group with the
     /// stream prefix `prefix/container/`, following the token (a page with no
     /// events may still carry one) for at most `LOG_PAGES` pages; the next read
     /// goes on from the newest line. Another log driver is reported, not read.
@@ -164,6 +164,7 @@ impl AwsEvidence {
         &self,
         key: &ServiceKey,
         after: Option<chrono::DateTime<chrono::Utc>>,
+        until: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<LogTail, ApiError> {
         // A tail's first read resolves the target again (a new deployment may log elsewhere).
         let target = self.target(key, after.is_none()).await?;
@@ -195,6 +196,7 @@ impl AwsEvidence {
                         .log_group_name(group)
                         .set_log_stream_name_prefix(prefix.clone())
                         .start_time(start)
+                        .set_end_time(until.map(|u| u.timestamp_millis()))
                         .set_next_token(token.take())
                         .send(),
                 )
@@ -403,7 +405,10 @@ impl EvidenceReader for AwsEvidence {
             match request.kind {
                 EvidenceKind::Tasks => self.tasks(key).await.map(Evidence::Tasks),
                 EvidenceKind::Deployments => self.deployments(key).await.map(Evidence::Deployments),
-                EvidenceKind::Logs => self.logs(key, request.after).await.map(Evidence::Logs),
+                EvidenceKind::Logs => self
+                    .logs(key, request.after, request.until)
+                    .await
+                    .map(Evidence::Logs),
             }
             .map_err(|e| e.message)
         })

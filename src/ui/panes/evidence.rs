@@ -57,9 +57,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         (_, Some(_)) => format!("filter: {}▏ (enter keeps, esc cancels)", view.filter),
         (EvidenceKind::Tasks, None) => "esc fleet · d deployments · o logs · ? help".into(),
         (EvidenceKind::Deployments, None) => "esc fleet · t tasks · o logs · ? help".into(),
-        (EvidenceKind::Logs, None) => {
-            "esc fleet · / filter · space pause · k back · t tasks · d deployments".into()
-        }
+        (EvidenceKind::Logs, None) => format!(
+            "esc fleet · / filter · space {} · k back · t tasks · d deployments",
+            if view.paused { "follow" } else { "pause" }
+        ),
     };
     let body = Rect {
         height: inner.height.saturating_sub(1),
