@@ -123,9 +123,20 @@ impl Runner<'_> {
 
     /// Count what the walk's `log_matches` calls read, now.
     fn count_logs(&mut self) {
-        if let Some((service, queries)) = &self.logs_of {
+        let Some((service, queries)) = &self.logs_of else {
+            return;
+        };
+        let counted = {
             let fleet = self.fleet.lock().unwrap_or_else(|p| p.into_inner());
-            self.logs = fleet.log_matches(service, queries).ok();
+            fleet.log_matches(service, queries)
+        };
+        match counted {
+            Ok(c) => self.logs = Some(c),
+            Err(e) => {
+                // `log_matches` then says the lines are not counted; this says why.
+                (self.out)(format!("  note: cannot count the log lines: {e}"));
+                self.logs = None;
+            }
         }
     }
 
