@@ -14,9 +14,10 @@ use chrono::{DateTime, Utc};
 use crate::action::baseline::Baseline;
 use crate::action::confirm::{ConfirmedAction, Pending};
 use crate::action::executor::{ApplyContext, Executor, Outcome};
-use crate::model::FleetSnapshot;
+use crate::model::evidence::{LogMatches, LogQuery};
 use crate::model::history::FleetHistory;
 use crate::model::request::{ActionOutcome, ActionRequest};
+use crate::model::{FleetSnapshot, ServiceKey};
 use crate::runbook::machine::{Effect, Proposal, RevertPlan};
 use crate::runbook::model::{Runbook, Scope};
 use crate::runbook::{EvalContext, Input, Output, OverrideFacts, WalkContext, Walker, trigger};
@@ -103,6 +104,10 @@ struct Runner<'o> {
     mode: Mode,
     out: &'o mut dyn FnMut(String),
     applied: Vec<ActionRequest>,
+    /// The walk's service and what its runbook's `log_matches` calls count,
+    /// counted again with each snapshot.
+    logs_of: Option<(ServiceKey, Vec<LogQuery>)>,
+    logs: Option<LogMatches>,
 }
 
 impl Runner<'_> {
@@ -111,8 +116,28 @@ impl Runner<'_> {
         fleet.advance(advance_s);
         let snap = fleet.snapshot();
         drop(fleet);
+        self.count_logs();
         self.history.record(&snap);
         snap
+    }
+
+    /// Count what the walk's `log_matches` calls read, now.
+    fn count_logs(&mut self) {
+        let Some((service, queries)) = &self.logs_of else {
+            return;
+        };
+        let counted = {
+            let fleet = self.fleet.lock().unwrap_or_else(|p| p.into_inner());
+            fleet.log_matches(service, queries)
+        };
+        match counted {
+            Ok(c) => self.logs = Some(c),
+            Err(e) => {
+                // `log_matches` then says the lines are not counted; this says why.
+                (self.out)(format!("  note: cannot count the log lines: {e}"));
+                self.logs = None;
+            }
+        }
     }
 
     fn facts(&self, snap: &FleetSnapshot) -> OverrideFacts {
@@ -148,7 +173,7 @@ impl Runner<'_> {
         };
         let facts = self.facts(snap);
         let outputs = {
-            let ec = EvalContext::new(snap, &self.history, &facts);
+            let ec = EvalContext::new(snap, &self.history, &facts).with_logs(self.logs.as_ref());
             let ctx = WalkContext {
                 eval: &ec,
                 writable: self.executor.is_some(),
@@ -329,6 +354,8 @@ pub async fn run(opts: RunOptions, out: &mut dyn FnMut(String)) -> RunReport {
         mode: opts.mode,
         out,
         applied: Vec::new(),
+        logs_of: None,
+        logs: None,
     };
     let rb = opts.runbook;
 
@@ -366,6 +393,12 @@ pub async fn run(opts: RunOptions, out: &mut dyn FnMut(String)) -> RunReport {
         };
     };
     let triggered_at_min = Some(runner.minutes(snap.taken_at));
+    if let Scope::Service(service) = &scope
+        && !rb.log_queries.is_empty()
+    {
+        runner.logs_of = Some((service.clone(), rb.log_queries.clone()));
+        runner.count_logs();
+    }
 
     let mut walker = Walker::new(rb.clone(), scope.clone(), snap.taken_at);
     let mut input = Input::Evaluate;

@@ -2,20 +2,21 @@
 //! DescribeTasks answers container cpu as a number the SDK rejects): a
 //! 500-task service read in batches with its calls counted, stop codes and
 //! exit codes, deployments with the circuit breaker and a task definition
-//! diff that names environment keys and never their values.
+//! diff that names environment keys and never their values, and
+//! `log_matches`' FilterLogEvents (the pattern quoted, the window, the page cap).
 
 use std::time::Duration;
 
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::{
     Container, ContainerDefinition, Deployment, DeploymentCircuitBreaker, DeploymentConfiguration,
-    DeploymentRolloutState, DesiredStatus, HealthStatus, KeyValuePair, Secret, Service, Task,
-    TaskDefinition, TaskStopCode,
+    DeploymentRolloutState, DesiredStatus, HealthStatus, KeyValuePair, LogConfiguration, LogDriver,
+    Secret, Service, Task, TaskDefinition, TaskStopCode,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::DateTime;
 use sitrep::model::ServiceKey;
-use sitrep::model::evidence::{Evidence, EvidenceKind, EvidenceRequest};
+use sitrep::model::evidence::{Evidence, EvidenceKind, EvidenceRequest, LogQuery};
 use sitrep::source::EvidenceReader;
 use sitrep::source::aws::{AwsClients, AwsEvidence};
 
@@ -88,6 +89,14 @@ fn task_def(rev: i32, image: &str, pool: &str, extra: Option<&str>) -> TaskDefin
     let mut c = ContainerDefinition::builder()
         .name("app")
         .image(image)
+        .log_configuration(
+            LogConfiguration::builder()
+                .log_driver(LogDriver::Awslogs)
+                .options("awslogs-group", "/ecs/worker")
+                .options("awslogs-stream-prefix", "ecs")
+                .build()
+                .unwrap(),
+        )
         .environment(
             KeyValuePair::builder()
                 .name("DB_POOL_SIZE")
@@ -333,4 +342,66 @@ async fn deployments_with_breaker_and_a_keys_only_diff() {
     let calls = c.calls.take();
     assert_eq!(calls.get("ecs:DescribeTaskDefinition"), None, "{calls:?}");
     assert_eq!(calls.get("ecs:DescribeServices"), Some(&1), "{calls:?}");
+}
+
+/// `log_matches` sends the pattern as a quoted term over the window on the
+/// app container's streams, and follows the token for at most 10 pages: a
+/// busier window counts what those held.
+#[tokio::test]
+async fn log_matches_filters_the_window_and_stops_at_the_page_cap() {
+    use aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput;
+    use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
+    let filter = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .match_requests(|r| {
+            r.log_group_name() == Some("/ecs/worker")
+                && r.log_stream_name_prefix() == Some("ecs/app/")
+                && r.end_time().zip(r.start_time()).map(|(e, s)| e - s) == Some(10 * 60_000)
+        })
+        .then_compute_output(|r| {
+            let pattern = r.filter_pattern().unwrap_or("").to_string();
+            let event = |id: &str, message: &str| {
+                FilteredLogEvent::builder()
+                    .event_id(id)
+                    .log_stream_name("ecs/app/0123")
+                    .timestamp(r.start_time().unwrap() + 1000)
+                    .message(message)
+                    .build()
+            };
+            let events = if pattern == "\"OutOfMemoryError\"" {
+                vec![
+                    event("1", "java.lang.OutOfMemoryError: Java heap space"),
+                    event("2", "java.lang.OutOfMemoryError: Metaspace"),
+                ]
+            } else {
+                Vec::new()
+            };
+            FilterLogEventsOutput::builder()
+                .set_events(Some(events))
+                .next_token(format!("more-{}", r.next_token().unwrap_or("0")))
+                .build()
+        });
+    let c = clients().with_logs(mock_client!(
+        aws_sdk_cloudwatchlogs,
+        RuleMode::MatchAny,
+        &[&filter]
+    ));
+    let reader = AwsEvidence::new(c.clone());
+    let oom = LogQuery {
+        pattern: "OutOfMemoryError".into(),
+        minutes: 10,
+    };
+    let key = ServiceKey::new("manga-chatbot", "worker");
+    let counted = reader
+        .log_matches(&key, std::slice::from_ref(&oom))
+        .await
+        .unwrap();
+    // Every page answered two lines and another token: ten pages, then stop.
+    assert_eq!(counted.count(&oom), Some(20));
+    let calls = c.calls.take();
+    assert_eq!(calls.get("logs:FilterLogEvents"), Some(&10), "{calls:?}");
+    assert_eq!(calls.get("ecs:DescribeServices"), Some(&1), "{calls:?}");
+    // The log target is kept: the next count asks only CloudWatch Logs.
+    reader.log_matches(&key, &[oom]).await.unwrap();
+    let calls = c.calls.take();
+    assert_eq!(calls.get("ecs:DescribeServices"), None, "{calls:?}");
 }

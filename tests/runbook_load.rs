@@ -204,6 +204,19 @@ const INVALID: &[(&str, &[Expected])] = &[
             ),
         ],
     ),
+    // Counted before evaluation, by a walk's reader: literals, whole minutes to 60, no trigger.
+    (
+        "log-matches",
+        &[
+            (6, 20, "use it in a node, not in a trigger"),
+            (
+                14,
+                41,
+                "counts over 120 min, but the reader counts whole minutes from 1 to 60",
+            ),
+            (14, 69, "takes `pattern` as a string literal"),
+        ],
+    ),
     (
         "no-catch-all",
         &[(

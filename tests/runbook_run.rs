@@ -59,6 +59,18 @@ fn orchestrator(snap: &FleetSnapshot) -> &sitrep::model::Service {
         .unwrap()
 }
 
+/// The first value the walk showed for this evidence (`expr = value`).
+fn logged(lines: &[String], evidence: &str) -> u64 {
+    let line = lines
+        .iter()
+        .find_map(|l| l.split_once(evidence))
+        .unwrap_or_else(|| panic!("no `{evidence}` in {lines:#?}"));
+    let value: String = line.1.chars().take_while(char::is_ascii_digit).collect();
+    value
+        .parse()
+        .unwrap_or_else(|_| panic!("{evidence}{}", line.1))
+}
+
 fn ids(report: &RunReport) -> Vec<&'static str> {
     report.applied.iter().map(|r| r.id()).collect()
 }
@@ -112,6 +124,9 @@ async fn bad_image_raises_no_capacity_and_escalates_with_the_stop_reason() {
     };
     assert!(text.contains("CannotPullContainerError"), "{text}");
     assert!(text.contains("No capacity was added"), "{text}");
+    // The pull errors the simulator logs are counted for the walk.
+    let pulls = logged(&lines, "log_matches('CannotPullContainerError', 10.0) = ");
+    assert!(pulls > 0, "{lines:#?}");
     assert!(report.path.contains(&"image-fixed".to_string()));
     for node in ["raise-max", "set-desired"] {
         assert!(
@@ -133,6 +148,8 @@ async fn bad_image_raises_no_capacity_and_escalates_with_the_stop_reason() {
 async fn spot_cascade_falls_back_to_on_demand_after_15_minutes() {
     let (report, lines) = walk("spot-cascade", "spot-cascade", Mode::Auto, 60).await;
     assert!(matches!(report.ending, Ending::Done(_)), "{lines:#?}");
+    let sigterms = logged(&lines, "log_matches('SIGTERM', 10.0) = ");
+    assert!(sigterms > 0, "{lines:#?}");
     assert_eq!(ids(&report), ["ecs.set_capacity_provider_strategy"]);
     assert!(report.path.contains(&"sustained".to_string()));
     assert!(

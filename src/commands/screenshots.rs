@@ -9,9 +9,12 @@ use color_eyre::eyre::{WrapErr, eyre};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::config::{Config, SimConfig};
+use crate::model::evidence::EvidenceKind;
 use crate::sim::{STEP_S, Simulator};
-use crate::ui::app::{App, Event};
+use crate::ui::app::{App, Effect, Event};
+use crate::ui::command::Command as UiCommand;
 use crate::ui::fixtures;
+use crate::ui::keymap::Layer;
 use crate::ui::svg::buffer_to_svg;
 use crate::ui::view;
 
@@ -131,6 +134,31 @@ pub fn write_all(out: &Path) -> Result<()> {
             ("drill-hint", drill_hint(&cfg)?, 160, 48),
         ])
         .collect();
+    // The evidence views on bad-image: failed pulls, the rolled-back deployment, the logs.
+    let shots: Vec<(&str, App, u16, u16)> = shots
+        .into_iter()
+        .chain([
+            (
+                "tasks-bad-image",
+                evidence("bad-image", 10, EvidenceKind::Tasks, "worker", &cfg)?,
+                160,
+                48,
+            ),
+            (
+                "deployments-bad-image",
+                evidence("bad-image", 20, EvidenceKind::Deployments, "worker", &cfg)?,
+                160,
+                48,
+            ),
+            (
+                "logs-bad-image",
+                evidence("bad-image", 20, EvidenceKind::Logs, "worker", &cfg)?,
+                160,
+                48,
+            ),
+            ("logs-at-event", logs_at_reclaim(&cfg)?, 160, 48),
+        ])
+        .collect();
     let rsvg = which("rsvg-convert");
     for (name, app, w, h) in &shots {
         let buf = fixtures::render(app, *w, *h, view::draw);
@@ -157,6 +185,64 @@ fn drill_hint(cfg: &Config) -> Result<App> {
         Some(drill),
     )
     .map_err(|e| eyre!(e))
+}
+
+/// An evidence view of `service` after `minutes`, read from the simulator as
+/// the loop would.
+fn evidence(
+    scenario: &str,
+    minutes: u32,
+    kind: EvidenceKind,
+    service: &str,
+    cfg: &Config,
+) -> Result<App> {
+    let mut sim = simulator(scenario)?;
+    let mut app = fixtures::stepped_app(&mut sim, STEP_S, minutes, cfg).map_err(|e| eyre!(e))?;
+    let asks = app.run(
+        Layer::Cockpit,
+        UiCommand::Evidence(kind, Some(service.into())),
+    );
+    for effect in asks {
+        if let Effect::ReadEvidence(request) = effect {
+            let answer = sim.evidence(&request);
+            app.handle(Event::Evidence(request, answer));
+        }
+    }
+    Ok(app)
+}
+
+/// `o` in the events pane on a Spot reclaim of spot-cascade: its logs at its time.
+fn logs_at_reclaim(cfg: &Config) -> Result<App> {
+    use crate::model::EventKind;
+    use crate::ui::app::Focus;
+    let mut sim = simulator("spot-cascade")?;
+    let mut app = fixtures::stepped_app(&mut sim, STEP_S, 30, cfg).map_err(|e| eyre!(e))?;
+    while app.focus != Focus::Events {
+        app.run(Layer::Cockpit, UiCommand::FocusNext);
+    }
+    let reclaims: Vec<usize> = app
+        .notable_events()
+        .enumerate()
+        .filter(|(_, e)| e.kind == EventKind::SpotInterruption)
+        .map(|(i, _)| i)
+        .collect();
+    // One in the middle of the wave: lines before it and after it.
+    let middle = *reclaims
+        .get(reclaims.len() / 2)
+        .ok_or_else(|| eyre!("spot-cascade reclaims no task in 30 minutes"))?;
+    for _ in 0..middle {
+        app.run(Layer::Cockpit, UiCommand::Down);
+    }
+    for effect in app.run(
+        Layer::Cockpit,
+        UiCommand::Evidence(EvidenceKind::Logs, None),
+    ) {
+        if let Effect::ReadEvidence(request) = effect {
+            let answer = sim.evidence(&request);
+            app.handle(Event::Evidence(request, answer));
+        }
+    }
+    Ok(app)
 }
 
 /// The simulator on a shipped scenario, seed 7: the same pictures every time.
@@ -211,6 +297,10 @@ mod tests {
             "help",
             "cache-pane",
             "cockpit-80x24",
+            "tasks-bad-image",
+            "deployments-bad-image",
+            "logs-bad-image",
+            "logs-at-event",
         ] {
             let svg = std::fs::read_to_string(dir.path().join(format!("{name}.svg"))).unwrap();
             assert!(svg.starts_with("<svg"), "{name}");

@@ -16,6 +16,8 @@ use crate::action::executor::Executor;
 use crate::action::ledger::Ledger;
 use crate::headless::{self, Mode, RunOptions};
 use crate::model::FleetSnapshot;
+use crate::model::ServiceKey;
+use crate::model::evidence::{LogMatches, LogQuery};
 use crate::model::history::FleetHistory;
 use crate::runbook::{OverrideFacts, Runbook};
 use crate::sim::source::SimWriter;
@@ -71,6 +73,14 @@ impl SteppedFleet for Watched {
         w.history.record(&snap);
         w.state.observe(&snap, &w.history, &w.facts);
         snap
+    }
+
+    fn log_matches(
+        &self,
+        service: &ServiceKey,
+        queries: &[LogQuery],
+    ) -> Result<LogMatches, String> {
+        lock(&self.sim).log_matches(service, queries)
     }
 }
 

@@ -36,10 +36,16 @@ impl EvidenceKind {
 pub struct EvidenceRequest {
     pub kind: EvidenceKind,
     pub service: ServiceKey,
-    /// Logs only: lines at or after this time (the newest already shown);
-    /// `None` for the first read, which goes back `LOG_LOOKBACK_S`.
+    /// Logs only: lines at or after this time (the newest already shown, or
+    /// a while before the event a view was opened at); `None` for a tail's
+    /// first read, which goes back `LOG_LOOKBACK_S`.
     #[serde(default)]
     pub after: Option<DateTime<Utc>>,
+    /// Logs only: lines before this time; `None` reads up to now. Set on the
+    /// first read of a view opened at an event, so a busy log's newest lines
+    /// do not crowd out the event's.
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
 }
 
 impl EvidenceRequest {
@@ -48,6 +54,7 @@ impl EvidenceRequest {
             kind,
             service,
             after: None,
+            until: None,
         }
     }
 
@@ -136,14 +143,46 @@ impl LogTail {
         let extra = self.lines.len().saturating_sub(max);
         self.lines.drain(..extra);
     }
+}
 
-    /// Lines whose text contains `needle` (any case), within `window` of `now`.
-    pub fn count_matching(&self, needle: &str, since: DateTime<Utc>) -> usize {
-        let needle = needle.to_lowercase();
-        self.lines
-            .iter()
-            .filter(|l| l.at >= since && l.message.to_lowercase().contains(&needle))
-            .count()
+/// A pattern a runbook counts in a service's log lines over the last
+/// `minutes` (`log_matches('OutOfMemoryError', 10.0)`): the runbook's checker
+/// lists them, a walk's reader counts them before it evaluates.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LogQuery {
+    /// Text a line must contain, case-sensitive (CloudWatch's quoted term).
+    pub pattern: String,
+    pub minutes: u32,
+}
+
+/// The longest window `log_matches` may count over, minutes.
+pub const LOG_MATCH_MAX_MIN: u32 = 60;
+
+/// How many lines matched each query, counted by a reader at `read_at`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogMatches {
+    pub service: ServiceKey,
+    pub read_at: DateTime<Utc>,
+    pub counts: Vec<(LogQuery, u64)>,
+}
+
+impl LogMatches {
+    pub fn count(&self, query: &LogQuery) -> Option<u64> {
+        self.counts.iter().find(|(q, _)| q == query).map(|c| c.1)
+    }
+}
+
+impl LogQuery {
+    /// Lines at or after `now - minutes` that contain the pattern.
+    pub fn count<'a>(
+        &self,
+        lines: impl Iterator<Item = (DateTime<Utc>, &'a str)>,
+        now: DateTime<Utc>,
+    ) -> u64 {
+        let since = now - chrono::Duration::minutes(i64::from(self.minutes));
+        lines
+            .filter(|(at, message)| *at >= since && message.contains(&self.pattern))
+            .count() as u64
     }
 }
 
@@ -494,8 +533,20 @@ mod tests {
         );
         let ids: Vec<&str> = tail.lines.iter().map(|l| l.id.as_str()).collect();
         assert_eq!(ids, ["b", "c", "d"]);
-        let since = DateTime::from_timestamp(1_800_000_002, 0).unwrap();
-        assert_eq!(tail.count_matching("LINE", since), 2);
+        // `log_matches` counts case-sensitively over the last N minutes.
+        let now = DateTime::from_timestamp(1_800_000_000 + 62, 0).unwrap();
+        let lines = || tail.lines.iter().map(|l| (l.at, l.message.as_str()));
+        let query = |pattern: &str, minutes| LogQuery {
+            pattern: pattern.into(),
+            minutes,
+        };
+        assert_eq!(
+            query("line", 1).count(lines(), now),
+            2,
+            "b, 61 s back, is out"
+        );
+        assert_eq!(query("line", 2).count(lines(), now), 3);
+        assert_eq!(query("LINE", 2).count(lines(), now), 0);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::cel::{Expr, Template};
 use crate::model::ServiceKey;
+use crate::model::evidence::LogQuery;
 
 /// What a runbook walk is bound to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -97,6 +98,9 @@ pub struct Runbook {
     /// Index of the first node.
     pub start: usize,
     pub nodes: Vec<Node>,
+    /// What its `log_matches` calls count: a walk's reader counts these
+    /// before each evaluation (expressions are synchronous, reads are not).
+    pub log_queries: Vec<LogQuery>,
     /// Where it was loaded from (a path, or `shipped:<file>`).
     pub origin: String,
 }

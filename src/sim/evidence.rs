@@ -10,11 +10,11 @@ use super::Simulator;
 use super::state::{DeployRecord, Rollout, SvcState, Task, TaskState};
 use crate::model::evidence::{
     CircuitBreaker, ContainerShape, ContainerState, DeploymentInfo, Deployments, Evidence,
-    EvidenceKind, EvidenceRequest, LOG_LOOKBACK_S, LOG_READ_MAX, LogLine, LogTail, LogTarget,
-    TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
+    EvidenceKind, EvidenceRequest, LOG_LOOKBACK_S, LOG_READ_MAX, LogLine, LogMatches, LogQuery,
+    LogTail, LogTarget, TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
 };
 use crate::model::{FARGATE, FARGATE_SPOT, ServiceKey};
-use crate::source::{EvidenceFuture, EvidenceReader};
+use crate::source::{EvidenceFuture, EvidenceReader, MatchesFuture};
 
 const AZS: [&str; 3] = ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"];
 /// The one container of every simulated task definition.
@@ -32,7 +32,37 @@ impl Simulator {
         Ok(match request.kind {
             EvidenceKind::Tasks => Evidence::Tasks(tasks_of(svc, start)),
             EvidenceKind::Deployments => Evidence::Deployments(deployments_of(svc, start)),
-            EvidenceKind::Logs => Evidence::Logs(logs_of(svc, start, self.now(), request.after)),
+            EvidenceKind::Logs => Evidence::Logs(logs_of(svc, start, self.now(), request)),
+        })
+    }
+}
+
+impl Simulator {
+    /// The service's log lines matching each query now (simulated time), over
+    /// the lines it keeps (`LOGS_KEPT` a service, more than an hour's worth).
+    pub fn log_matches(
+        &self,
+        service: &ServiceKey,
+        queries: &[LogQuery],
+    ) -> Result<LogMatches, String> {
+        let svc = self
+            .services
+            .iter()
+            .find(|s| &s.spec.key == service)
+            .ok_or_else(|| format!("no service {service} in the simulator"))?;
+        let (start, now) = (self.scenario.start, self.now());
+        let lines = || {
+            svc.logs
+                .iter()
+                .map(|l| (at(start, l.t), l.message.as_str()))
+        };
+        Ok(LogMatches {
+            service: service.clone(),
+            read_at: now,
+            counts: queries
+                .iter()
+                .map(|q| (q.clone(), q.count(lines(), now)))
+                .collect(),
         })
     }
 }
@@ -172,13 +202,16 @@ fn logs_of(
     svc: &SvcState,
     start: DateTime<Utc>,
     now: DateTime<Utc>,
-    after: Option<DateTime<Utc>>,
+    request: &EvidenceRequest,
 ) -> LogTail {
-    let from = after.unwrap_or(now - Duration::seconds(LOG_LOOKBACK_S));
+    let from = request
+        .after
+        .unwrap_or(now - Duration::seconds(LOG_LOOKBACK_S));
+    let until = request.until.unwrap_or(DateTime::<Utc>::MAX_UTC);
     let mut lines: Vec<LogLine> = svc
         .logs
         .iter()
-        .filter(|l| at(start, l.t) >= from)
+        .filter(|l| at(start, l.t) >= from && at(start, l.t) < until)
         .map(|l| LogLine {
             id: format!("{}-{:012}", svc.spec.key.service, l.n),
             at: at(start, l.t),
@@ -283,6 +316,17 @@ impl EvidenceReader for SimEvidence {
         Box::pin(async move {
             let sim = self.sim.lock().unwrap_or_else(|p| p.into_inner());
             sim.evidence(request)
+        })
+    }
+
+    fn count_matches<'a>(
+        &'a self,
+        service: &'a ServiceKey,
+        queries: &'a [LogQuery],
+    ) -> MatchesFuture<'a> {
+        Box::pin(async move {
+            let sim = self.sim.lock().unwrap_or_else(|p| p.into_inner());
+            sim.log_matches(service, queries)
         })
     }
 }
@@ -408,6 +452,55 @@ mod tests {
         };
         assert!(more.lines.iter().all(|l| l.at >= newest));
         assert!(more.lines.len() < tail.lines.len());
+        // A bounded read (a view opened at an event) stops before `until`.
+        req.after = None;
+        req.until = Some(newest);
+        let Ok(Evidence::Logs(before)) = sim.evidence(&req) else {
+            panic!("logs")
+        };
+        assert!(!before.lines.is_empty() && before.lines.iter().all(|l| l.at < newest));
+    }
+
+    #[test]
+    fn log_matches_count_the_lines_the_simulator_wrote() {
+        let query = |pattern: &str, minutes| LogQuery {
+            pattern: pattern.into(),
+            minutes,
+        };
+        let count = |scenario: &str, minutes: u32, service: &str, q: LogQuery| {
+            let mut sim = Simulator::new(load_scenario(scenario).unwrap(), 7);
+            sim.advance(minutes * 60);
+            let key = sim
+                .snapshot()
+                .services
+                .iter()
+                .find(|s| s.key.service == service)
+                .map(|s| s.key.clone())
+                .unwrap();
+            let got = sim.log_matches(&key, std::slice::from_ref(&q)).unwrap();
+            assert_eq!(got.read_at, sim.now());
+            got.count(&q).unwrap()
+        };
+        let pulls = count(
+            "bad-image",
+            10,
+            "worker",
+            query("CannotPullContainerError", 10),
+        );
+        assert!(pulls > 0);
+        // Case-sensitive, as CloudWatch's quoted terms are.
+        assert_eq!(
+            count(
+                "bad-image",
+                10,
+                "worker",
+                query("cannotpullcontainererror", 10)
+            ),
+            0
+        );
+        let sigterms = count("spot-cascade", 10, "orchestrator", query("SIGTERM", 10));
+        assert!(sigterms > 0);
+        assert_eq!(count("calm", 10, "orchestrator", query("SIGTERM", 10)), 0);
     }
 
     #[test]

@@ -8,6 +8,8 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::Simulator;
+use crate::model::ServiceKey;
+use crate::model::evidence::{LogMatches, LogQuery};
 use crate::model::request::ActionRequest;
 use crate::model::request::{WriteError, WriteErrorKind};
 use crate::source::{FeedSender, FleetWriter, SteppedFleet, WriteFuture};
@@ -97,5 +99,13 @@ impl SteppedFleet for Simulator {
 
     fn snapshot(&self) -> crate::model::FleetSnapshot {
         Simulator::snapshot(self)
+    }
+
+    fn log_matches(
+        &self,
+        service: &ServiceKey,
+        queries: &[LogQuery],
+    ) -> Result<LogMatches, String> {
+        Simulator::log_matches(self, service, queries)
     }
 }

@@ -8,7 +8,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::model::FleetSnapshot;
-use crate::model::evidence::{Evidence, EvidenceRequest};
+use crate::model::ServiceKey;
+use crate::model::evidence::{Evidence, EvidenceRequest, LogMatches, LogQuery};
 use crate::model::request::{ActionRequest, WriteError};
 
 /// Snapshots as the source produces them, newest last.
@@ -30,7 +31,17 @@ pub type EvidenceFuture<'a> = Pin<Box<dyn Future<Output = Result<Evidence, Strin
 /// the session hands the UI loop one as a trait object. Errors are one line.
 pub trait EvidenceReader: Send + Sync {
     fn read<'a>(&'a self, request: &'a EvidenceRequest) -> EvidenceFuture<'a>;
+
+    /// Count the service's log lines matching each query, for a runbook walk
+    /// whose expressions call `log_matches` (asked only while such a walk is open).
+    fn count_matches<'a>(
+        &'a self,
+        service: &'a ServiceKey,
+        queries: &'a [LogQuery],
+    ) -> MatchesFuture<'a>;
 }
+
+pub type MatchesFuture<'a> = Pin<Box<dyn Future<Output = Result<LogMatches, String>> + Send + 'a>>;
 
 pub mod aws;
 
@@ -40,4 +51,7 @@ pub trait SteppedFleet: Send {
     /// Move the fleet's clock on by this many seconds.
     fn advance(&mut self, seconds: u32);
     fn snapshot(&self) -> FleetSnapshot;
+    /// Count the service's log lines matching each query, now (`log_matches`).
+    fn log_matches(&self, service: &ServiceKey, queries: &[LogQuery])
+    -> Result<LogMatches, String>;
 }

@@ -154,6 +154,84 @@ fn spot_cascade_logs_show_the_reclaims() {
     );
 }
 
+/// `o` on an event of the events pane opens its service's logs at its time:
+/// read from five minutes before to five after, paused, scrolled to the
+/// event, marked; space follows the tail from there.
+#[test]
+fn o_in_the_events_pane_opens_the_logs_at_the_event() {
+    use crate::model::EventKind;
+    use crate::ui::app::Focus;
+    let s = sim("spot-cascade", 30);
+    let mut app = app_on(&s, false);
+    while app.focus != Focus::Events {
+        app.handle(Event::Key(key_event('l')));
+    }
+    // Down the events to the oldest Spot reclaim of the orchestrator.
+    let reclaims = app
+        .notable_events()
+        .filter(|e| e.kind == EventKind::SpotInterruption)
+        .count();
+    assert!(reclaims > 1);
+    let mut seen = 0;
+    while seen < reclaims {
+        if app.selected_event().unwrap().kind == EventKind::SpotInterruption {
+            seen += 1;
+            if seen == reclaims {
+                break;
+            }
+        }
+        app.handle(Event::Key(key_event('j')));
+    }
+    let event = app.selected_event().unwrap().clone();
+    assert_eq!(event.service.as_ref().unwrap().service, "orchestrator");
+    assert!(
+        s.now() - event.at > Duration::minutes(15),
+        "older than a tail's first read"
+    );
+    insta::assert_snapshot!("events_pane_selected", screen(&app, 160, 48));
+
+    let fx = app.handle(Event::Key(key_event('o')));
+    let req = match fx.as_slice() {
+        [Effect::ReadEvidence(r)] => r.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(req.kind, EvidenceKind::Logs);
+    assert_eq!(req.after, Some(event.at - Duration::seconds(300)));
+    assert_eq!(req.until, Some(event.at + Duration::seconds(300)));
+    app.handle(Event::Evidence(req.clone(), s.evidence(&req)));
+    let v = app.evidence.as_ref().unwrap();
+    assert_eq!(v.at.as_ref().map(|a| a.0), Some(event.at));
+    assert!(v.paused, "the view holds still at the event");
+    // Eight lines after the event show below it; the newer ones are further down.
+    let shown = v.shown_lines();
+    let visible_end = shown.len() - v.scroll;
+    let after = shown[..visible_end]
+        .iter()
+        .filter(|l| l.at > event.at)
+        .count();
+    assert_eq!(after, 8);
+    assert!(v.scroll > 0, "newer lines exist below");
+    let text = screen(&app, 160, 48);
+    assert!(
+        text.contains(&format!("── {} ▶ ", event.at.format("%H:%M:%S"))),
+        "{text}"
+    );
+    assert!(text.contains("SIGTERM received"), "{text}");
+    insta::assert_snapshot!("logs_at_an_event_160x48", text);
+    // Paused: nothing more is read until space resumes the tail.
+    assert!(
+        app.handle(Event::Tick(app.now + Duration::seconds(60)))
+            .is_empty()
+    );
+    let fx = app.handle(Event::Key(key_event(' ')));
+    let follow = match fx.as_slice() {
+        [Effect::ReadEvidence(r)] => r.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(follow.until, None, "following reads up to now");
+    assert!(follow.after > req.after);
+}
+
 #[test]
 fn logs_filter_pause_and_follow() {
     let mut s = sim("bad-image", 20);
@@ -283,16 +361,19 @@ fn read_only_sessions_see_the_views() {
     let s = sim("bad-image", 20);
     let mut app = app_on(&s, true);
     assert!(!app.writable);
-    let fx = app.run(
-        Layer::Cockpit,
-        Command::Evidence(EvidenceKind::Deployments, Some("worker".into())),
-    );
-    assert_eq!(answer(&mut app, &s, fx), 1);
-    let text = screen(&app, 160, 48);
-    assert!(
-        text.contains("FAILED") && text.contains("worker:2"),
-        "{text}"
-    );
+    for (kind, shows) in [
+        (EvidenceKind::Tasks, "TaskFailedToStart"),
+        (EvidenceKind::Deployments, "FAILED"),
+        (EvidenceKind::Logs, "CannotPullContainerError"),
+    ] {
+        let fx = app.run(
+            Layer::Cockpit,
+            Command::Evidence(kind, Some("worker".into())),
+        );
+        assert_eq!(answer(&mut app, &s, fx), 1);
+        let text = screen(&app, 160, 48);
+        assert!(text.contains(shows), "{kind:?}: {text}");
+    }
 }
 
 #[test]

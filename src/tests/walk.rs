@@ -58,6 +58,23 @@ fn advance(app: &mut App, sim: &mut Simulator, minutes: u32) -> Vec<Effect> {
         sim.advance(STEP_S);
         app.now = sim.now();
         fx.extend(app.handle(Event::Snapshot(Box::new(sim.snapshot()))));
+        fx.extend(count_logs(app, sim));
+    }
+    fx
+}
+
+/// A clock tick, and the simulator's answer to the walk's log count if it asks
+/// for one (as the loop does with the session's evidence reader).
+fn count_logs(app: &mut App, sim: &Simulator) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    for effect in app.handle(Event::Tick(sim.now())) {
+        match effect {
+            Effect::CountLogMatches(service, queries) => {
+                let counted = sim.log_matches(&service, &queries);
+                fx.extend(app.handle(Event::LogMatches(service, counted)));
+            }
+            other => fx.push(other),
+        }
     }
     fx
 }
@@ -84,6 +101,7 @@ fn opened(read_only: bool) -> (App, Simulator) {
     let mut app = app_for(&sim, read_only);
     advance(&mut app, &mut sim, TRIGGERED);
     press(&mut app, "r\n");
+    count_logs(&mut app, &sim);
     (app, sim)
 }
 
@@ -122,6 +140,16 @@ fn runbook_pane_at_a_check_shows_evidence_and_the_evaluated_branch() {
     assert_eq!(current(&app), "interrupted");
     let text = screen(&app);
     assert!(text.contains("interrupted_share(10.0) = "), "{text}");
+    // Counted by the simulator once the walk asked: the SIGTERMs of the reclaims.
+    let sigterms = app.runbooks.logs.counted.as_ref().expect("counted");
+    assert!(sigterms.counts[0].1 > 0, "{sigterms:?}");
+    assert!(
+        text.contains(&format!(
+            "log_matches('SIGTERM', 10.0) = {}",
+            sigterms.counts[0].1
+        )),
+        "{text}"
+    );
     assert!(text.contains("yes  ◀ evaluated"), "{text}");
     insta::assert_snapshot!("runbook_check", text);
 }

@@ -20,7 +20,7 @@ use crate::action::confirm::ConfirmInput;
 use crate::config::Config;
 use crate::model::evidence::EvidenceKind;
 use crate::model::history::FleetHistory;
-use crate::model::{FleetSnapshot, Part, ServiceKey, SourceInfo, cost};
+use crate::model::{EventKind, FleetEvent, FleetSnapshot, Part, ServiceKey, SourceInfo, cost};
 
 /// Rows moved by page-up / page-down.
 const PAGE: usize = 10;
@@ -247,7 +247,19 @@ impl App {
             Event::Tick(now) => {
                 self.now = now;
                 self.dirty = true;
-                self.ask_evidence()
+                let mut effects = self.ask_evidence();
+                effects.extend(
+                    self.runbooks
+                        .ask_logs(now, self.plan.fast)
+                        .map(|(service, queries)| Effect::CountLogMatches(service, queries)),
+                );
+                effects
+            }
+            Event::LogMatches(service, result) => {
+                self.dirty = true;
+                let (runbooks, ctx) = self.runbooks_and_ctx();
+                let reply = runbooks.on_log_matches(&service, result, &ctx);
+                self.take(reply)
             }
             Event::Evidence(request, result) => {
                 let now = self.now;
@@ -273,8 +285,34 @@ impl App {
             .collect()
     }
 
+    /// Events the events pane lists, newest first. Task starts are routine and
+    /// would crowd out the rest; the detail pane lists them.
+    pub fn notable_events(&self) -> impl Iterator<Item = &FleetEvent> {
+        self.snapshot
+            .iter()
+            .flat_map(|s| s.events.iter().rev())
+            .filter(|e| e.kind != EventKind::TaskStarted)
+    }
+
+    /// The event at the top of the events pane: `o` there opens its service's
+    /// logs at its time.
+    pub fn selected_event(&self) -> Option<&FleetEvent> {
+        self.notable_events().nth(self.events_scroll)
+    }
+
     /// Open (or switch) the evidence view on the named service, else the selected one.
     fn open_evidence(&mut self, kind: EvidenceKind, name: Option<String>) -> Vec<Effect> {
+        if kind == EvidenceKind::Logs
+            && name.is_none()
+            && self.evidence.is_none()
+            && self.focus == Focus::Events
+            && let Some(event) = self.selected_event()
+            && let Some(service) = event.service.clone()
+        {
+            let label = event.message.clone();
+            self.evidence = Some(EvidenceView::at_event(service, event.at, label));
+            return self.ask_evidence();
+        }
         let service = match name {
             None => self
                 .evidence
@@ -639,7 +677,7 @@ impl App {
     fn scroll(&mut self, by: isize) {
         match self.focus {
             Focus::Events => {
-                let n = self.snapshot.as_ref().map_or(0, |s| s.events.len());
+                let n = self.notable_events().count();
                 self.events_scroll = add(self.events_scroll, by, n.saturating_sub(1));
             }
             Focus::Cache => {

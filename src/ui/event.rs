@@ -6,9 +6,9 @@ use crossterm::event::KeyEvent;
 
 use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::Outcome;
-use crate::model::FleetSnapshot;
-use crate::model::evidence::{Evidence, EvidenceRequest};
+use crate::model::evidence::{Evidence, EvidenceRequest, LogMatches, LogQuery};
 use crate::model::request::ActionRequest;
+use crate::model::{FleetSnapshot, ServiceKey};
 use crate::runbook::walker::WalkAudit;
 
 #[derive(Debug)]
@@ -28,6 +28,8 @@ pub enum Event {
     Signal(StopSignal),
     /// The evidence reader's answer to an `Effect::ReadEvidence`.
     Evidence(EvidenceRequest, Result<Evidence, String>),
+    /// The evidence reader's answer to an `Effect::CountLogMatches`.
+    LogMatches(ServiceKey, Result<LogMatches, String>),
 }
 
 /// A signal that closes the cockpit; the process then exits with 128 + `number`.
@@ -55,6 +57,9 @@ pub enum Effect {
     ListReverts,
     /// Ask the session's evidence reader (off the UI loop), then send `Event::Evidence`.
     ReadEvidence(EvidenceRequest),
+    /// Count the service's log lines matching these (off the UI loop), then
+    /// send `Event::LogMatches`.
+    CountLogMatches(ServiceKey, Vec<LogQuery>),
 }
 
 /// The executor's answer to an `Effect::Apply`, with what it was for.

@@ -14,6 +14,11 @@ const GIVE_UP_S: i64 = 60;
 pub const LOG_POLL_S: i64 = 5;
 /// Lines a log view keeps (the newest).
 pub const LOG_KEEP: usize = 2000;
+/// A log view opened at an event first reads from this long before it to
+/// this long after it...
+pub const AROUND_S: i64 = 300;
+/// ...and shows this many lines after it, the lead-up above them.
+pub const TRAIL_LINES: usize = 8;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct EvidenceView {
@@ -34,6 +39,9 @@ pub struct EvidenceView {
     pub filter: String,
     /// The filter before the input opened; `Some` while typing one.
     pub filter_before: Option<String>,
+    /// Logs only: the event the view was opened at (its time and a label),
+    /// marked among the lines.
+    pub at: Option<(DateTime<Utc>, String)>,
 }
 
 impl EvidenceView {
@@ -49,14 +57,28 @@ impl EvidenceView {
             paused: false,
             filter: String::new(),
             filter_before: None,
+            at: None,
         }
+    }
+
+    /// The service's logs around an event: read from `AROUND_S` before it to
+    /// `AROUND_S` after it, paused (space follows the tail from the newest
+    /// line read), scrolled to the event once read.
+    pub fn at_event(service: ServiceKey, at: DateTime<Utc>, label: String) -> EvidenceView {
+        let mut view = EvidenceView::new(EvidenceKind::Logs, service);
+        view.request.after = Some(at - Duration::seconds(AROUND_S));
+        view.request.until = Some(at + Duration::seconds(AROUND_S));
+        view.paused = true;
+        view.at = Some((at, label));
+        view
     }
 
     /// The request to send now, if one is due: none in flight (or one given
     /// up on) and the last ask at least `every` ago.
     pub fn ask(&mut self, now: DateTime<Utc>, every: Duration) -> Option<EvidenceRequest> {
         let logs = self.request.kind == EvidenceKind::Logs;
-        if logs && self.paused {
+        // A paused tail reads nothing more; one opened paused at an event reads once.
+        if logs && self.paused && self.evidence.is_some() {
             return None;
         }
         let every = if logs {
@@ -77,7 +99,8 @@ impl EvidenceView {
         let mut request = self.request.clone();
         // A tail asks from its newest line on (that line again: ids dedupe it).
         if let Some(Evidence::Logs(tail)) = &self.evidence {
-            request.after = tail.lines.last().map(|l| l.at);
+            request.after = tail.lines.last().map(|l| l.at).or(request.after);
+            request.until = None;
         }
         Some(request)
     }
@@ -95,6 +118,7 @@ impl EvidenceView {
         }
         self.in_flight = false;
         self.answered_at = Some(now);
+        let first = self.evidence.is_none();
         match result {
             Ok(Evidence::Logs(newer)) => {
                 if let Some(Evidence::Logs(tail)) = &mut self.evidence {
@@ -111,6 +135,10 @@ impl EvidenceView {
                 self.error = None;
             }
             Err(e) => self.error = Some(e),
+        }
+        if first && let Some((at, _)) = &self.at {
+            let after = self.shown_lines().iter().filter(|l| l.at > *at).count();
+            self.scroll = after.saturating_sub(TRAIL_LINES);
         }
         true
     }

@@ -534,10 +534,24 @@ pub fn stepped_drill(
             let snap = fleet.snapshot();
             app.now = snap.taken_at;
             app.handle(Event::Snapshot(Box::new(snap)));
+            count_logs(&mut app, fleet);
         }
         for c in keys.chars() {
             app.handle(Event::Key(key_event(c)));
         }
+        count_logs(&mut app, fleet);
     }
     Ok(app)
+}
+
+/// A clock tick, and the fleet's answer when the open walk asks for its log
+/// counts (as the loop answers with the session's evidence reader).
+fn count_logs(app: &mut crate::ui::app::App, fleet: &dyn SteppedFleet) {
+    use crate::ui::app::{Effect, Event};
+    for effect in app.handle(Event::Tick(app.now)) {
+        if let Effect::CountLogMatches(service, queries) = effect {
+            let counted = fleet.log_matches(&service, &queries);
+            app.handle(Event::LogMatches(service, counted));
+        }
+    }
 }

@@ -21,8 +21,8 @@ use crate::action::audit::{AuditLog, AuditRecord};
 use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::{ApplyContext, Executor, Outcome};
 use crate::action::ledger::Entry;
-use crate::model::SourceInfo;
-use crate::model::evidence::EvidenceRequest;
+use crate::model::evidence::{EvidenceRequest, LogQuery};
+use crate::model::{ServiceKey, SourceInfo};
 use crate::runbook::walker::WalkAudit;
 use crate::source::{EvidenceReader, Feed};
 
@@ -217,6 +217,16 @@ where
                     Effect::ListReverts => {
                         batch.push_back(Event::Reverts(reverts(io.executor.as_deref())))
                     }
+                    Effect::CountLogMatches(service, queries) => match &io.evidence {
+                        Some(reader) => {
+                            evidence_pending += 1;
+                            spawn_count(reader.clone(), service, queries, evidence_tx.clone())
+                        }
+                        None => batch.push_back(Event::LogMatches(
+                            service,
+                            Err("this session reads no evidence".into()),
+                        )),
+                    },
                     Effect::ReadEvidence(request) => match &io.evidence {
                         Some(reader) => {
                             evidence_pending += 1;
@@ -324,6 +334,19 @@ fn spawn_evidence(
     tokio::spawn(async move {
         let result = reader.read(&request).await;
         let _ = done.send(Event::Evidence(request, result));
+    });
+}
+
+/// Ask the evidence reader to count log lines as its own task, for a walk.
+fn spawn_count(
+    reader: Arc<dyn EvidenceReader>,
+    service: ServiceKey,
+    queries: Vec<LogQuery>,
+    done: tokio::sync::mpsc::UnboundedSender<Event>,
+) {
+    tokio::spawn(async move {
+        let result = reader.count_matches(&service, &queries).await;
+        let _ = done.send(Event::LogMatches(service, result));
     });
 }
 

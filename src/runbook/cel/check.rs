@@ -10,6 +10,7 @@ use cel::common::ast::{EntryExpr, Expr as Ast, LiteralValue, SourceInfo};
 
 use super::functions::{Arg, CACHE_METRICS, HELPERS, LOOKBACK_S, Returns, SERVICE_METRICS, helper};
 use super::schema::{Ty, VARIABLES, variable};
+use crate::model::evidence::{LOG_MATCH_MAX_MIN, LogQuery};
 use crate::runbook::model::ScopeKind;
 
 /// A problem in an expression: where it starts (byte offset) and what it is.
@@ -62,20 +63,27 @@ const STANDARD: &[&str] = &[
 
 /// Parse and check `src`. A parse error is not reported here (compiling does).
 pub fn check(src: &str, want: &Want, env: &CheckEnv) -> Vec<TypeError> {
+    checked(src, want, env).0
+}
+
+/// `check`, and the `log_matches` queries the expression makes (a walk's
+/// reader counts them before evaluating).
+pub fn checked(src: &str, want: &Want, env: &CheckEnv) -> (Vec<TypeError>, Vec<LogQuery>) {
     let Ok((ast, info)) = super::expr::parser().parse_with_source_info(src) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut c = Checker {
         info,
         env,
         errors: Vec::new(),
         bindings: Vec::new(),
+        queries: Vec::new(),
     };
     let ty = c.ty(&ast);
     if c.errors.is_empty() {
         c.want(&ast, &ty, want);
     }
-    c.errors
+    (c.errors, c.queries)
 }
 
 /// The candidate closest to `name` by edit distance, if close enough to be a
@@ -127,6 +135,8 @@ struct Checker<'e> {
     errors: Vec<TypeError>,
     /// Comprehension variables in scope, innermost last.
     bindings: Vec<(String, Ty)>,
+    /// `log_matches` calls seen, with literal arguments.
+    queries: Vec<LogQuery>,
 }
 
 fn literal(e: &IdedExpr) -> Option<&LiteralValue> {
@@ -632,6 +642,53 @@ impl Checker<'_> {
         );
     }
 
+    /// A `log_matches` call: in a walk only, over a whole number of minutes
+    /// the reader counts; recorded for it.
+    fn log_query(&mut self, e: &IdedExpr, all: &[&IdedExpr]) {
+        if !self.env.walk {
+            self.error(
+                e,
+                "`log_matches` reads logs a walk's reader counts: \
+                 use it in a node, not in a trigger"
+                    .into(),
+            );
+            return;
+        }
+        let (Some(pattern), Some(minutes)) = (all.first().and_then(|x| literal_str(x)), all.get(1))
+        else {
+            return;
+        };
+        let max = f64::from(LOG_MATCH_MAX_MIN);
+        match literal_number(minutes) {
+            Some(m) if m >= 1.0 && m <= max && m.fract() == 0.0 => {
+                let query = LogQuery {
+                    pattern: pattern.to_string(),
+                    minutes: m as u32,
+                };
+                if !self.queries.contains(&query) {
+                    self.queries.push(query);
+                }
+            }
+            Some(m) => {
+                self.error(
+                    minutes,
+                    format!(
+                        "`log_matches` counts over {m} min, but the reader counts whole \
+                         minutes from 1 to {LOG_MATCH_MAX_MIN}"
+                    ),
+                );
+            }
+            None => {
+                self.error(
+                    minutes,
+                    "`log_matches` takes `minutes` as a number literal: \
+                     the lines are counted before the expression runs"
+                        .into(),
+                );
+            }
+        }
+    }
+
     fn function(
         &mut self,
         e: &IdedExpr,
@@ -719,6 +776,24 @@ impl Checker<'_> {
                         );
                     }
                 }
+                Arg::Pattern => match literal_str(x) {
+                    Some("") => {
+                        self.error(x, format!("`{name}` needs a pattern, got ''"));
+                    }
+                    Some(p) if p.contains('"') => {
+                        self.error(x, format!("`{name}`'s pattern cannot hold a double quote"));
+                    }
+                    Some(_) => {}
+                    None => {
+                        self.error(
+                            x,
+                            format!(
+                                "`{name}` takes `{pname}` as a string literal: \
+                                 the lines are counted before the expression runs"
+                            ),
+                        );
+                    }
+                },
                 Arg::Metric => {
                     if !(ty.is_string() || ty == Ty::Dyn) {
                         self.error(x, format!("`{name}` takes a metric name, got {}", a(&ty)));
@@ -755,6 +830,9 @@ impl Checker<'_> {
                     );
                 }
             }
+        }
+        if name == "log_matches" {
+            self.log_query(e, all);
         }
         match h.returns {
             Returns::Bool => Ty::Bool,
@@ -835,6 +913,43 @@ mod tests {
             got[0].1.contains("unknown metric `cpuu`") && got[0].1.contains("did you mean `cpu`"),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn log_matches_takes_literals_over_a_window_the_reader_counts() {
+        let env = |walk| CheckEnv {
+            scope: ScopeKind::Service,
+            proposed: None,
+            walk,
+        };
+        let src =
+            "log_matches('OutOfMemoryError', 10.0) > 0.0 || log_matches('SIGTERM', 60.0) > 2.0";
+        let (errs, queries) = checked(src, &Want::Bool, &env(true));
+        assert!(errs.is_empty(), "{errs:?}");
+        let got: Vec<(&str, u32)> = queries
+            .iter()
+            .map(|q| (q.pattern.as_str(), q.minutes))
+            .collect();
+        assert_eq!(got, [("OutOfMemoryError", 10), ("SIGTERM", 60)]);
+        for (bad, says) in [
+            (
+                "log_matches('OOM', 90.0) > 0.0",
+                "whole minutes from 1 to 60",
+            ),
+            (
+                "log_matches('OOM', 2.5) > 0.0",
+                "whole minutes from 1 to 60",
+            ),
+            ("log_matches('OOM', service.cpu) > 0.0", "a number literal"),
+            ("log_matches(service.arch, 5.0) > 0.0", "a string literal"),
+            ("log_matches('', 5.0) > 0.0", "needs a pattern"),
+            ("log_matches('OOM') > 0.0", "takes 2 argument(s)"),
+        ] {
+            let got = errors(bad);
+            assert!(got.iter().any(|e| e.1.contains(says)), "{bad}: {got:?}");
+        }
+        let (errs, _) = checked("log_matches('OOM', 5.0) > 0.0", &Want::Bool, &env(false));
+        assert!(errs[0].message.contains("not in a trigger"), "{errs:?}");
     }
 
     #[test]

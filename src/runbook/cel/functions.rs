@@ -13,6 +13,7 @@ use cel::{Context, ExecutionError};
 use chrono::{DateTime, Duration, Utc};
 
 use super::context::EvalContext;
+use crate::model::evidence::{LogMatches, LogQuery};
 use crate::model::history::{Metric, Series, Subject};
 use crate::model::{EventKind, ServiceKey};
 use crate::runbook::model::Scope;
@@ -36,6 +37,8 @@ pub enum Arg {
     Metric,
     /// Any number of doubles (`max`, `min`).
     Doubles,
+    /// A string literal: text a log line contains.
+    Pattern,
 }
 
 /// What a helper returns.
@@ -66,6 +69,7 @@ impl Helper {
                 Arg::Double => format!("{n}: double"),
                 Arg::Metric => format!("{n}: metric"),
                 Arg::Doubles => format!("{n}: double..."),
+                Arg::Pattern => format!("{n}: string"),
             })
             .collect();
         let returns = match self.returns {
@@ -166,6 +170,13 @@ pub static HELPERS: &[Helper] = &[
         doc: "message (stop reason) of the scoped service's latest task failure in N minutes; '' when none",
     },
     Helper {
+        name: "log_matches",
+        args: &[("pattern", Arg::Pattern), MINUTES],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "lines of the scoped service's logs in the last N minutes (whole, at most 60) that contain the pattern (case-sensitive; literals only). Counted by the session's reader (CloudWatch Logs FilterLogEvents, or the simulator's lines) while a walk is open, at the refresh cadence; an error until the first count arrives, and in triggers",
+    },
+    Helper {
         name: "needed_tasks",
         args: &[("target_pct", Arg::Double), ("minutes_ahead", Arg::Double)],
         returns: Returns::Double,
@@ -253,6 +264,8 @@ struct HelperData {
     overdue: f64,
     drift: f64,
     next_event: Option<DateTime<Utc>>,
+    /// The walk's log counts, when they are for this scope.
+    logs: Option<LogMatches>,
 }
 
 fn metric_by_name(name: &str) -> Option<Metric> {
@@ -341,10 +354,34 @@ impl HelperData {
                 .map(|t| t.with_timezone(&Utc)),
             overdue: ec.facts.overdue.iter().filter(|o| mine(&o.service)).count() as f64,
             drift: ec.facts.drift.iter().filter(|d| mine(&d.service)).count() as f64,
+            logs: ec
+                .logs
+                .filter(|l| scoped.as_ref() == Some(&l.service))
+                .cloned(),
             scoped,
             series,
             events,
         }
+    }
+
+    fn log_matches(&self, pattern: &str, minutes: f64) -> Result<f64, ExecutionError> {
+        let query = LogQuery {
+            pattern: pattern.to_string(),
+            minutes: minutes as u32,
+        };
+        let logs = self.logs.as_ref().ok_or_else(|| {
+            ExecutionError::function_error(
+                "log_matches",
+                "the service's log lines are not counted yet (a walk's reader counts them)",
+            )
+        })?;
+        let count = logs.count(&query).ok_or_else(|| {
+            ExecutionError::function_error(
+                "log_matches",
+                format!("`{pattern}` over {minutes} min was not counted"),
+            )
+        })?;
+        Ok(count as f64)
     }
 
     /// Same rule as `Series::sustained`: the window must be covered by samples.
@@ -516,7 +553,8 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         data.clone(),
         data.clone(),
     );
-    let (d7, d8, d9, d10, d11, d12, d13, d14, d15) = (
+    let (d7, d8, d9, d10, d11, d12, d13, d14, d15, d16) = (
+        data.clone(),
         data.clone(),
         data.clone(),
         data.clone(),
@@ -564,6 +602,9 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         ctx.add_function("last_failure", move |minutes: f64| {
             cel::Value::from(d12.last_failure(minutes))
         }),
+        ctx.add_function("log_matches", move |pattern: Arc<String>, minutes: f64| {
+            d16.log_matches(&pattern, minutes)
+        }),
         ctx.add_function("needed_tasks", move |target: f64, ahead: f64| {
             d13.needed_tasks(target, ahead)
         }),
@@ -585,9 +626,47 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runbook::cel::Evaluator;
     use crate::runbook::cel::expr::Expr;
+    use crate::runbook::cel::{Evaluator, display};
     use crate::runbook::sample;
+
+    /// `log_matches` reads the counts made for the scoped service, and says
+    /// so when there are none.
+    #[test]
+    fn log_matches_reads_the_counts_of_its_service() {
+        use crate::model::evidence::{LogMatches, LogQuery};
+        sample::with_context(|ec| {
+            let scope = sample::scope(crate::runbook::model::ScopeKind::Service);
+            let expr = Expr::compile("log_matches('OutOfMemoryError', 10.0)").unwrap();
+            let got = Evaluator::new(ec, &scope).eval(&expr);
+            assert!(
+                got.as_ref().is_err_and(|e| e.contains("not counted yet")),
+                "{got:?}"
+            );
+            let query = |minutes| LogQuery {
+                pattern: "OutOfMemoryError".into(),
+                minutes,
+            };
+            let counted = LogMatches {
+                service: sample::service_key(),
+                read_at: ec.now(),
+                counts: vec![(query(10), 4)],
+            };
+            let with = ec.with_logs(Some(&counted));
+            let got = Evaluator::new(&with, &scope).eval(&expr).unwrap();
+            assert_eq!(display(&got), "4");
+            let other = Expr::compile("log_matches('OutOfMemoryError', 5.0)").unwrap();
+            let got = Evaluator::new(&with, &scope).eval(&other);
+            assert!(got.is_err_and(|e| e.contains("was not counted")));
+            // Counts of another service are not this scope's.
+            let elsewhere = LogMatches {
+                service: crate::model::ServiceKey::new("other", "svc"),
+                ..counted.clone()
+            };
+            let with = ec.with_logs(Some(&elsewhere));
+            assert!(Evaluator::new(&with, &scope).eval(&expr).is_err());
+        });
+    }
 
     /// Every declared helper is registered, and every registered one declared.
     #[test]
@@ -616,6 +695,7 @@ mod tests {
                     .iter()
                     .map(|(_, a)| match a {
                         Arg::Metric => "'cpu'",
+                        Arg::Pattern => "'OutOfMemoryError'",
                         Arg::Double | Arg::Doubles => "1.0",
                     })
                     .collect();

@@ -9,6 +9,7 @@ use serde_json::Map;
 use super::Problem;
 use super::source::Source;
 use crate::action::catalogue::{self, MANUAL, ParamType, Target, TargetKind};
+use crate::model::evidence::LogQuery;
 use crate::runbook::cel::check::{self, CheckEnv, did_you_mean};
 use crate::runbook::cel::schema::Ty;
 use crate::runbook::cel::{Evaluator, Expr, Template};
@@ -64,6 +65,8 @@ pub(super) struct Builder<'a> {
     ids: HashMap<String, usize>,
     /// An edge names no node: "unreachable" after it would only be its echo.
     dangling: bool,
+    /// What the runbook's `log_matches` calls count, for a walk's reader.
+    log_queries: Vec<LogQuery>,
 }
 
 impl<'a> Builder<'a> {
@@ -110,6 +113,7 @@ impl<'a> Builder<'a> {
             },
             ids,
             dangling: false,
+            log_queries: Vec::new(),
         }
     }
 
@@ -161,6 +165,7 @@ impl<'a> Builder<'a> {
             },
             start: start?,
             nodes: nodes?,
+            log_queries: std::mem::take(&mut self.log_queries),
             origin: self.src.file.to_string(),
         })
     }
@@ -187,12 +192,21 @@ impl<'a> Builder<'a> {
 
     /// Type-check statically: every operand, whatever the sample's values.
     fn typecheck(&mut self, s: &S<String>, want: &Want) -> bool {
-        let errors = check::check(s.get_ref(), &want.check(), &self.env);
+        let (errors, queries) = check::checked(s.get_ref(), &want.check(), &self.env);
+        self.queries(queries);
         for e in &errors {
             let at = self.at_in(s, e.offset);
             self.report(at, format!("expression `{}`: {}", s.get_ref(), e.message));
         }
         errors.is_empty()
+    }
+
+    fn queries(&mut self, queries: Vec<LogQuery>) {
+        for q in queries {
+            if !self.log_queries.contains(&q) {
+                self.log_queries.push(q);
+            }
+        }
     }
 
     fn compile(&mut self, s: &S<String>) -> Option<Expr> {
@@ -239,7 +253,8 @@ impl<'a> Builder<'a> {
             Ok(t) => {
                 let mut ok = true;
                 for (offset, e) in t.exprs_at() {
-                    let errors = check::check(&e.src, &check::Want::Any, &self.env);
+                    let (errors, queries) = check::checked(&e.src, &check::Want::Any, &self.env);
+                    self.queries(queries);
                     for err in errors {
                         // Offsets in the text equal offsets in the file for plain strings.
                         self.report(

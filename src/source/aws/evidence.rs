@@ -15,16 +15,19 @@ use super::time;
 use crate::model::ServiceKey;
 use crate::model::evidence::{
     CircuitBreaker, ContainerShape, ContainerState, DeploymentInfo, Deployments, Evidence,
-    EvidenceKind, EvidenceRequest, LOG_LOOKBACK_S, LOG_READ_MAX, LogLine, LogTail, LogTarget,
-    TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
+    EvidenceKind, EvidenceRequest, LOG_LOOKBACK_S, LOG_READ_MAX, LogLine, LogMatches, LogQuery,
+    LogTail, LogTarget, TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
 };
-use crate::source::{EvidenceFuture, EvidenceReader};
+use crate::source::{EvidenceFuture, EvidenceReader, MatchesFuture};
 
 /// Tasks described per read at most; a bigger service shows the first ones and a count.
 pub const MAX_TASKS: usize = 1000;
 /// FilterLogEvents pages one log read follows at most; the next read goes on
 /// from the newest line it got.
 pub const LOG_PAGES: usize = 5;
+/// FilterLogEvents pages one `log_matches` count follows at most; a busier
+/// window is counted on what they held (a lower bound).
+pub const MATCH_PAGES: usize = 10;
 
 pub struct AwsEvidence {
     clients: AwsClients,
@@ -153,7 +156,7 @@ impl AwsEvidence {
     }
 
     /// New lines of the service's `awslogs` streams since `after` (the first
-    /// read goes back `LOG_LOOKBACK_S`): FilterLogEvents on the group with the
+    /// read goes back `LOG_LOOKBACK_S`) and before `until` when given: FilterLogEvents on the group with the
     /// stream prefix `prefix/container/`, following the token (a page with no
     /// events may still carry one) for at most `LOG_PAGES` pages; the next read
     /// goes on from the newest line. Another log driver is reported, not read.
@@ -161,24 +164,10 @@ impl AwsEvidence {
         &self,
         key: &ServiceKey,
         after: Option<chrono::DateTime<chrono::Utc>>,
+        until: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<LogTail, ApiError> {
-        let cached = self
-            .log_targets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-            .cloned();
-        let target = match cached {
-            Some(t) if after.is_some() => t,
-            _ => {
-                let t = self.log_target(key).await?;
-                self.log_targets
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(key.clone(), t.clone());
-                t
-            }
-        };
+        // A tail's first read resolves the target again (a new deployment may log elsewhere).
+        let target = self.target(key, after.is_none()).await?;
         let LogTarget::Awslogs {
             group,
             stream_prefix,
@@ -207,6 +196,7 @@ impl AwsEvidence {
                         .log_group_name(group)
                         .set_log_stream_name_prefix(prefix.clone())
                         .start_time(start)
+                        .set_end_time(until.map(|u| u.timestamp_millis()))
                         .set_next_token(token.take())
                         .send(),
                 )
@@ -238,6 +228,108 @@ impl AwsEvidence {
         let extra = lines.len().saturating_sub(LOG_READ_MAX);
         lines.drain(..extra);
         Ok(LogTail { target, lines })
+    }
+
+    /// Where the service logs: cached, or resolved (and cached) when `fresh`.
+    async fn target(&self, key: &ServiceKey, fresh: bool) -> Result<LogTarget, ApiError> {
+        let cached = self
+            .log_targets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned();
+        match cached {
+            Some(t) if !fresh => Ok(t),
+            _ => {
+                let t = self.log_target(key).await?;
+                self.log_targets
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key.clone(), t.clone());
+                Ok(t)
+            }
+        }
+    }
+
+    /// Lines of the service's `awslogs` streams matching each query over its
+    /// window up to now: one FilterLogEvents a query with the pattern as a
+    /// quoted term (CloudWatch matches it case-sensitively, as the simulator
+    /// does), following the token for at most `MATCH_PAGES` pages. A service
+    /// logging through another driver has nothing to count: an error says so.
+    pub async fn log_matches(
+        &self,
+        key: &ServiceKey,
+        queries: &[LogQuery],
+    ) -> Result<LogMatches, ApiError> {
+        let target = self.target(key, false).await?;
+        let LogTarget::Awslogs {
+            group,
+            stream_prefix,
+            container,
+        } = &target
+        else {
+            return Err(ApiError {
+                kind: crate::model::request::WriteErrorKind::NotFound,
+                message: format!("{key}: {}: no log lines to count", target.label()),
+            });
+        };
+        let prefix = stream_prefix.as_ref().map(|p| format!("{p}/{container}/"));
+        let now = chrono::Utc::now();
+        let counts: Vec<_> = queries
+            .iter()
+            .map(|q| self.count_matching(group, prefix.as_deref(), q, now))
+            .collect();
+        let counts = concurrently(counts).await?;
+        Ok(LogMatches {
+            service: key.clone(),
+            read_at: now,
+            counts,
+        })
+    }
+
+    /// One query's count over its window up to `now`.
+    async fn count_matching(
+        &self,
+        group: &str,
+        prefix: Option<&str>,
+        q: &LogQuery,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(LogQuery, u64), ApiError> {
+        let c = &self.clients;
+        let start = now - chrono::Duration::minutes(i64::from(q.minutes));
+        let mut count = 0u64;
+        let mut token: Option<String> = None;
+        for _ in 0..MATCH_PAGES {
+            let page = c
+                .calls
+                .run(
+                    "logs:FilterLogEvents",
+                    c.logs
+                        .filter_log_events()
+                        .log_group_name(group)
+                        .set_log_stream_name_prefix(prefix.map(str::to_string))
+                        .filter_pattern(format!("\"{}\"", q.pattern))
+                        .start_time(start.timestamp_millis())
+                        .end_time(now.timestamp_millis())
+                        .set_next_token(token.take())
+                        .send(),
+                )
+                .await?;
+            // Prefix and pattern are checked here too: not every server applies them.
+            count += page
+                .events()
+                .iter()
+                .filter(|e| {
+                    prefix.is_none_or(|p| e.log_stream_name().unwrap_or("").starts_with(p))
+                        && e.message().unwrap_or("").contains(&q.pattern)
+                })
+                .count() as u64;
+            token = super::calls::next_page(page.next_token());
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok((q.clone(), count))
     }
 
     /// The log driver of the primary deployment's task definition: its first
@@ -313,9 +405,24 @@ impl EvidenceReader for AwsEvidence {
             match request.kind {
                 EvidenceKind::Tasks => self.tasks(key).await.map(Evidence::Tasks),
                 EvidenceKind::Deployments => self.deployments(key).await.map(Evidence::Deployments),
-                EvidenceKind::Logs => self.logs(key, request.after).await.map(Evidence::Logs),
+                EvidenceKind::Logs => self
+                    .logs(key, request.after, request.until)
+                    .await
+                    .map(Evidence::Logs),
             }
             .map_err(|e| e.message)
+        })
+    }
+
+    fn count_matches<'a>(
+        &'a self,
+        service: &'a ServiceKey,
+        queries: &'a [LogQuery],
+    ) -> MatchesFuture<'a> {
+        Box::pin(async move {
+            self.log_matches(service, queries)
+                .await
+                .map_err(|e| e.message)
         })
     }
 }

@@ -2,6 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -23,8 +24,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         .iter()
         .filter(|a| a.state == AlarmState::Alarm)
         .count();
-    let title = format!("Alarms {firing}/{} · Events", snap.alarms.len());
-    let block = widgets::pane(t, title, app.focus == Focus::Events);
+    let focused = app.focus == Focus::Events;
+    let mut title = format!("Alarms {firing}/{} · Events", snap.alarms.len());
+    if focused {
+        title.push_str(" · o logs at the top one");
+    }
+    let block = widgets::pane(t, title, focused);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let mut alarms: Vec<_> = snap
@@ -54,13 +59,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             t.style(t.ok),
         )));
     }
-    // Task starts are routine and would crowd out the rest; the detail pane lists them.
-    let notable = snap
-        .events
-        .iter()
-        .rev()
-        .filter(|e| e.kind != EventKind::TaskStarted);
-    for e in notable.skip(app.events_scroll) {
+    for (i, e) in app.notable_events().skip(app.events_scroll).enumerate() {
         let (tag, color) = match e.kind {
             EventKind::ScalingActivity => ("SCALE", t.accent),
             EventKind::SpotInterruption => ("SPOT!", t.alert),
@@ -76,8 +75,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             .as_ref()
             .map(|k| format!("{} ", k.service))
             .unwrap_or_default();
+        // The top event is the selected one: `o` opens its service's logs at its time.
+        let time = if focused && i == 0 {
+            t.bold(t.accent).add_modifier(Modifier::REVERSED)
+        } else {
+            t.style(t.muted)
+        };
         lines.push(Line::from(vec![
-            Span::styled(e.at.format("%H:%M:%S ").to_string(), t.style(t.muted)),
+            Span::styled(e.at.format("%H:%M:%S").to_string(), time),
+            Span::raw(" "),
             Span::styled(tag, t.bold(color)),
             Span::styled(format!(" {who}"), t.style(t.fg)),
             Span::styled(e.message.clone(), t.style(t.muted)),

@@ -57,9 +57,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         (_, Some(_)) => format!("filter: {}▏ (enter keeps, esc cancels)", view.filter),
         (EvidenceKind::Tasks, None) => "esc fleet · d deployments · o logs · ? help".into(),
         (EvidenceKind::Deployments, None) => "esc fleet · t tasks · o logs · ? help".into(),
-        (EvidenceKind::Logs, None) => {
-            "esc fleet · / filter · space pause · k back · t tasks · d deployments".into()
-        }
+        (EvidenceKind::Logs, None) => format!(
+            "esc fleet · / filter · space {} · k back · t tasks · d deployments",
+            if view.paused { "follow" } else { "pause" }
+        ),
     };
     let body = Rect {
         height: inner.height.saturating_sub(1),
@@ -109,6 +110,9 @@ fn title(view: &EvidenceView, app: &App, wide: bool) -> String {
                 title.push_str(&format!(" · {}", tail.target.label()));
             }
             title.push_str(&format!(" · {} lines", view.shown_lines().len()));
+            if let Some((at, _)) = &view.at {
+                title.push_str(&format!(" · at {}", at.format("%H:%M:%S")));
+            }
             if !view.filter.is_empty() {
                 title.push_str(&format!(" matching “{}”", view.filter));
             }
@@ -432,6 +436,39 @@ fn overflow(lines: &mut Vec<Line<'static>>, text: &str, room: usize, width: u16,
     )));
 }
 
+/// Rows the first line of a log entry may wrap to.
+const FIRST_ROWS: usize = 3;
+
+/// `text` in rows of at most `width` characters, broken at spaces (inside a
+/// word longer than a row), at most `rows` (the last one cut with `…`).
+fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut rest: &str = text;
+    while !rest.is_empty() && out.len() < rows {
+        let fits = rest
+            .char_indices()
+            .nth(width)
+            .map_or(rest.len(), |(i, _)| i);
+        let cut = if fits == rest.len() {
+            fits
+        } else {
+            rest[..fits].rfind(' ').filter(|&i| i > 0).unwrap_or(fits)
+        };
+        out.push(rest[..cut].to_string());
+        rest = rest[cut..].trim_start_matches(' ');
+    }
+    if !rest.is_empty()
+        && let Some(last) = out.last_mut()
+    {
+        *last = widgets::fit(&format!("{last} {rest}"), width);
+    }
+    if out.is_empty() {
+        out.push(String::new());
+    }
+    out
+}
+
 /// The newest log lines that fit, oldest at the top; `view.scroll` events back from the newest.
 fn logs(
     lines: &mut Vec<Line<'static>>,
@@ -475,7 +512,18 @@ fn logs(
     }
     let end = shown.len().saturating_sub(view.scroll);
     let mut out: Vec<Line<'static>> = Vec::new();
+    // The event the view was opened at, between the lines before and after it.
+    let mut mark = view.at.as_ref().map(|(at, label)| {
+        let text = format!("── {} ▶ {label} ", at.format("%H:%M:%S"));
+        let line = Line::from(Span::styled(widgets::fit(&text, width), t.bold(t.accent)));
+        (*at, line)
+    });
     for line in shown[..end].iter().rev() {
+        if mark.as_ref().is_some_and(|(at, _)| line.at <= *at)
+            && let Some((_, m)) = mark.take()
+        {
+            out.push(m);
+        }
         let style = if line.message.starts_with("ERROR") || line.message.contains("Error:") {
             t.style(t.alert)
         } else if line.message.starts_with("WARN") {
@@ -486,21 +534,37 @@ fn logs(
         let task = line.stream.rsplit('/').next().unwrap_or("");
         let mut parts: Vec<Line<'static>> = Vec::new();
         for (i, text) in line.message.lines().enumerate() {
-            parts.push(if i == 0 {
-                Line::from(vec![
-                    Span::styled(line.at.format("%H:%M:%S ").to_string(), t.style(t.muted)),
-                    Span::styled(
-                        format!("{} ", task.get(..8).unwrap_or(task)),
-                        t.style(t.accent),
-                    ),
-                    Span::styled(widgets::fit(text, width.saturating_sub(18)), style),
-                ])
-            } else {
-                Line::from(Span::styled(
+            if i > 0 {
+                parts.push(Line::from(Span::styled(
                     widgets::fit(&format!("{:18}{}", "", text.replace('\t', "  ")), width),
                     t.style(t.muted),
-                ))
-            });
+                )));
+                continue;
+            }
+            // The line itself wraps (its end often says the most: an image, a ref).
+            let rows = wrap(text, width.saturating_sub(18), FIRST_ROWS);
+            for (j, row) in rows.into_iter().enumerate() {
+                let head = if j == 0 {
+                    vec![
+                        Span::styled(line.at.format("%H:%M:%S ").to_string(), t.style(t.muted)),
+                        Span::styled(
+                            format!("{} ", task.get(..8).unwrap_or(task)),
+                            t.style(t.accent),
+                        ),
+                    ]
+                } else {
+                    vec![Span::raw(" ".repeat(18))]
+                };
+                parts.push(Line::from(
+                    head.into_iter()
+                        .chain([Span::styled(row, style)])
+                        .collect::<Vec<_>>(),
+                ));
+            }
+        }
+        // Whole entries only, unless one alone is taller than the pane.
+        if !out.is_empty() && out.len() + parts.len() > room {
+            break;
         }
         for p in parts.into_iter().rev() {
             out.push(p);
@@ -508,6 +572,12 @@ fn logs(
         if out.len() >= room {
             break;
         }
+    }
+    // Every line shown is after the event: it sits above them.
+    if let Some((_, m)) = mark
+        && out.len() < room
+    {
+        out.push(m);
     }
     out.truncate(room);
     out.reverse();

@@ -6,6 +6,7 @@
 
 mod confirm;
 mod list;
+mod logs;
 mod walk;
 
 use std::sync::Arc;
@@ -49,6 +50,8 @@ pub struct Runbooks {
     pub walk: Option<OpenWalk>,
     pub confirm: Option<Pending>,
     pub drill: Option<DrillState>,
+    /// The open walk's `log_matches` counts.
+    pub logs: logs::WalkLogs,
 }
 
 impl Runbooks {
@@ -75,6 +78,7 @@ impl Runbooks {
             walk: None,
             confirm: None,
             drill: None,
+            logs: Default::default(),
         }
     }
 

@@ -59,7 +59,8 @@ impl Runbooks {
         let (Some(snap), Some(walk)) = (ctx.snapshot, self.walk.as_mut()) else {
             return reply;
         };
-        let ec = EvalContext::new(snap, ctx.history, &self.facts);
+        let ec =
+            EvalContext::new(snap, ctx.history, &self.facts).with_logs(self.logs.counted.as_ref());
         let wctx = WalkContext {
             eval: &ec,
             writable: ctx.writable,
