@@ -93,6 +93,10 @@ fn snapshot_json_fails_clearly_when_nothing_answers() {
         stderr.contains("nothing could be read from AWS (aws@us-east-1)"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("the AWS endpoint cannot be reached (Connection refused"),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -136,7 +140,7 @@ fn snapshot_json_names_missing_credentials() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("no providers in chain provided credentials"),
+        stderr.contains("ecs:ListClusters: no AWS credentials found (environment, profile files"),
         "{stderr}"
     );
 }
@@ -172,4 +176,38 @@ fn an_unknown_profile_is_named_with_the_ones_that_exist() {
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn an_sso_profile_without_a_session_says_how_to_log_in() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("aws-sso");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    std::fs::write(
+        &config,
+        "[profile prod]\nsso_session = corp\nsso_account_id = 123456789012\n\
+         sso_role_name = Admin\nregion = us-east-1\n\
+         [sso-session corp]\nsso_start_url = https://corp.example/start\nsso_region = us-east-1\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(["snapshot", "--json", "--aws", "--profile", "prod"])
+        .args(["--endpoint-url", "http://127.0.0.1:9"])
+        .env_clear()
+        .env("HOME", &dir)
+        .env("SITREP_CONFIG_DIR", &dir)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "ecs:ListClusters: the SSO session has expired or was never started: \
+             run `aws sso login --profile prod`"
+        ),
+        "{stderr}"
+    );
 }

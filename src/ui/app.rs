@@ -123,6 +123,8 @@ pub struct App {
     /// The filter in force before the input opened; `Some` while typing a filter.
     filter_before: Option<String>,
     pub help: Option<HelpState>,
+    /// The errors view's scroll, while it is open.
+    pub errors: Option<usize>,
     pub palette: Option<PaletteState>,
     pub sort: SortKey,
     pub wall: bool,
@@ -160,6 +162,7 @@ impl App {
             filter: String::new(),
             filter_before: None,
             help: None,
+            errors: None,
             palette: None,
             sort: SortKey::Trouble,
             wall: cfg.wall,
@@ -185,6 +188,8 @@ impl App {
     pub fn layer(&self) -> Layer {
         if self.help.is_some() {
             Layer::Help
+        } else if self.errors.is_some() {
+            Layer::Errors
         } else if self.palette.is_some() {
             Layer::Palette
         } else if self.runbooks.confirm.is_some() {
@@ -476,7 +481,8 @@ impl App {
             | Layer::Runbooks
             | Layer::Runbook
             | Layer::Confirm
-            | Layer::Evidence => {}
+            | Layer::Evidence
+            | Layer::Errors => {}
         }
     }
 
@@ -485,6 +491,7 @@ impl App {
         self.dirty = true;
         match layer {
             Layer::Help => self.run_help(cmd),
+            Layer::Errors => self.run_errors(cmd),
             Layer::Palette => self.run_palette(cmd),
             Layer::Filter => self.run_filter(cmd),
             Layer::Cockpit => self.run_cockpit(cmd),
@@ -507,6 +514,21 @@ impl App {
                 self.take(reply)
             }
         }
+    }
+
+    fn run_errors(&mut self, cmd: Command) -> Vec<Effect> {
+        let Some(scroll) = &mut self.errors else {
+            return Vec::new();
+        };
+        match cmd {
+            Command::Close => self.errors = None,
+            Command::Down => *scroll += 1,
+            Command::Up => *scroll = scroll.saturating_sub(1),
+            Command::Help => self.help = Some(HelpState::default()),
+            Command::Quit => return vec![Effect::Quit],
+            _ => {}
+        }
+        Vec::new()
     }
 
     fn run_help(&mut self, cmd: Command) -> Vec<Effect> {
@@ -628,6 +650,7 @@ impl App {
             Command::Theme(name) => return vec![Effect::LoadTheme(name)],
             Command::Wall => self.wall = !self.wall,
             Command::Help => self.help = Some(HelpState::default()),
+            Command::Errors => self.errors = Some(0),
             Command::Palette => self.palette = Some(PaletteState::default()),
             Command::Runbooks => self.runbooks.open(),
             Command::Evidence(kind, name) => return self.open_evidence(kind, name),

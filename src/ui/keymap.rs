@@ -30,6 +30,8 @@ pub enum Layer {
     Confirm,
     /// A service's tasks or deployments, in place of the fleet panes.
     Evidence,
+    /// `:errors`: each part's current problem.
+    Errors,
 }
 
 impl Layer {
@@ -43,6 +45,7 @@ impl Layer {
             Layer::Runbook => "runbook",
             Layer::Confirm => "confirm",
             Layer::Evidence => "evidence",
+            Layer::Errors => "errors",
         }
     }
 
@@ -55,7 +58,7 @@ impl Layer {
     }
 
     /// Every layer, in the order help lists them.
-    pub const ALL: [Layer; 8] = [
+    pub const ALL: [Layer; 9] = [
         Layer::Cockpit,
         Layer::Evidence,
         Layer::Runbooks,
@@ -63,6 +66,7 @@ impl Layer {
         Layer::Confirm,
         Layer::Filter,
         Layer::Palette,
+        Layer::Errors,
         Layer::Help,
     ];
 }
@@ -186,6 +190,7 @@ pub struct Keymap {
     pub runbook: Vec<Binding>,
     pub confirm: Vec<Binding>,
     pub evidence: Vec<Binding>,
+    pub errors: Vec<Binding>,
 }
 
 #[derive(Deserialize)]
@@ -208,6 +213,7 @@ struct RawKeymap {
     runbook: Vec<RawBinding>,
     confirm: Vec<RawBinding>,
     evidence: Vec<RawBinding>,
+    errors: Vec<RawBinding>,
 }
 
 impl Keymap {
@@ -238,6 +244,7 @@ impl Keymap {
             Layer::Runbook => &self.runbook,
             Layer::Confirm => &self.confirm,
             Layer::Evidence => &self.evidence,
+            Layer::Errors => &self.errors,
         }
     }
 
@@ -268,6 +275,7 @@ impl Keymap {
         merge(&mut self.runbook, user.runbook);
         merge(&mut self.confirm, user.confirm);
         merge(&mut self.evidence, user.evidence);
+        merge(&mut self.errors, user.errors);
     }
 }
 
@@ -309,6 +317,7 @@ fn parse(file: &Path, text: &str) -> Result<Keymap, String> {
         runbook: layer(raw.runbook)?,
         confirm: layer(raw.confirm)?,
         evidence: layer(raw.evidence)?,
+        errors: layer(raw.errors)?,
     })
 }
 

@@ -360,6 +360,42 @@ fn stale_when_a_part_fails_or_data_stops() {
 }
 
 #[test]
+fn errors_view_lists_each_part_with_its_whole_problem() {
+    let mut app = release(2.0);
+    let mut snap = fixtures::manga_release(2.0);
+    let read_at = snap.taken_at - chrono::Duration::seconds(95);
+    let denied = "cloudwatch:GetMetricData: access denied: these credentials may not call \
+                  cloudwatch:GetMetricData, so CPU, P95 and cache memory stays empty \
+                  (README: IAM policy)";
+    let metrics = snap.parts.get_mut(&crate::model::Part::Metrics).unwrap();
+    metrics.fetched_at = Some(read_at);
+    metrics.error = Some(denied.into());
+    snap.stats.api_calls = 9;
+    snap.stats.latency_ms = 310;
+    snap.stats.calls_by_api = [
+        ("ecs:DescribeServices".to_string(), 3),
+        ("ecs:ListServices".into(), 1),
+    ]
+    .into_iter()
+    .collect();
+    app.handle(Event::Snapshot(Box::new(snap)));
+    for (k, layer) in [('!', Layer::Errors), ('!', Layer::Cockpit)] {
+        key(&mut app, KeyCode::Char(k));
+        assert_eq!(app.layer(), layer);
+        if layer == Layer::Errors {
+            let screen = cockpit(&app, 120, 40);
+            assert!(
+                screen.contains("so CPU, P95 and cache memory stays empty"),
+                "{screen}"
+            );
+            insta::assert_snapshot!(screen);
+        }
+    }
+    app.run(Layer::Cockpit, super::command::Command::Errors);
+    assert_eq!(app.layer(), Layer::Errors, "`:errors` opens it too");
+}
+
+#[test]
 fn data_age_counts_from_the_last_good_read_through_an_outage() {
     // The poller re-sends its last data every ~18 s with every part failing:
     // the age grows through the outage and the stale marker stays on.

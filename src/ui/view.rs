@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::app::{App, Focus};
 use super::panes::{
-    cache, capacity, confirm, cost, detail, events, evidence, fleet, header, help, palette,
+    cache, capacity, confirm, cost, detail, errors, events, evidence, fleet, header, help, palette,
     runbook_list, status, walk, wall,
 };
 
@@ -42,6 +42,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     status::render(f, bottom, app);
     runbook_list::render(f, area, app);
     confirm::render(f, area, app);
+    errors::render(f, area, app);
     help::render(f, area, app);
     palette::render(f, area, app);
 }

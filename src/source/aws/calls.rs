@@ -9,6 +9,7 @@ use std::time::Duration;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::Semaphore;
 
+use super::diagnose::{Failure, one_line};
 use crate::model::request::{WriteError, WriteErrorKind};
 
 /// Calls in flight at once, across every part of a refresh.
@@ -37,6 +38,8 @@ impl From<ApiError> for WriteError {
 #[derive(Clone)]
 pub struct Calls {
     inner: Arc<Inner>,
+    /// The session's profile, named in the login advice of failures.
+    profile: Option<Arc<str>>,
 }
 
 struct Inner {
@@ -53,12 +56,19 @@ impl Calls {
                 permits: Semaphore::new(MAX_IN_FLIGHT),
                 counts: Mutex::new(BTreeMap::new()),
             }),
+            profile: None,
         }
+    }
+
+    /// The same calls, their failures advising a login to `profile`.
+    pub fn for_profile(mut self, profile: Option<&str>) -> Self {
+        self.profile = profile.map(Arc::from);
+        self
     }
 
     /// Same timeout, separate counters and permits (the writer's calls are not a refresh's).
     pub fn fork(&self) -> Self {
-        Self::new(self.inner.timeout)
+        Self::new(self.inner.timeout).for_profile(self.profile.as_deref())
     }
 
     /// Run one API call. `api` is `service:Operation`, e.g. `ecs:DescribeServices`.
@@ -83,10 +93,17 @@ impl Calls {
             .or_default() += 1;
         match tokio::time::timeout(self.inner.timeout, call).await {
             Ok(Ok(out)) => Ok(out),
-            Ok(Err(err)) => Err(classify(api, &err)),
+            Ok(Err(err)) => Err(classify(api, &err, self.profile.as_deref())),
             Err(_) => Err(ApiError {
                 kind: WriteErrorKind::Timeout,
-                message: format!("{api}: no answer within {}s", self.inner.timeout.as_secs()),
+                message: one_line(
+                    api,
+                    WriteErrorKind::Timeout,
+                    &Failure::Timeout {
+                        seconds: self.inner.timeout.as_secs(),
+                    },
+                    self.profile.as_deref(),
+                ),
             }),
         }
     }
@@ -136,43 +153,53 @@ pub fn next_page(token: Option<&str>) -> Option<String> {
     token.filter(|t| !t.is_empty()).map(str::to_string)
 }
 
-fn classify<E>(api: &str, err: &aws_sdk_ecs::error::SdkError<E>) -> ApiError
+fn classify<E>(api: &str, err: &aws_sdk_ecs::error::SdkError<E>, profile: Option<&str>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     use aws_sdk_ecs::error::SdkError;
-    let (kind, detail) = match err {
+    let full = chain(err);
+    // The whole chain for whoever reads the log; one line for the screen.
+    tracing::warn!(api, error = %full, "AWS call failed");
+    let (kind, message) = match err {
         SdkError::ServiceError(service) => match service.err().code() {
             Some(code) => {
                 let text = service.err().message().unwrap_or("");
-                (kind_of_code(code, text), format!("{code}: {text}"))
+                let kind = kind_of_code(code, text);
+                let failure = Failure::Service {
+                    code,
+                    message: text,
+                };
+                (kind, one_line(api, kind, &failure, profile))
             }
             // No error code: an unparsable or unimplemented answer (HTTP status in the chain).
             None => (
                 WriteErrorKind::Other,
                 format!(
-                    "HTTP {}: {}",
+                    "{api}: HTTP {}: {}",
                     service.raw().status().as_u16(),
                     chain(service.err())
                 ),
             ),
         },
-        SdkError::TimeoutError(_) => (WriteErrorKind::Timeout, "timed out".to_string()),
-        other => {
-            let text = chain(other);
-            let kind = if text.contains("credentials") || text.contains("identity") {
-                WriteErrorKind::Denied
-            } else if text.contains("timeout") || text.contains("timed out") {
-                WriteErrorKind::Timeout
-            } else {
-                WriteErrorKind::Other
-            };
-            (kind, text)
+        SdkError::TimeoutError(_) => (WriteErrorKind::Timeout, format!("{api}: timed out")),
+        _ => {
+            let kind =
+                if full.contains("credential") || full.contains("identity") || full.contains("SSO")
+                {
+                    WriteErrorKind::Denied
+                } else if full.contains("timeout") || full.contains("timed out") {
+                    WriteErrorKind::Timeout
+                } else {
+                    WriteErrorKind::Other
+                };
+            let failure = Failure::Transport { chain: &full };
+            (kind, one_line(api, kind, &failure, profile))
         }
     };
     ApiError {
         kind,
-        message: format!("{api}: {}", detail.trim_end_matches(": ")),
+        message: message.trim_end_matches(": ").to_string(),
     }
 }
 

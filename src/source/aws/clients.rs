@@ -61,7 +61,8 @@ impl AwsClients {
             cloudwatch: aws_sdk_cloudwatch::Client::new(&sdk),
             elasticache: aws_sdk_elasticache::Client::new(&sdk),
             logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
-            calls: Calls::new(Duration::from_secs(cfg.call_timeout_s.max(1))),
+            calls: Calls::new(Duration::from_secs(cfg.call_timeout_s.max(1)))
+                .for_profile(cfg.profile.as_deref()),
             source: SourceInfo::Aws {
                 account,
                 profile: cfg.profile.clone(),

@@ -4,6 +4,7 @@
 mod cache;
 pub mod calls;
 pub mod clients;
+mod diagnose;
 mod ecs;
 pub mod evidence;
 mod kept;

@@ -5,6 +5,7 @@ pub mod capacity;
 pub mod confirm;
 pub mod cost;
 pub mod detail;
+pub mod errors;
 pub mod events;
 pub mod evidence;
 pub mod fleet;
