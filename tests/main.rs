@@ -18,6 +18,7 @@ mod aws_moto_reader;
 mod aws_moto_writer;
 mod aws_readonly;
 mod aws_request_is_audited;
+mod aws_wall_stale;
 mod cli_audit;
 mod cli_errors;
 mod drills;

@@ -830,11 +830,16 @@ impl App {
     /// Why the data is stale, if it is: a part failed, a part is older than 3x its
     /// refresh interval, or no snapshot arrived for 3x the fast interval.
     pub fn stale_reason(&self) -> Option<String> {
+        self.stale_reason_of(&Part::ALL)
+    }
+
+    /// Why the data of `parts` cannot be trusted (failed read, too old), if it cannot.
+    pub fn stale_reason_of(&self, parts: &[Part]) -> Option<String> {
         let snap = self.snapshot.as_ref()?;
-        if let Some((part, err)) = snap.part_errors().next() {
+        if let Some((part, err)) = snap.part_errors().find(|(p, _)| parts.contains(p)) {
             return Some(format!("{part:?}: {err}"));
         }
-        for part in Part::ALL {
+        for &part in parts {
             if let Some(age) = snap.part_age(part, snap.taken_at)
                 && age > self.plan.interval(part) * 3
             {

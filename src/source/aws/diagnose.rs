@@ -64,6 +64,12 @@ fn transport(chain: &str, login: &str) -> String {
             "the AWS endpoint cannot be reached ({}): check the network, proxy or --endpoint-url",
             last_cause(chain)
         )
+    } else if has("connection closed") || has("Connection reset") || has("Broken pipe") {
+        format!(
+            "the connection to the AWS endpoint dropped ({}): check the network or VPN; \
+             the next refresh tries again",
+            last_cause(chain)
+        )
     } else {
         chain.to_string()
     }
@@ -223,6 +229,15 @@ mod tests {
             "dispatch failure: io error: client error (Connect): tcp connect error: \
              Connection refused (os error 111)",
             None,
+        );
+        let dropped = transport_line(
+            "dispatch failure: other: client error (SendRequest): connection closed before \
+             message completed",
+            None,
+        );
+        assert!(
+            dropped.contains("the connection to the AWS endpoint dropped (connection closed"),
+            "{dropped}"
         );
         assert_eq!(
             refused,
