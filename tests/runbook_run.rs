@@ -192,6 +192,14 @@ async fn cache_noeviction_switches_to_allkeys_lfu() {
     let cache = &report.last.caches[0];
     assert_eq!(cache.maxmemory_policy.as_deref(), Some("allkeys-lfu"));
     assert!(cache.memory_pct.unwrap() < 95.0);
+    // Acted before the 75 % alarm: the memory was on course for it.
+    let alert = lines
+        .iter()
+        .find(|l| l.contains("? How full is the cache"))
+        .expect("the alert check");
+    assert!(alert.contains("-> rising"), "{alert}");
+    assert!(alert.contains("eta_above('cache_memory', 85.0) = "), "{alert}");
+    assert!(logged(&lines, "cache.memory_pct = ") < 75, "{alert}");
 }
 
 #[tokio::test]

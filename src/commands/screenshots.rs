@@ -55,6 +55,8 @@ pub fn write_all(out: &Path) -> Result<()> {
     };
     let shots: Vec<(&str, App, u16, u16)> = vec![
         ("cockpit-calm", sim("calm", 30, &cfg)?, 160, 48),
+        // Traffic rising: the orchestrator heads for its max, the cache for its marks.
+        ("limits-ahead", sim("manga-release", 12, &cfg)?, 160, 48),
         (
             "manga-release-saturated",
             sim("manga-release", SATURATED_MINUTES, &cfg)?,

@@ -7,6 +7,7 @@
 pub mod cost;
 pub mod evidence;
 pub mod history;
+pub mod projection;
 pub mod request;
 
 use std::collections::BTreeMap;

@@ -9,6 +9,7 @@ pub mod event;
 pub mod evidence;
 pub mod fixtures;
 pub mod keymap;
+pub mod limits;
 pub mod panes;
 pub mod run;
 pub mod runbooks;

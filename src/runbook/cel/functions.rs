@@ -15,6 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::context::EvalContext;
 use crate::model::evidence::{LogMatches, LogQuery};
 use crate::model::history::{Metric, Series, Subject};
+use crate::model::projection::{self, Eta, Toward};
 use crate::model::{EventKind, ServiceKey};
 use crate::runbook::model::Scope;
 
@@ -119,6 +120,20 @@ pub static HELPERS: &[Helper] = &[
         returns: Returns::Double,
         lookback: Some(1),
         doc: "mean of the last N minutes of samples; -1 when they do not cover the window",
+    },
+    Helper {
+        name: "eta_above",
+        args: &[("metric", Arg::Metric), ("limit", Arg::Double)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "minutes until the metric rises to the limit on its trend of the last 10 minutes (a least-squares line that must stand out of the noise): 0 when already there; -1 when flat, falling, too noisy, more than a day away, or on under 2 minutes of samples",
+    },
+    Helper {
+        name: "eta_below",
+        args: &[("metric", Arg::Metric), ("limit", Arg::Double)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "as eta_above, for a floor: minutes until the metric falls to the limit",
     },
     Helper {
         name: "interrupted_share",
@@ -405,6 +420,21 @@ impl HelperData {
         Ok(series.sustained(since, pred))
     }
 
+    /// Minutes to `limit` on the metric's recent trend; -1 when it is not heading there.
+    fn eta(&self, metric: &str, limit: f64, toward: Toward) -> Result<f64, ExecutionError> {
+        let m = metric_by_name(metric).ok_or_else(|| {
+            ExecutionError::function_error("eta", format!("unknown metric `{metric}`"))
+        })?;
+        let Some(points) = self.series.get(&m) else {
+            return Ok(Eta::Unknown.minutes());
+        };
+        let mut series = Series::default();
+        for &(t, v) in points {
+            series.record(t, v);
+        }
+        Ok(projection::eta(&series, limit, toward).minutes())
+    }
+
     /// Mean over the window, under the same coverage rule; -1 (missing) when
     /// the samples do not reach back to the window's start.
     fn average(&self, metric: &str, minutes: f64) -> Result<f64, ExecutionError> {
@@ -563,8 +593,9 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         data.clone(),
         data.clone(),
         data.clone(),
-        data,
+        data.clone(),
     );
+    let (d17, d18) = (data.clone(), data);
     let results = [
         ctx.add_function(
             "sustained_above",
@@ -580,6 +611,12 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         ),
         ctx.add_function("average", move |m: Arc<String>, minutes: f64| {
             d14.average(&m, minutes)
+        }),
+        ctx.add_function("eta_above", move |m: Arc<String>, limit: f64| {
+            d17.eta(&m, limit, Toward::Above)
+        }),
+        ctx.add_function("eta_below", move |m: Arc<String>, limit: f64| {
+            d18.eta(&m, limit, Toward::Below)
         }),
         ctx.add_function("interrupted_share", move |minutes: f64| {
             d3.count(minutes, EventKind::SpotInterruption, true) / d3.running.max(1.0) * 100.0

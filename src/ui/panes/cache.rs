@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::model::CacheCluster;
 use crate::ui::app::{App, Focus};
+use crate::ui::limits;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{self, fit, pct};
 
@@ -36,7 +37,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         .skip(app.cache_scroll)
         .take((inner.height as usize / per).max(1))
         .flat_map(|c| {
-            let mut l = vec![title_line(t, c, width), gauge_line(t, c, width)];
+            let eta = limits::cache_next_mark(&app.history, c);
+            let mut l = vec![title_line(t, c, eta, width), gauge_line(t, c, width)];
             if app.wall {
                 l.push(Line::default());
             }
@@ -46,7 +48,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn title_line(t: &Theme, c: &CacheCluster, width: usize) -> Line<'static> {
+/// Name, policy, evictions, and the next mark the memory is on course for.
+fn title_line(t: &Theme, c: &CacheCluster, eta: Option<(f64, f64)>, width: usize) -> Line<'static> {
     let policy = c.maxmemory_policy.clone();
     let policy_span = match policy.as_deref() {
         Some("noeviction") => Span::styled(" noeviction ", t.bold(t.alert)),
@@ -66,7 +69,22 @@ fn title_line(t: &Theme, c: &CacheCluster, width: usize) -> Line<'static> {
             },
         ),
     ];
-    if width >= 48 {
+    if let Some((mark, minutes)) = eta {
+        let what = if mark >= 100.0 {
+            "full".to_string()
+        } else {
+            format!("{mark:.0}%")
+        };
+        let countdown = format!("  {what} in {}", limits::minutes_label(minutes));
+        // Whole or not at all: "full" without its time would mislead.
+        let used: usize = spans.iter().map(Span::width).sum();
+        if used + countdown.chars().count() <= width {
+            spans.push(Span::styled(
+                countdown,
+                t.bold(t.level(mark, MARK_WARN, MARK_ALERT)),
+            ));
+        }
+    } else if width >= 48 {
         spans.push(Span::styled(format!("  {}", c.node_type), t.style(t.muted)));
     }
     Line::from(spans)

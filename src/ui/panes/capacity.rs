@@ -9,15 +9,23 @@ use ratatui::widgets::Paragraph;
 
 use crate::model::configured_spot_share;
 use crate::ui::app::{App, Focus};
+use crate::ui::limits;
 use crate::ui::widgets::{self, fit};
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let block = widgets::pane(
-        t,
-        "Capacity · Spot run vs cfg",
-        app.focus == Focus::Capacity,
-    );
+    let mut title = "Capacity · Spot run vs cfg".to_string();
+    if let Some(snap) = &app.snapshot
+        && let Some((s, minutes)) =
+            limits::soonest(snap, &app.rows, |s| limits::to_spot_floor(&app.history, s))
+    {
+        title.push_str(&format!(
+            " · {} ↓floor {}",
+            s.key.service,
+            limits::minutes_label(minutes)
+        ));
+    }
+    let block = widgets::pane(t, title, app.focus == Focus::Capacity);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let Some(snap) = &app.snapshot else { return };
@@ -46,7 +54,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 };
                 spans.push(Span::styled(ch.to_string(), Style::default().fg(fg).bg(bg)));
             }
-            let drift = cfg - run > 0.15;
+            let drift = cfg - run > limits::SPOT_DRIFT;
             spans.push(Span::styled(
                 format!(" {:>3.0}%", run * 100.0),
                 if drift {

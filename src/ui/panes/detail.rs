@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 use crate::model::history::Metric;
 use crate::model::{Service, configured_spot_share};
 use crate::ui::app::{App, Focus};
+use crate::ui::limits;
 use crate::ui::trouble;
 use crate::ui::widgets::{self, buckets, ms, pct, scale_max, sparkline};
 
@@ -181,6 +182,11 @@ fn scaling_lines(app: &App, s: &Service) -> Vec<Line<'static>> {
             ];
             if trouble::pinned_at_max(s) {
                 spans.push(Span::styled("  AT MAX", t.bold(t.warn)));
+            } else if let Some(minutes) = limits::to_max(&app.history, s) {
+                spans.push(Span::styled(
+                    format!("  at max in {}", limits::minutes_label(minutes)),
+                    t.bold(t.warn),
+                ));
             }
             let sus = sc.suspended;
             let suspended: Vec<&str> = [

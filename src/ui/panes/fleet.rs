@@ -11,6 +11,7 @@ use crate::model::{DeploymentState, Part, Service, configured_spot_share};
 use crate::ui::app::{App, Focus};
 use crate::ui::command::Command;
 use crate::ui::keymap::Layer;
+use crate::ui::limits;
 use crate::ui::theme::Theme;
 use crate::ui::trouble::{self, Severity};
 use crate::ui::widgets::{self, buckets, fit, ms, pct, sparkline};
@@ -79,6 +80,16 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let focused = app.focus == Focus::Fleet;
     let mut title = format!("Fleet · {} by {}", app.rows.len(), app.sort.label());
+    if let Some(snap) = &app.snapshot
+        && let Some((s, minutes)) =
+            limits::soonest(snap, &app.rows, |s| limits::to_max(&app.history, s))
+    {
+        title.push_str(&format!(
+            " · {} at max in {}",
+            s.key.service,
+            limits::minutes_label(minutes)
+        ));
+    }
     if !app.filter.is_empty() || app.filter_input_open() {
         title.push_str(&format!(" · /{}", app.filter));
         if app.filter_input_open() {

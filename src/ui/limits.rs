@@ -1,0 +1,78 @@
+//! Limits seen before they are hit: the countdowns the panes show beside
+//! their figures, projected from the history rings (`model::projection`).
+
+use crate::model::history::{FleetHistory, Metric};
+use crate::model::projection::{Eta, Toward, eta};
+use crate::model::{CacheCluster, FleetSnapshot, Service, configured_spot_share};
+use crate::ui::panes::cache::{MARK_ALERT, MARK_WARN};
+
+/// Countdowns further out than this are left off the panes: a line fitted
+/// on ten minutes says little about the evening.
+const SHOWN_MIN: f64 = 180.0;
+
+/// How far below its configured share the running Spot share may drift
+/// before the capacity pane warns (the strategy's floor).
+pub const SPOT_DRIFT: f64 = 0.15;
+
+/// The next of the cache's marks (75 %, 85 %, full) its memory is on course
+/// for, and when.
+pub fn cache_next_mark(history: &FleetHistory, c: &CacheCluster) -> Option<(f64, f64)> {
+    let now = c.memory_pct?;
+    let series = history.cache(&c.id, Metric::CacheMemory)?;
+    let mark = [MARK_WARN, MARK_ALERT, 100.0]
+        .into_iter()
+        .find(|m| *m > now)?;
+    shown(eta(series, mark, Toward::Above)).map(|minutes| (mark, minutes))
+}
+
+/// When the service's running tasks reach its scalable target's max at the
+/// current scaling rate.
+pub fn to_max(history: &FleetHistory, s: &Service) -> Option<f64> {
+    let (_, max) = s.bounds()?;
+    if s.running >= max {
+        return None; // at max already: the pinned marker says so
+    }
+    let series = history.service(&s.key, Metric::Running)?;
+    shown(eta(series, f64::from(max), Toward::Above))
+}
+
+/// When the running Spot share falls under the strategy's floor.
+pub fn to_spot_floor(history: &FleetHistory, s: &Service) -> Option<f64> {
+    let floor = configured_spot_share(&s.strategy) - SPOT_DRIFT;
+    if floor <= 0.0 || s.running_mix.spot_share() <= floor {
+        return None;
+    }
+    let series = history.service(&s.key, Metric::SpotShare)?;
+    shown(eta(series, floor, Toward::Below))
+}
+
+/// A countdown worth a place on a pane.
+fn shown(eta: Eta) -> Option<f64> {
+    match eta {
+        Eta::In(minutes) if minutes <= SHOWN_MIN => Some(minutes),
+        _ => None,
+    }
+}
+
+/// The soonest of `limit` over the services in `rows`, with its service.
+pub fn soonest<'a>(
+    snap: &'a FleetSnapshot,
+    rows: &[usize],
+    limit: impl Fn(&Service) -> Option<f64>,
+) -> Option<(&'a Service, f64)> {
+    rows.iter()
+        .map(|&i| &snap.services[i])
+        .filter_map(|s| limit(s).map(|m| (s, m)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// `12m`, `2h05m`: a countdown as the panes print it.
+pub fn minutes_label(minutes: f64) -> String {
+    if minutes < 1.0 {
+        return "<1m".into();
+    }
+    Eta::In(minutes)
+        .label()
+        .map(|l| l.trim_start_matches("in ").to_string())
+        .unwrap_or_default()
+}
