@@ -127,12 +127,16 @@ pub struct LedgerConfig {
     /// How long a manual override may stay before override-revert flags it.
     #[serde(deserialize_with = "revert_after")]
     pub revert_after_hours: f64,
+    /// How long the fields an applied action set are watched for a change back.
+    #[serde(deserialize_with = "watch_after")]
+    pub watch_after_minutes: u32,
 }
 
 impl Default for LedgerConfig {
     fn default() -> Self {
         Self {
             revert_after_hours: 24.0,
+            watch_after_minutes: 30,
         }
     }
 }
@@ -166,7 +170,14 @@ crate::bounded!(metrics_interval: u64 = METRICS_INTERVAL);
 crate::bounded!(config_interval: u64 = CONFIG_INTERVAL);
 crate::bounded!(call_timeout: u64 = CALL_TIMEOUT);
 crate::bounded!(max_attempts: u32 = MAX_ATTEMPTS);
+pub const WATCH_AFTER: Bound<u32> = Bound::new(
+    0,
+    1440,
+    "minutes the fields an action set are watched for a change back",
+);
+
 crate::bounded!(revert_after: f64 = REVERT_AFTER);
+crate::bounded!(watch_after: u32 = WATCH_AFTER);
 
 /// Where sitrep reads configuration and writes its data (audit log, ledger, logs).
 /// `SITREP_CONFIG_DIR` / `SITREP_DATA_DIR` override the platform dirs (tests use them).
@@ -466,6 +477,9 @@ dirs = []
 [ledger]
 # How long a manual override may stay before override-revert flags it, 0 to 8760 hours.
 revert_after_hours = 24.0
+# How long the fields an applied action set are watched for a change back (the scaler
+# pulling desired down, IaC re-applying max), 0 to 1440 minutes; 0 stops watching.
+watch_after_minutes = 30
 
 # Per-AWS-profile pins, e.g. make prod look different and never writable:
 # [profiles.prod-admin]

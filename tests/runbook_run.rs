@@ -198,7 +198,10 @@ async fn cache_noeviction_switches_to_allkeys_lfu() {
         .find(|l| l.contains("? How full is the cache"))
         .expect("the alert check");
     assert!(alert.contains("-> rising"), "{alert}");
-    assert!(alert.contains("eta_above('cache_memory', 85.0) = "), "{alert}");
+    assert!(
+        alert.contains("eta_above('cache_memory', 85.0) = "),
+        "{alert}"
+    );
     assert!(logged(&lines, "cache.memory_pct = ") < 75, "{alert}");
 }
 

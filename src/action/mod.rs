@@ -18,5 +18,6 @@ pub mod preview;
 pub mod revert;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod watch;
 
 pub use jsonl::Read as JsonlRead;

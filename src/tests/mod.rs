@@ -4,3 +4,4 @@
 mod cockpit;
 mod evidence;
 mod walk;
+mod watch;

@@ -17,6 +17,7 @@ use super::runbooks::{Ctx, Runbooks};
 use super::theme::Theme;
 use super::trouble;
 use crate::action::confirm::ConfirmInput;
+use crate::action::watch::{ChangedBack, Watches};
 use crate::config::Config;
 use crate::model::evidence::EvidenceKind;
 use crate::model::history::FleetHistory;
@@ -145,6 +146,10 @@ pub struct App {
     pub stopped_by: Option<StopSignal>,
     /// The open tasks or deployments view, in place of the fleet panes.
     pub evidence: Option<EvidenceView>,
+    /// What applied actions set, watched for a change back.
+    pub watches: Watches,
+    /// Changes back seen this session, oldest first (the journal records them).
+    pub changed_back: Vec<ChangedBack>,
     dirty: bool,
 }
 
@@ -180,6 +185,8 @@ impl App {
             cache_scroll: 0,
             stopped_by: None,
             evidence: None,
+            watches: Watches::new(Duration::minutes(i64::from(cfg.ledger.watch_after_minutes))),
+            changed_back: Vec::new(),
             dirty: true,
         }
     }
@@ -233,6 +240,11 @@ impl App {
             Event::Snapshot(snap) => self.on_snapshot(snap),
             Event::Outcome(result) => {
                 self.dirty = true;
+                if result.outcome.is_applied()
+                    && let Some(snap) = &self.snapshot
+                {
+                    self.watches.start(&result.request, snap, snap.taken_at);
+                }
                 let (runbooks, ctx) = self.runbooks_and_ctx();
                 let reply = runbooks.on_outcome(*result, &ctx);
                 self.take(reply)
@@ -396,6 +408,11 @@ impl App {
             return Vec::new();
         }
         self.history.record(&snap);
+        for back in self.watches.check(&snap) {
+            tracing::warn!("{back}");
+            self.message = Some(Message::error(format!("⚠ {back}")));
+            self.changed_back.push(back);
+        }
         self.snapshot = Some(Arc::from(snap));
         self.refresh_rows();
         self.dirty = true;
