@@ -92,7 +92,8 @@ fn run_walks_a_scenario_and_reports() {
     assert!(out.status.success(), "{out:?}");
     let text = stdout(&out);
     assert!(
-        text.contains("trigger: manga-cache at 75.1% memory, policy noeviction"),
+        // On course for 75 % within 30 minutes: the walk starts before the alarm.
+        text.contains("trigger: manga-cache at 70.9% memory, policy noeviction"),
         "{text}"
     );
     assert!(

@@ -1,9 +1,11 @@
 //! Bounded time series kept beside the snapshots, for sparklines and for
 //! runbook conditions over a window ("sustained for 15 min").
 //!
-//! Two rings per series: every sample for the last hour or so, and one-minute
-//! averages for a day. A snapshot carries only the latest values, so the
-//! history is the one place that remembers.
+//! One ring per series: an hour of samples at least `SPACING_S` apart, plus
+//! the newest. A snapshot carries only the latest values, so the history is
+//! the one place that remembers. At 2,000 services that is 16,000 series, so
+//! a point is 8 bytes (seconds and an `f32`) and the spacing bounds their
+//! number whatever the refresh rate.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -11,23 +13,26 @@ use chrono::{DateTime, Utc};
 
 use super::{FleetSnapshot, ServiceKey};
 
-/// Samples kept at full resolution (1 h at 5 s steps).
-pub const FINE_CAPACITY: usize = 720;
-/// One-minute averages kept (24 h).
-pub const COARSE_CAPACITY: usize = 1440;
+/// Seconds between the samples a series keeps (the newest is always kept).
+pub const SPACING_S: i64 = 15;
+/// How far back a series reaches.
+pub const WINDOW_S: i64 = 3600;
+/// Samples kept: an hour at `SPACING_S`, and the newest.
+pub const CAPACITY: usize = (WINDOW_S / SPACING_S) as usize + 1;
 
 /// A fixed-capacity FIFO of timestamped values.
 #[derive(Clone, Debug)]
 pub struct Ring {
     cap: usize,
-    points: VecDeque<(i64, f64)>,
+    /// Unix seconds (good until 2106) and the value.
+    points: VecDeque<(u32, f32)>,
 }
 
 impl Ring {
     pub fn new(cap: usize) -> Self {
         Self {
             cap,
-            points: VecDeque::with_capacity(cap.min(64)),
+            points: VecDeque::with_capacity(cap.min(16)),
         }
     }
 
@@ -35,7 +40,14 @@ impl Ring {
         if self.points.len() == self.cap {
             self.points.pop_front();
         }
-        self.points.push_back((t, v));
+        self.points.push_back(point(t, v));
+    }
+
+    /// Replace the newest point.
+    fn replace_last(&mut self, t: i64, v: f64) {
+        if let Some(last) = self.points.back_mut() {
+            *last = point(t, v);
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -47,11 +59,11 @@ impl Ring {
     }
 
     pub fn last(&self) -> Option<(i64, f64)> {
-        self.points.back().copied()
+        self.points.back().copied().map(widen)
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (i64, f64)> + '_ {
-        self.points.iter().copied()
+        self.points.iter().copied().map(widen)
     }
 
     /// The newest `n` values, oldest first.
@@ -59,51 +71,50 @@ impl Ring {
         self.points
             .iter()
             .skip(self.points.len().saturating_sub(n))
-            .map(|p| p.1)
+            .map(|p| f64::from(p.1))
     }
 
     /// Points with a timestamp at or after `since` (unix seconds).
     pub fn since(&self, since: i64) -> impl Iterator<Item = (i64, f64)> + '_ {
-        let start = self.points.partition_point(|p| p.0 < since);
-        self.points.range(start..).copied()
+        let start = self.points.partition_point(|p| i64::from(p.0) < since);
+        self.points.range(start..).copied().map(widen)
     }
 }
 
-/// One metric's history: raw samples plus per-minute averages.
+fn point(t: i64, v: f64) -> (u32, f32) {
+    (u32::try_from(t.max(0)).unwrap_or(u32::MAX), v as f32)
+}
+
+fn widen((t, v): (u32, f32)) -> (i64, f64) {
+    (i64::from(t), f64::from(v))
+}
+
+/// One metric's history.
 #[derive(Clone, Debug)]
 pub struct Series {
     pub fine: Ring,
-    pub coarse: Ring,
-    minute: Option<(i64, f64, u32)>,
 }
 
 impl Default for Series {
     fn default() -> Self {
         Self {
-            fine: Ring::new(FINE_CAPACITY),
-            coarse: Ring::new(COARSE_CAPACITY),
-            minute: None,
+            fine: Ring::new(CAPACITY),
         }
     }
 }
 
 impl Series {
     pub fn record(&mut self, t: i64, v: f64) {
-        if self.fine.last().is_some_and(|(last, _)| last >= t) {
-            return; // same snapshot seen twice, or time went backwards
-        }
-        self.fine.push(t, v);
-        let bucket = t.div_euclid(60) * 60;
-        match &mut self.minute {
-            Some((b, sum, n)) if *b == bucket => {
-                *sum += v;
-                *n += 1;
-            }
-            Some((b, sum, n)) => {
-                self.coarse.push(*b, *sum / f64::from(*n));
-                self.minute = Some((bucket, v, 1));
-            }
-            None => self.minute = Some((bucket, v, 1)),
+        let (last, before) = {
+            let mut newest = self.fine.iter().rev().map(|p| p.0);
+            (newest.next(), newest.next())
+        };
+        match (last, before) {
+            // Same snapshot seen twice, or time went backwards.
+            (Some(last), _) if last >= t => {}
+            // The newest point stands in for its spacing slot until the slot is full.
+            (Some(last), Some(before)) if last - before < SPACING_S => self.fine.replace_last(t, v),
+            _ => self.fine.push(t, v),
         }
     }
 
@@ -112,23 +123,27 @@ impl Series {
     }
 
     /// True when every sample since `since` satisfies `pred` and the samples
-    /// reach back to within one step of `since` (a condition cannot be
+    /// reach back to within one spacing of `since` (a condition cannot be
     /// "sustained for 15 min" on 2 minutes of data).
     pub fn sustained(&self, since: i64, pred: impl Fn(f64) -> bool) -> bool {
         let mut points = self.fine.since(since).peekable();
         let Some(&(first, _)) = points.peek() else {
             return false;
         };
-        let step = self.step_seconds().unwrap_or(60);
-        first - since <= step && points.all(|(_, v)| pred(v))
+        first - since <= self.step_seconds() && points.all(|(_, v)| pred(v))
     }
 
-    /// Typical spacing of samples, from the newest two.
-    pub fn step_seconds(&self) -> Option<i64> {
-        let mut it = self.fine.iter().rev();
-        let (a, _) = it.next()?;
-        let (b, _) = it.next()?;
-        Some(a - b)
+    /// Spacing of the newest samples: `SPACING_S`, or wider when the data
+    /// comes slower (AWS metrics every minute). The newest point may sit
+    /// closer than the spacing, so the two newest gaps are read.
+    pub fn step_seconds(&self) -> i64 {
+        let times: Vec<i64> = self.fine.iter().rev().take(3).map(|p| p.0).collect();
+        times
+            .windows(2)
+            .map(|w| w[0] - w[1])
+            .max()
+            .unwrap_or(SPACING_S)
+            .max(SPACING_S)
     }
 }
 
@@ -236,22 +251,28 @@ mod tests {
     }
 
     #[test]
-    fn day_of_minutes_fits() {
+    fn samples_are_kept_a_spacing_apart_and_the_newest_always() {
         let mut s = Series::default();
-        for i in 0..(24 * 60 * 12 + 10) {
-            s.record(i * 5, 1.0);
+        for i in 0..=8 {
+            s.record(1000 + i * 5, i as f64);
         }
-        assert_eq!(s.fine.len(), FINE_CAPACITY);
-        assert_eq!(s.coarse.len(), COARSE_CAPACITY);
+        let times: Vec<i64> = s.fine.iter().map(|p| p.0).collect();
+        assert_eq!(times, [1000, 1015, 1030, 1040]);
+        assert_eq!(s.latest(), Some(8.0));
+        assert_eq!(s.step_seconds(), 15);
     }
 
     #[test]
-    fn coarse_holds_minute_averages() {
+    fn an_hour_fits_in_a_few_kilobytes() {
         let mut s = Series::default();
-        for i in 0..13 {
-            s.record(i * 5, if i < 12 { 10.0 } else { 99.0 });
+        for i in 0..(24 * 60 * 12) {
+            s.record(i * 5, 1.0);
         }
-        assert_eq!(s.coarse.last(), Some((0, 10.0)));
+        assert_eq!(s.fine.len(), CAPACITY);
+        let first = s.fine.iter().next().unwrap().0;
+        let last = s.fine.last().unwrap().0;
+        assert!(last - first <= WINDOW_S, "{}", last - first);
+        assert!(std::mem::size_of::<(u32, f32)>() * CAPACITY < 2_100);
     }
 
     #[test]

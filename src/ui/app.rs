@@ -3,6 +3,7 @@
 //! Nothing here does IO. The loop in `run` feeds events in, performs the
 //! effects that come out, and draws when `take_dirty` says something changed.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -12,7 +13,9 @@ use super::command::{Command, SortKey};
 use super::event::Reply;
 pub use super::event::{Effect, Event, Message, StopSignal};
 use super::evidence::EvidenceView;
+use super::groups::TableRow;
 use super::keymap::{Key, Keymap, Layer};
+use super::limits::Countdowns;
 use super::runbooks::{Ctx, Runbooks};
 use super::theme::Theme;
 use super::trouble;
@@ -114,8 +117,19 @@ pub struct App {
     pub data_at: Option<DateTime<Utc>>,
     /// Wall time, advanced by the clock tick.
     pub now: DateTime<Utc>,
-    /// Indices into `snapshot.services`: filtered and sorted, as the table shows them.
+    /// Indices into `snapshot.services`: filtered and sorted.
     pub rows: Vec<usize>,
+    /// What the fleet table shows: `rows`, under cluster headers when grouped.
+    pub table: Vec<TableRow>,
+    /// Grouping by cluster as the operator set it; `None` follows the fleet's size.
+    pub grouping: Option<bool>,
+    /// Clusters folded to their header line.
+    pub collapsed: HashSet<String>,
+    /// The cluster whose header the cursor is on (the selected service stays
+    /// what the detail pane shows).
+    pub cursor_cluster: Option<String>,
+    /// The fleet's soonest limits, from the rows and their history.
+    pub countdowns: Countdowns,
     pub selected: Option<ServiceKey>,
     /// Until the operator moves the selection, it follows the top row (the worst trouble).
     user_selected: bool,
@@ -161,6 +175,11 @@ impl App {
             data_at: None,
             now,
             rows: Vec::new(),
+            table: Vec::new(),
+            grouping: None,
+            collapsed: HashSet::new(),
+            cursor_cluster: None,
+            countdowns: Countdowns::default(),
             selected: None,
             user_selected: false,
             focus: Focus::Fleet,
@@ -670,7 +689,17 @@ impl App {
             Command::Errors => self.errors = Some(0),
             Command::Palette => self.palette = Some(PaletteState::default()),
             Command::Runbooks => self.runbooks.open(),
+            // Enter on a cluster header folds it, as `z` does.
+            Command::Evidence(EvidenceKind::Tasks, None) if self.cursor_cluster.is_some() => {
+                self.toggle_collapse()
+            }
             Command::Evidence(kind, name) => return self.open_evidence(kind, name),
+            Command::Collapse => self.toggle_collapse(),
+            Command::Group => {
+                self.grouping = Some(!self.grouped());
+                self.cursor_cluster = None;
+                self.refresh_rows();
+            }
             Command::Pause => {}
             Command::Reverts => {
                 let (runbooks, ctx) = self.runbooks_and_ctx();
@@ -730,25 +759,69 @@ impl App {
 
     fn move_selection(&mut self, by: isize) {
         let Some(snap) = &self.snapshot else { return };
-        if self.rows.is_empty() {
+        if self.table.is_empty() {
             return;
         }
         let current = self.selected_row().unwrap_or(0);
-        let next = add(current, by, self.rows.len() - 1);
+        let next = add(current, by, self.table.len() - 1);
         self.user_selected = true;
-        self.selected = Some(snap.services[self.rows[next]].key.clone());
+        match &self.table[next] {
+            TableRow::Service(i) => {
+                self.selected = Some(snap.services[*i].key.clone());
+                self.cursor_cluster = None;
+            }
+            TableRow::Cluster(c) => self.cursor_cluster = Some(c.name.clone()),
+        }
     }
 
-    /// Position of the selected service among the visible rows.
+    /// Position of the cursor in the table: a cluster header, or the selected service.
     pub fn selected_row(&self) -> Option<usize> {
         let snap = self.snapshot.as_ref()?;
+        if let Some(cluster) = &self.cursor_cluster {
+            return self
+                .table
+                .iter()
+                .position(|r| matches!(r, TableRow::Cluster(c) if &c.name == cluster));
+        }
         let key = self.selected.as_ref()?;
-        self.rows.iter().position(|&i| &snap.services[i].key == key)
+        self.table
+            .iter()
+            .position(|r| matches!(r, TableRow::Service(i) if &snap.services[*i].key == key))
     }
 
     pub fn selected_service(&self) -> Option<&crate::model::Service> {
         let snap = self.snapshot.as_ref()?;
-        self.selected_row().map(|r| &snap.services[self.rows[r]])
+        let key = self.selected.as_ref()?;
+        self.rows
+            .iter()
+            .map(|&i| &snap.services[i])
+            .find(|s| &s.key == key)
+    }
+
+    /// Whether the table is grouped by cluster now.
+    pub fn grouped(&self) -> bool {
+        self.grouping.unwrap_or_else(|| {
+            self.snapshot
+                .as_deref()
+                .is_some_and(crate::ui::groups::by_default)
+        })
+    }
+
+    /// Fold or unfold the cluster under the cursor (its header, or the selected
+    /// service's), leaving the cursor on its header.
+    fn toggle_collapse(&mut self) {
+        let cluster = self.cursor_cluster.clone().or_else(|| {
+            self.selected_service()
+                .filter(|_| self.grouped())
+                .map(|s| s.key.cluster.clone())
+        });
+        let Some(cluster) = cluster else { return };
+        if !self.collapsed.remove(&cluster) {
+            self.collapsed.insert(cluster.clone());
+        }
+        self.cursor_cluster = Some(cluster);
+        self.user_selected = true;
+        self.refresh_rows();
     }
 
     /// Recompute the visible rows after a new snapshot, filter or sort; keep the
@@ -785,7 +858,15 @@ impl App {
             primary.then_with(|| sa.key.cmp(&sb.key))
         });
         self.rows = rows.into_iter().map(|(i, _)| i).collect();
+        let grouped = self.grouped();
+        let Some(snap) = &self.snapshot else { return };
+        self.table = crate::ui::groups::table(snap, &self.rows, grouped, &self.collapsed);
+        self.countdowns = Countdowns::of(snap, &self.rows, &self.history);
+        if self.cursor_cluster.is_some() && self.selected_row().is_none() {
+            self.cursor_cluster = None;
+        }
         if !self.user_selected || self.selected_row().is_none() {
+            self.cursor_cluster = None;
             self.selected = self.rows.first().map(|&i| snap.services[i].key.clone());
         }
     }

@@ -66,6 +66,10 @@ pub enum Command {
     SortNext,
     Theme(String),
     Wall,
+    /// Fold or unfold the cluster under the cursor.
+    Collapse,
+    /// Group the fleet table by cluster, or stop grouping.
+    Group,
     Help,
     /// The errors view: each part's current problem.
     Errors,
@@ -138,6 +142,8 @@ impl Command {
                 .ok_or_else(|| "`theme` needs a name, e.g. `theme light`".to_string()),
             "wall" => no_arg(Command::Wall),
             "help" => no_arg(Command::Help),
+            "collapse" => no_arg(Command::Collapse),
+            "group" => no_arg(Command::Group),
             "errors" => no_arg(Command::Errors),
             "palette" => no_arg(Command::Palette),
             "close" => no_arg(Command::Close),
@@ -200,6 +206,8 @@ impl fmt::Display for Command {
             Command::Theme(t) => write!(f, "theme {t}"),
             Command::Wall => f.write_str("wall"),
             Command::Help => f.write_str("help"),
+            Command::Collapse => f.write_str("collapse"),
+            Command::Group => f.write_str("group"),
             Command::Errors => f.write_str("errors"),
             Command::Palette => f.write_str("palette"),
             Command::Close => f.write_str("close"),

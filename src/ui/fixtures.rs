@@ -409,18 +409,29 @@ pub fn manga_release_with_history(minutes: f64) -> (FleetSnapshot, FleetHistory)
     (manga_release(minutes), history)
 }
 
-/// A fleet of `n` services (for the render bench), cycling the sample specs.
+/// A fleet of `n` services in four clusters (for the render bench and the
+/// large-fleet tests), cycling the sample specs.
 pub fn large(n: usize, minutes: f64) -> FleetSnapshot {
+    const CLUSTERS: usize = 4;
     let mut snap = manga_release(minutes);
     let surge = (minutes / 15.0).clamp(0.0, 1.0);
+    let cluster = |i: usize| format!("cluster-{}", i * CLUSTERS / n.max(1));
     snap.services = (0..n)
         .map(|i| {
             let mut s = service(&SPECS[i % SPECS.len()], i % SPECS.len(), minutes, surge);
             s.key = ServiceKey::new(
-                format!("cluster-{}", i / 100),
+                cluster(i),
                 format!("{}-{i:03}", SPECS[i % SPECS.len()].name),
             );
             s
+        })
+        .collect();
+    let template = snap.clusters[0].clone();
+    snap.clusters = (0..CLUSTERS.min(n))
+        .map(|c| crate::model::Cluster {
+            name: format!("cluster-{c}"),
+            active_services: (n / CLUSTERS) as u32,
+            ..template.clone()
         })
         .collect();
     snap

@@ -4,7 +4,7 @@
 use crate::model::history::{FleetHistory, Metric};
 use crate::model::projection::{Eta, Toward, eta};
 use crate::model::{CacheCluster, FleetSnapshot, Service, configured_spot_share};
-use crate::ui::panes::cache::{MARK_ALERT, MARK_WARN};
+use crate::ui::trouble::{MARK_ALERT, MARK_WARN};
 
 /// Countdowns further out than this are left off the panes: a line fitted
 /// on ten minutes says little about the evening.
@@ -54,16 +54,29 @@ fn shown(eta: Eta) -> Option<f64> {
     }
 }
 
-/// The soonest of `limit` over the services in `rows`, with its service.
-pub fn soonest<'a>(
-    snap: &'a FleetSnapshot,
-    rows: &[usize],
-    limit: impl Fn(&Service) -> Option<f64>,
-) -> Option<(&'a Service, f64)> {
-    rows.iter()
-        .map(|&i| &snap.services[i])
-        .filter_map(|s| limit(s).map(|m| (s, m)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
+/// The soonest countdowns of the fleet's rows, computed once per snapshot
+/// (a fit per service is too much work for every frame at 2,000 services).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Countdowns {
+    /// The service that reaches its max first, and in how many minutes.
+    pub to_max: Option<(String, f64)>,
+    /// The service whose Spot share falls under its floor first.
+    pub to_spot_floor: Option<(String, f64)>,
+}
+
+impl Countdowns {
+    pub fn of(snap: &FleetSnapshot, rows: &[usize], history: &FleetHistory) -> Self {
+        let soonest = |limit: &dyn Fn(&Service) -> Option<f64>| {
+            rows.iter()
+                .map(|&i| &snap.services[i])
+                .filter_map(|s| limit(s).map(|m| (s.key.service.clone(), m)))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+        };
+        Self {
+            to_max: soonest(&|s| to_max(history, s)),
+            to_spot_floor: soonest(&|s| to_spot_floor(history, s)),
+        }
+    }
 }
 
 /// `12m`, `2h05m`: a countdown as the panes print it.

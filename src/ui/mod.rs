@@ -8,6 +8,7 @@ pub mod command;
 pub mod event;
 pub mod evidence;
 pub mod fixtures;
+pub mod groups;
 pub mod keymap;
 pub mod limits;
 pub mod panes;

@@ -691,3 +691,52 @@ fn wall_greys_out_stale_data_under_a_banner_and_clears_on_fresh_data() {
     let text = cockpit(&app, 160, 48);
     assert!(!text.contains("STALE"), "{text}");
 }
+
+#[test]
+fn two_thousand_services_group_by_cluster_fold_and_page() {
+    let mut app = release(14.0);
+    app.handle(Event::Snapshot(Box::new(fixtures::large(2000, 14.0))));
+    assert!(
+        app.grouped(),
+        "more than 100 services in 4 clusters group on their own"
+    );
+    assert_eq!(app.table.len(), 2004);
+    let screen = cockpit(&app, 160, 48);
+    let header = screen
+        .lines()
+        .find(|l| l.contains("▾ cluster-"))
+        .expect("a cluster header");
+    assert!(header.contains("500 svc"), "{header}");
+    assert!(header.contains("! "), "{header}");
+    // The first row is the worst cluster's header; the cursor starts on its worst service.
+    assert!(matches!(app.table[0], super::groups::TableRow::Cluster(_)));
+    assert_eq!(app.selected_row(), Some(1));
+    // Fold the cluster of the selected service: one line stands for its 500.
+    key(&mut app, KeyCode::Char('z'));
+    assert_eq!(app.table.len(), 1504);
+    assert_eq!(
+        app.selected_row(),
+        Some(0),
+        "the cursor is on the folded header"
+    );
+    assert!(cockpit(&app, 160, 48).contains("▸ cluster-"));
+    // Enter on the header unfolds it.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.table.len(), 2004);
+    // A page down moves a page, and the selection is a service again.
+    key(&mut app, KeyCode::PageDown);
+    assert!(app.selected_row().unwrap() > 5);
+    assert!(app.cursor_cluster.is_none() || app.selected_row().is_some());
+    // A filter by cluster keeps its services under one header.
+    app.run(
+        Layer::Cockpit,
+        super::command::Command::Filter(Some("cluster-3/".into())),
+    );
+    assert_eq!(app.rows.len(), 500);
+    assert_eq!(app.table.len(), 501);
+    // `c` turns grouping off: the flat list names each row's cluster.
+    key(&mut app, KeyCode::Char('c'));
+    assert!(!app.grouped());
+    assert_eq!(app.table.len(), 500);
+    assert!(cockpit(&app, 160, 48).contains("cluster-3/"));
+}

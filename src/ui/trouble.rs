@@ -10,6 +10,9 @@ pub const P95_BREACH_MS: f64 = 3000.0;
 pub const P95_WARN_MS: f64 = 1000.0;
 pub const MEM_SATURATED: f64 = 90.0;
 pub const MEM_WARN: f64 = 75.0;
+/// The cache memory alarms of the seeds: warning at 75 %, critical at 85 %.
+pub const MARK_WARN: f64 = 75.0;
+pub const MARK_ALERT: f64 = 85.0;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {

@@ -61,7 +61,7 @@ fn wide(f: &mut Frame, body: Rect, app: &App) {
     } else {
         left.height.saturating_sub(13).max(8)
     };
-    let table_h = (app.rows.len() as u16 + 3).clamp(8, max_table);
+    let table_h = (app.table.len().min(usize::from(u16::MAX)) as u16 + 3).clamp(8, max_table);
     let [table, detail_area] =
         Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(left);
     fleet::render(f, table, app);

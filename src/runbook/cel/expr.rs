@@ -553,7 +553,8 @@ mod tests {
     fn average_needs_the_whole_window() {
         let snap = sample::snapshot();
         let facts = sample::facts();
-        let (s, h) = history_of(&snap, 20, |i| if i % 2 == 0 { 60.0 } else { 80.0 });
+        // 60 % and 80 % a minute each.
+        let (s, h) = history_of(&snap, 20, |i| if i / 6 % 2 == 0 { 60.0 } else { 80.0 });
         let Ok(Value::Float(avg)) = eval_with(&s, &h, &facts, "average('cpu', 10.0)") else {
             panic!("not a double");
         };

@@ -19,9 +19,8 @@ use crate::model::projection::{self, Eta, Toward};
 use crate::model::{EventKind, ServiceKey};
 use crate::runbook::model::Scope;
 
-/// How far back helpers can look: the history's fine ring
-/// (`model::history::FINE_CAPACITY` samples at 5 s) holds an hour.
-pub const LOOKBACK_S: i64 = crate::model::history::FINE_CAPACITY as i64 * 5;
+/// How far back helpers can look: the history's ring holds an hour.
+pub const LOOKBACK_S: i64 = crate::model::history::WINDOW_S;
 /// CPU above which a service is saturated: its CPU no longer tells its load.
 pub const SATURATED_CPU: f64 = 90.0;
 /// Window of the load trend `needed_tasks` projects on.

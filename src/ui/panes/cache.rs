@@ -10,10 +10,8 @@ use crate::model::CacheCluster;
 use crate::ui::app::{App, Focus};
 use crate::ui::limits;
 use crate::ui::theme::Theme;
+use crate::ui::trouble::{MARK_ALERT, MARK_WARN};
 use crate::ui::widgets::{self, fit, pct};
-
-pub const MARK_WARN: f64 = 75.0;
-pub const MARK_ALERT: f64 = 85.0;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;

@@ -15,14 +15,10 @@ use crate::ui::widgets::{self, fit};
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut title = "Capacity · Spot run vs cfg".to_string();
-    if let Some(snap) = &app.snapshot
-        && let Some((s, minutes)) =
-            limits::soonest(snap, &app.rows, |s| limits::to_spot_floor(&app.history, s))
-    {
+    if let Some((service, minutes)) = &app.countdowns.to_spot_floor {
         title.push_str(&format!(
-            " · {} ↓floor {}",
-            s.key.service,
-            limits::minutes_label(minutes)
+            " · {service} ↓floor {}",
+            limits::minutes_label(*minutes)
         ));
     }
     let block = widgets::pane(t, title, app.focus == Focus::Capacity);

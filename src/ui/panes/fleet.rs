@@ -10,6 +10,7 @@ use crate::model::history::Metric;
 use crate::model::{DeploymentState, Part, Service, configured_spot_share};
 use crate::ui::app::{App, Focus};
 use crate::ui::command::Command;
+use crate::ui::groups::{ClusterRow, TableRow};
 use crate::ui::keymap::Layer;
 use crate::ui::limits;
 use crate::ui::theme::Theme;
@@ -80,14 +81,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let focused = app.focus == Focus::Fleet;
     let mut title = format!("Fleet · {} by {}", app.rows.len(), app.sort.label());
-    if let Some(snap) = &app.snapshot
-        && let Some((s, minutes)) =
-            limits::soonest(snap, &app.rows, |s| limits::to_max(&app.history, s))
-    {
+    if let Some((service, minutes)) = &app.countdowns.to_max {
         title.push_str(&format!(
-            " · {} at max in {}",
-            s.key.service,
-            limits::minutes_label(minutes)
+            " · {service} at max in {}",
+            limits::minutes_label(*minutes)
         ));
     }
     if !app.filter.is_empty() || app.filter_input_open() {
@@ -171,14 +168,23 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let offset = selected.saturating_sub(visible.saturating_sub(1));
     // Wall rows: name, tasks, CPU %, the bar, P95, deploy, and the spaces between.
     let bar_w = (inner.width as usize).saturating_sub(name_w as usize + 7 + 4 + 6 + 8 + 5);
-    let multi_cluster = snap.clusters.len() > 1;
+    // Under a cluster header the cluster need not be repeated on each row.
+    let multi_cluster = snap.clusters.len() > 1 && !app.grouped();
+    let columns = widths.len();
     let rows = app
-        .rows
+        .table
         .iter()
         .enumerate()
         .skip(offset)
         .take(visible)
-        .map(|(row, &i)| {
+        .map(|(row, entry)| {
+            let i = match entry {
+                TableRow::Service(i) => *i,
+                TableRow::Cluster(c) => {
+                    return cluster_row(t, c, columns, name_w, row == selected)
+                        .bottom_margin(row_h as u16 - 1);
+                }
+            };
             let s = &snap.services[i];
             let name = if multi_cluster {
                 s.key.to_string()
@@ -218,6 +224,46 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         .header(Row::new(header).style(t.bold(t.muted)))
         .column_spacing(1);
     f.render_widget(table, inner);
+}
+
+/// A cluster's header: folded or not, how many services, how many in trouble.
+fn cluster_row(
+    t: &Theme,
+    c: &ClusterRow,
+    columns: usize,
+    name_w: u16,
+    selected: bool,
+) -> Row<'static> {
+    let fold = if c.collapsed { "▸ " } else { "▾ " };
+    let mut cells = vec![
+        Cell::from(Span::styled(
+            format!("{fold}{}", fit(&c.name, name_w as usize - 2)),
+            t.bold(t.accent),
+        )),
+        Cell::from(Span::styled(
+            format!("{} svc", c.services),
+            t.style(t.muted),
+        )),
+    ];
+    cells.resize(columns.saturating_sub(1).max(2), Cell::from(""));
+    // The rows' own markers: `!` alert, `~` warning.
+    let mut summary = Vec::new();
+    if c.alert > 0 {
+        summary.push(Span::styled(format!("{}! ", c.alert), t.bold(t.alert)));
+    }
+    if c.warn > 0 {
+        summary.push(Span::styled(format!("{}~", c.warn), t.style(t.warn)));
+    }
+    if summary.is_empty() {
+        summary.push(Span::styled("all ok", t.style(t.ok)));
+    }
+    cells.push(Cell::from(Line::from(summary)));
+    let style = if selected {
+        t.selection()
+    } else {
+        Style::default()
+    };
+    Row::new(cells).style(style)
 }
 
 fn trend(app: &App, s: &Service, metric: Metric, width: usize, color: Color) -> Cell<'static> {

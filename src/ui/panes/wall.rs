@@ -15,9 +15,9 @@ use tui_big_text::{BigText, PixelSize};
 
 use crate::model::{AlarmState, CacheCluster, FleetSnapshot, Part, Service};
 use crate::ui::app::App;
-use crate::ui::panes::cache::{MARK_ALERT, MARK_WARN};
 use crate::ui::theme::Theme;
 use crate::ui::trouble::{self, CPU_SATURATED, CPU_WARN, P95_BREACH_MS, P95_WARN_MS, Severity};
+use crate::ui::trouble::{MARK_ALERT, MARK_WARN};
 use crate::ui::widgets::{self, fit};
 
 /// How large the glyphs are, and so how large a tile is.
