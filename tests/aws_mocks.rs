@@ -31,6 +31,8 @@ struct Fleet {
 #[derive(Clone, Default)]
 struct Faults {
     throttle_services: Arc<AtomicBool>,
+    /// `cluster/service`: every DescribeServices batch holding it is throttled.
+    throttle_batch_of: Arc<Mutex<Option<String>>>,
     deny_policies: Arc<AtomicBool>,
     deleted: Arc<Mutex<Option<String>>>,
 }
@@ -108,6 +110,21 @@ fn ecs_rules(fleet: Fleet, faults: &Faults) -> Vec<Rule> {
             ));
         }
         let cluster = req.cluster().unwrap_or_default().to_string();
+        let throttled_batch = f.throttle_batch_of.lock().unwrap().clone();
+        if req.services().iter().any(|arn| {
+            throttled_batch.as_deref()
+                == Some(&format!(
+                    "{cluster}/{}",
+                    arn.rsplit('/').next().unwrap_or(arn)
+                ))
+        }) {
+            return MockResponse::Error(DescribeServicesError::generic(
+                aws_sdk_ecs::error::ErrorMetadata::builder()
+                    .code("ThrottlingException")
+                    .message("Rate exceeded")
+                    .build(),
+            ));
+        }
         let deleted = f.deleted.lock().unwrap().clone();
         let mut services = Vec::new();
         let mut failures = Vec::new();
@@ -678,6 +695,51 @@ async fn throttling_keeps_the_last_services_and_marks_them_stale() {
     faults.throttle_services.store(false, Ordering::SeqCst);
     let recovered = reader.refresh().await;
     assert!(!reader.throttled());
+    assert_eq!(recovered.parts[&Part::Services].error, None);
+}
+
+#[tokio::test]
+async fn a_batch_that_stays_throttled_keeps_its_services_and_the_rest_is_fresh() {
+    const TWO: Fleet = Fleet {
+        clusters: 2,
+        services: 30,
+        tasks: 1,
+    };
+    let faults = Faults::default();
+    let mut reader = AwsReader::new(mock_clients(TWO, &faults), &every_time());
+    let good = reader.refresh().await;
+    *faults.throttle_batch_of.lock().unwrap() = Some("c1/s013".into());
+    let partial = reader.refresh().await;
+    assert_eq!(
+        partial.services.len(),
+        good.services.len(),
+        "no service lost to one batch"
+    );
+    assert_eq!(partial.services, good.services, "kept and fresh alike");
+    let status = &partial.parts[&Part::Services];
+    let error = status.error.as_deref().unwrap();
+    assert!(
+        error.contains("10 services not read this refresh, 10 kept from the last read"),
+        "{error}"
+    );
+    assert!(error.contains("throttled by AWS"), "{error}");
+    assert!(
+        status.fetched_at > good.parts[&Part::Services].fetched_at,
+        "the rest is fresh"
+    );
+    assert!(reader.throttled(), "the poller backs off");
+    // The failing batch was tried four times (three retries), the others once.
+    let batches = TWO.clusters * TWO.services.div_ceil(10);
+    assert_eq!(
+        partial.stats.calls_by_api["ecs:DescribeServices"] as usize,
+        batches + 3
+    );
+    assert!(
+        partial.parts[&Part::Scaling].error.is_none(),
+        "scaling is read for every service"
+    );
+    *faults.throttle_batch_of.lock().unwrap() = None;
+    let recovered = reader.refresh().await;
     assert_eq!(recovered.parts[&Part::Services].error, None);
 }
 

@@ -127,6 +127,37 @@ where
         .await
 }
 
+/// Retries of a throttled call within one refresh, and the first wait (doubled
+/// each time, with jitter): a burst over the quota clears in a second or two.
+const THROTTLE_RETRIES: u32 = 3;
+const THROTTLE_BACKOFF: Duration = Duration::from_millis(200);
+
+/// `call` again while AWS answers Throttling, backing off; any other answer
+/// (or the last throttle) is returned as it is.
+pub async fn retry_throttled<T, F, Fut>(mut call: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let mut wait = THROTTLE_BACKOFF;
+    for _ in 0..THROTTLE_RETRIES {
+        match call().await {
+            Err(e) if e.kind == WriteErrorKind::Throttled => {
+                let jitter = Duration::from_millis(u64::from(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.subsec_millis())
+                        % 100,
+                ));
+                tokio::time::sleep(wait + jitter).await;
+                wait *= 2;
+            }
+            other => return other,
+        }
+    }
+    call().await
+}
+
 /// Every item of a listing that pages with a token: `page` is called with the
 /// token from the last page (`None` first) and answers that page's items and its
 /// next token. An empty token ends the listing as well as a missing one.

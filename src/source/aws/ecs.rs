@@ -7,7 +7,7 @@ use aws_sdk_ecs::types::{
     CpuArchitecture, DeploymentRolloutState, DesiredStatus, ServiceField, TaskStopCode,
 };
 
-use super::calls::{ApiError, all_pages, concurrently};
+use super::calls::{ApiError, all_pages, concurrently, retry_throttled};
 use super::clients::AwsClients;
 use super::time;
 use crate::model::{
@@ -132,33 +132,137 @@ pub async fn clusters(
 }
 
 /// Every active service of the clusters, described with tags.
-pub async fn services(c: &AwsClients, clusters: &[String]) -> Result<Vec<ServiceInfo>, ApiError> {
-    let per_cluster = concurrently(clusters.iter().cloned().map(|cluster| async move {
-        let arns = list_service_arns(c, &cluster).await?;
-        let batches = concurrently(arns.chunks(10).map(<[String]>::to_vec).map(|chunk| {
-            c.calls.run(
-                "ecs:DescribeServices",
-                c.ecs
-                    .describe_services()
-                    .cluster(&cluster)
-                    .set_services(Some(chunk))
-                    .include(ServiceField::Tags)
-                    .send(),
-            )
+/// Services of `clusters`, batch by batch. A throttled batch is retried; one
+/// that still fails, or a cluster whose listing fails, is reported in
+/// `missing` so the caller keeps those services' last values: one failed
+/// batch of 200 never blanks the table.
+pub async fn services(c: &AwsClients, clusters: &[String]) -> ServicesRead {
+    let per_cluster =
+        futures_util::future::join_all(clusters.iter().cloned().map(|cluster| async move {
+            let mut read = ServicesRead::default();
+            let arns = match retry_throttled(|| list_service_arns(c, &cluster)).await {
+                Ok(arns) => arns,
+                Err(error) => {
+                    read.missing.push(Missing {
+                        cluster,
+                        names: Vec::new(),
+                        error,
+                    });
+                    return read;
+                }
+            };
+            let batches = futures_util::future::join_all(arns.chunks(10).map(|chunk| {
+                let cluster = &cluster;
+                async move {
+                    let answer = retry_throttled(|| {
+                        c.calls.run(
+                            "ecs:DescribeServices",
+                            c.ecs
+                                .describe_services()
+                                .cluster(cluster)
+                                .set_services(Some(chunk.to_vec()))
+                                .include(ServiceField::Tags)
+                                .send(),
+                        )
+                    })
+                    .await;
+                    (chunk, answer)
+                }
+            }))
+            .await;
+            for (chunk, answer) in batches {
+                match answer {
+                    // A service deleted between List and Describe comes back as a failure: skip it.
+                    Ok(out) => read.services.extend(
+                        out.services()
+                            .iter()
+                            .filter(|s| s.status() == Some("ACTIVE"))
+                            .filter_map(|s| service_info(&cluster, s)),
+                    ),
+                    Err(error) => read.missing.push(Missing {
+                        cluster: cluster.clone(),
+                        names: chunk.iter().map(|arn| name_of(arn).to_string()).collect(),
+                        error,
+                    }),
+                }
+            }
+            read
         }))
-        .await?;
-        // A service deleted between List and Describe comes back as a failure: skip it.
-        Ok(batches
+        .await;
+    let mut all = ServicesRead::default();
+    for read in per_cluster {
+        all.services.extend(read.services);
+        all.missing.extend(read.missing);
+    }
+    all.services.sort_by(|a, b| a.key.cmp(&b.key));
+    all
+}
+
+/// What one read of the services got, and what it could not.
+#[derive(Debug, Default)]
+pub struct ServicesRead {
+    pub services: Vec<ServiceInfo>,
+    pub missing: Vec<Missing>,
+}
+
+/// Services a read could not describe: a batch, or a whole cluster (`names` empty).
+#[derive(Debug)]
+pub struct Missing {
+    pub cluster: String,
+    pub names: Vec<String>,
+    pub error: ApiError,
+}
+
+impl ServicesRead {
+    /// The services to show: those read, plus the last known values of those
+    /// that could not be, and a note of how many those are and why. An error
+    /// when nothing at all was read.
+    pub fn with_kept(
+        self,
+        previous: &[ServiceInfo],
+    ) -> Result<(Vec<ServiceInfo>, Option<ApiError>), ApiError> {
+        let Some(first) = self.missing.first() else {
+            return Ok((self.services, None));
+        };
+        if self.services.is_empty() {
+            return Err(first.error.clone());
+        }
+        let is_missing = |key: &ServiceKey| {
+            self.missing.iter().any(|m| {
+                m.cluster == key.cluster
+                    && (m.names.is_empty() || m.names.iter().any(|n| *n == key.service))
+            })
+        };
+        let kept: Vec<ServiceInfo> = previous
             .iter()
-            .flat_map(|b| b.services())
-            .filter(|s| s.status() == Some("ACTIVE"))
-            .filter_map(|s| service_info(&cluster, s))
-            .collect::<Vec<_>>())
-    }))
-    .await?;
-    let mut all: Vec<ServiceInfo> = per_cluster.into_iter().flatten().collect();
-    all.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(all)
+            .filter(|s| is_missing(&s.key))
+            .cloned()
+            .collect();
+        let services: usize = self.missing.iter().map(|m| m.names.len()).sum();
+        let clusters = self.missing.iter().filter(|m| m.names.is_empty()).count();
+        let what = match (services, clusters) {
+            (s, 0) => format!("{s} services"),
+            (0, c) => format!("{c} cluster(s)"),
+            (s, c) => format!("{s} services and {c} cluster(s)"),
+        };
+        let note = ApiError {
+            kind: first.error.kind,
+            message: format!(
+                "{what} not read this refresh, {} kept from the last read: {}",
+                kept.len(),
+                first.error.message
+            ),
+        };
+        let mut all = self.services;
+        all.extend(kept);
+        all.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok((all, Some(note)))
+    }
+}
+
+/// `arn:aws:ecs:region:account:service/cluster/name` (or an old-style ARN) -> `name`.
+fn name_of(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 async fn list_service_arns(c: &AwsClients, cluster: &str) -> Result<Vec<String>, ApiError> {

@@ -143,7 +143,9 @@ impl AwsReader {
         let (services, tags, cache_policies) = tokio::join!(
             async {
                 if clusters_known {
-                    ecs::services(c, &names).await
+                    ecs::services(c, &names)
+                        .await
+                        .with_kept(&self.services.value)
                 } else {
                     Err(not_yet("services wait for the cluster list"))
                 }
@@ -163,7 +165,13 @@ impl AwsReader {
                 }
             },
         );
-        throttled |= self.services.apply(services, now);
+        // A partial read is fresh where it read, kept where it could not, and says so.
+        let partial = services.as_ref().ok().and_then(|(_, note)| note.clone());
+        throttled |= self.services.apply(services.map(|(list, _)| list), now);
+        if let Some(note) = partial {
+            throttled |= note.kind == crate::model::request::WriteErrorKind::Throttled;
+            self.services.error = Some(note.message);
+        }
         throttled |= self.cache_tags.apply(tags, now);
         throttled |= self.cache_policies.apply(cache_policies, now);
         for s in &self.services.value {
