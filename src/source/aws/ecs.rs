@@ -230,7 +230,7 @@ impl ServicesRead {
         let is_missing = |key: &ServiceKey| {
             self.missing.iter().any(|m| {
                 m.cluster == key.cluster
-                    && (m.names.is_empty() || m.names.iter().any(|n| *n == key.service))
+                    && (m.names.is_empty() || m.names.contains(&key.service))
             })
         };
         let kept: Vec<ServiceInfo> = previous
