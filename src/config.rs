@@ -79,6 +79,9 @@ pub struct AwsConfig {
     /// Attempts per call, throttling retried with exponential backoff and jitter; 1 disables retries.
     #[serde(deserialize_with = "max_attempts")]
     pub max_attempts: u32,
+    /// The share of each API's quota sitrep keeps to; the rest is the console's.
+    #[serde(deserialize_with = "quota_share")]
+    pub quota_share: f64,
     /// Extra CloudWatch metrics mapped onto service fields (P95, 5xx, requests).
     pub metrics: Vec<CustomMetric>,
 }
@@ -95,6 +98,7 @@ impl Default for AwsConfig {
             config_interval_s: 60,
             call_timeout_s: 10,
             max_attempts: 4,
+            quota_share: 0.8,
             metrics: Vec::new(),
         }
     }
@@ -159,6 +163,8 @@ pub const CONFIG_INTERVAL: Bound<u64> = Bound::new(
 );
 pub const CALL_TIMEOUT: Bound<u64> = Bound::new(1, 300, "seconds an AWS call may take");
 pub const MAX_ATTEMPTS: Bound<u32> = Bound::new(1, 10, "attempts per AWS call");
+pub const QUOTA_SHARE: Bound<f64> =
+    Bound::new(0.05, 1.0, "share of each AWS API's quota sitrep may use");
 pub const REVERT_AFTER: Bound<f64> = Bound::new(
     0.0,
     8760.0,
@@ -170,6 +176,7 @@ crate::bounded!(metrics_interval: u64 = METRICS_INTERVAL);
 crate::bounded!(config_interval: u64 = CONFIG_INTERVAL);
 crate::bounded!(call_timeout: u64 = CALL_TIMEOUT);
 crate::bounded!(max_attempts: u32 = MAX_ATTEMPTS);
+crate::bounded!(quota_share: f64 = QUOTA_SHARE);
 pub const WATCH_AFTER: Bound<u32> = Bound::new(
     0,
     1440,
@@ -461,6 +468,9 @@ config_interval_s = 60
 call_timeout_s = 10
 # Attempts per call, 1 to 10; throttling is retried with backoff and jitter; 1 disables retries.
 max_attempts = 4
+# The share of each AWS API's quota sitrep keeps to (0.05 to 1.0); the console and other
+# tools share the rest. Calls wait for a token rather than be throttled; writes never wait.
+quota_share = 0.8
 # Extra CloudWatch metrics mapped onto service fields (p95_ms, error_rate_pct, requests_per_min):
 # [[aws.metrics]]
 # field = "p95_ms"

@@ -33,6 +33,10 @@ struct Faults {
     throttle_services: Arc<AtomicBool>,
     /// `cluster/service`: every DescribeServices batch holding it is throttled.
     throttle_batch_of: Arc<Mutex<Option<String>>>,
+    /// ECS's token bucket on DescribeServices (burst 100, 20 a second):
+    /// tokens left and when they were counted, and how many calls it throttled.
+    describe_bucket: Arc<Mutex<Option<(f64, std::time::Instant)>>>,
+    describe_throttled: Arc<std::sync::atomic::AtomicU32>,
     deny_policies: Arc<AtomicBool>,
     deleted: Arc<Mutex<Option<String>>>,
 }
@@ -108,6 +112,20 @@ fn ecs_rules(fleet: Fleet, faults: &Faults) -> Vec<Rule> {
                     .message("Rate exceeded")
                     .build(),
             ));
+        }
+        if let Some((tokens, at)) = f.describe_bucket.lock().unwrap().as_mut() {
+            *tokens = (*tokens + at.elapsed().as_secs_f64() * 20.0).min(100.0);
+            *at = std::time::Instant::now();
+            if *tokens < 1.0 {
+                f.describe_throttled.fetch_add(1, Ordering::SeqCst);
+                return MockResponse::Error(DescribeServicesError::generic(
+                    aws_sdk_ecs::error::ErrorMetadata::builder()
+                        .code("ThrottlingException")
+                        .message("Rate exceeded")
+                        .build(),
+                ));
+            }
+            *tokens -= 1.0;
         }
         let cluster = req.cluster().unwrap_or_default().to_string();
         let throttled_batch = f.throttle_batch_of.lock().unwrap().clone();
@@ -696,6 +714,46 @@ async fn throttling_keeps_the_last_services_and_marks_them_stale() {
     let recovered = reader.refresh().await;
     assert!(!reader.throttled());
     assert_eq!(recovered.parts[&Part::Services].error, None);
+}
+
+/// 2,000 services in 4 clusters behind ECS's bucket on DescribeServices: the
+/// limiter keeps under it, so nothing is throttled and every service is read,
+/// in batches of 10.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_services_under_the_ecs_bucket_are_all_read() {
+    const FLEET: Fleet = Fleet {
+        clusters: 4,
+        services: 500,
+        tasks: 1,
+    };
+    let faults = Faults::default();
+    *faults.describe_bucket.lock().unwrap() = Some((100.0, std::time::Instant::now()));
+    let mut clients = mock_clients(FLEET, &faults);
+    clients.calls = sitrep::source::aws::calls::Calls::limited(
+        std::time::Duration::from_secs(10),
+        std::sync::Arc::new(sitrep::source::aws::limiter::Limiter::new(
+            AwsConfig::default().quota_share,
+        )),
+    );
+    let mut reader = AwsReader::new(clients, &every_time());
+    let started = std::time::Instant::now();
+    let snap = reader.refresh().await;
+    let took = started.elapsed();
+    assert_eq!(snap.services.len(), 2000);
+    assert_eq!(snap.parts[&Part::Services].error, None);
+    assert_eq!(faults.describe_throttled.load(Ordering::SeqCst), 0);
+    let calls = &snap.stats.calls_by_api;
+    assert_eq!(
+        calls["ecs:DescribeServices"], 200,
+        "batches of 10, never one per service"
+    );
+    assert_eq!(calls["ecs:ListServices"], 20, "pages of 100");
+    // 80 at once, then 16 a second: the bucket's floor at 80 % of the quota.
+    assert!(took.as_secs_f64() < 15.0, "{took:?}");
+    eprintln!(
+        "2,000 services under the bucket: {took:?}, {} calls",
+        snap.stats.api_calls
+    );
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::Semaphore;
 
 use super::diagnose::{Failure, one_line};
+use super::limiter::Limiter;
 use crate::model::request::{WriteError, WriteErrorKind};
 
 /// Calls in flight at once, across every part of a refresh.
@@ -38,6 +39,10 @@ impl From<ApiError> for WriteError {
 #[derive(Clone)]
 pub struct Calls {
     inner: Arc<Inner>,
+    /// The process's buckets, shared by every fork.
+    limiter: Arc<Limiter>,
+    /// Writes take their token without waiting behind reads.
+    priority: bool,
     /// The session's profile, named in the login advice of failures.
     profile: Option<Arc<str>>,
 }
@@ -50,6 +55,11 @@ struct Inner {
 
 impl Calls {
     pub fn new(timeout: Duration) -> Self {
+        Self::limited(timeout, Arc::new(Limiter::new(1.0)))
+    }
+
+    /// Calls paced by `limiter`.
+    pub fn limited(timeout: Duration, limiter: Arc<Limiter>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 timeout,
@@ -57,6 +67,8 @@ impl Calls {
                 counts: Mutex::new(BTreeMap::new()),
             }),
             profile: None,
+            limiter,
+            priority: false,
         }
     }
 
@@ -67,8 +79,13 @@ impl Calls {
     }
 
     /// Same timeout, separate counters and permits (the writer's calls are not a refresh's).
+    /// The writer's: ahead of reads in the buckets they share.
     pub fn fork(&self) -> Self {
-        Self::new(self.inner.timeout).for_profile(self.profile.as_deref())
+        Self {
+            priority: true,
+            ..Self::limited(self.inner.timeout, self.limiter.clone())
+                .for_profile(self.profile.as_deref())
+        }
     }
 
     /// Run one API call. `api` is `service:Operation`, e.g. `ecs:DescribeServices`.
@@ -80,6 +97,7 @@ impl Calls {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
+        self.limiter.take(api, self.priority).await;
         let _permit = self.inner.permits.acquire().await.map_err(|_| ApiError {
             kind: WriteErrorKind::Other,
             message: format!("{api}: reader shut down"),
@@ -92,8 +110,17 @@ impl Calls {
             .entry(api.to_string())
             .or_default() += 1;
         match tokio::time::timeout(self.inner.timeout, call).await {
-            Ok(Ok(out)) => Ok(out),
-            Ok(Err(err)) => Err(classify(api, &err, self.profile.as_deref())),
+            Ok(Ok(out)) => {
+                self.limiter.answered(api);
+                Ok(out)
+            }
+            Ok(Err(err)) => {
+                let err = classify(api, &err, self.profile.as_deref());
+                if err.kind == WriteErrorKind::Throttled {
+                    self.limiter.throttled(api);
+                }
+                Err(err)
+            }
             Err(_) => Err(ApiError {
                 kind: WriteErrorKind::Timeout,
                 message: one_line(

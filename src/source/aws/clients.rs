@@ -11,6 +11,7 @@ use color_eyre::eyre::eyre;
 use tokio::sync::Notify;
 
 use super::calls::Calls;
+use super::limiter::Limiter;
 use crate::config::AwsConfig;
 use crate::model::SourceInfo;
 
@@ -61,8 +62,11 @@ impl AwsClients {
             cloudwatch: aws_sdk_cloudwatch::Client::new(&sdk),
             elasticache: aws_sdk_elasticache::Client::new(&sdk),
             logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
-            calls: Calls::new(Duration::from_secs(cfg.call_timeout_s.max(1)))
-                .for_profile(cfg.profile.as_deref()),
+            calls: Calls::limited(
+                Duration::from_secs(cfg.call_timeout_s.max(1)),
+                Arc::new(Limiter::new(cfg.quota_share)),
+            )
+            .for_profile(cfg.profile.as_deref()),
             source: SourceInfo::Aws {
                 account,
                 profile: cfg.profile.clone(),

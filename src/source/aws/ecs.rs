@@ -229,8 +229,7 @@ impl ServicesRead {
         }
         let is_missing = |key: &ServiceKey| {
             self.missing.iter().any(|m| {
-                m.cluster == key.cluster
-                    && (m.names.is_empty() || m.names.contains(&key.service))
+                m.cluster == key.cluster && (m.names.is_empty() || m.names.contains(&key.service))
             })
         };
         let kept: Vec<ServiceInfo> = previous

@@ -8,6 +8,7 @@ mod diagnose;
 mod ecs;
 pub mod evidence;
 mod kept;
+pub mod limiter;
 mod metrics;
 mod poller;
 mod profiles;
