@@ -73,6 +73,9 @@ pub struct AwsConfig {
     pub metrics_interval_s: u64,
     #[serde(deserialize_with = "config_interval")]
     pub config_interval_s: u64,
+    /// Seconds between CloudWatch metric reads: the metrics' period.
+    #[serde(deserialize_with = "metric_period")]
+    pub metric_period_s: u64,
     /// Per-call timeout.
     #[serde(deserialize_with = "call_timeout")]
     pub call_timeout_s: u64,
@@ -96,6 +99,7 @@ impl Default for AwsConfig {
             endpoint_url: None,
             metrics_interval_s: 15,
             config_interval_s: 60,
+            metric_period_s: 60,
             call_timeout_s: 10,
             max_attempts: 4,
             quota_share: 0.8,
@@ -163,6 +167,7 @@ pub const CONFIG_INTERVAL: Bound<u64> = Bound::new(
 );
 pub const CALL_TIMEOUT: Bound<u64> = Bound::new(1, 300, "seconds an AWS call may take");
 pub const MAX_ATTEMPTS: Bound<u32> = Bound::new(1, 10, "attempts per AWS call");
+pub const METRIC_PERIOD: Bound<u64> = Bound::new(1, 3600, "seconds between metric reads");
 pub const QUOTA_SHARE: Bound<f64> =
     Bound::new(0.05, 1.0, "share of each AWS API's quota sitrep may use");
 pub const REVERT_AFTER: Bound<f64> = Bound::new(
@@ -177,6 +182,7 @@ crate::bounded!(config_interval: u64 = CONFIG_INTERVAL);
 crate::bounded!(call_timeout: u64 = CALL_TIMEOUT);
 crate::bounded!(max_attempts: u32 = MAX_ATTEMPTS);
 crate::bounded!(quota_share: f64 = QUOTA_SHARE);
+crate::bounded!(metric_period: u64 = METRIC_PERIOD);
 pub const WATCH_AFTER: Bound<u32> = Bound::new(
     0,
     1440,
@@ -464,6 +470,9 @@ clusters = []
 # Seconds between metric polls (1 to 3600), and between slow-changing config polls (1 to 86400).
 metrics_interval_s = 15
 config_interval_s = 60
+# Seconds between CloudWatch metric reads (1 to 3600): standard ECS and ElastiCache metrics
+# have one datapoint a minute, and GetMetricData bills every metric each time it is asked.
+metric_period_s = 60
 # Per-call timeout in seconds, 1 to 300.
 call_timeout_s = 10
 # Attempts per call, 1 to 10; throttling is retried with backoff and jitter; 1 disables retries.

@@ -136,7 +136,13 @@ async fn calls_per_api_follow_the_batch_limits() {
     assert!(!calls.contains_key("ecs:DescribeServices"), "{calls:?}");
     assert!(!calls.contains_key("ecs:DescribeTaskDefinition"));
     assert_eq!(calls.get("ecs:ListTasks"), Some(&6));
-    assert_eq!(calls.get("cloudwatch:GetMetricData"), Some(&1));
+    assert_eq!(
+        calls.get("cloudwatch:GetMetricData"),
+        None,
+        "metrics wait for their one-minute period"
+    );
+    assert_eq!(again.stats.metrics_requested, 0);
+    assert_eq!(snap.stats.metrics_requested, 51);
     assert_eq!(
         again.services.len(),
         snap.services.len(),

@@ -230,6 +230,9 @@ pub struct RefreshStats {
     pub latency_ms: u64,
     /// Calls per API operation, e.g. `ecs:DescribeServices` -> 3.
     pub calls_by_api: BTreeMap<String, u32>,
+    /// Metrics GetMetricData was asked for (CloudWatch bills each one).
+    #[serde(default)]
+    pub metrics_requested: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

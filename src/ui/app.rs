@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::bill::Bill;
 use super::command::{Command, SortKey};
 use super::event::Reply;
 pub use super::event::{Effect, Event, Message, StopSignal};
@@ -63,6 +64,8 @@ pub struct RefreshPlan {
     pub fast: Duration,
     /// Services, scaling targets, caches: slow-changing configuration.
     pub slow: Duration,
+    /// CloudWatch metrics: read once per their period.
+    pub metrics: Duration,
 }
 
 impl RefreshPlan {
@@ -71,12 +74,19 @@ impl RefreshPlan {
             RefreshPlan {
                 fast: Duration::seconds(cfg.aws.metrics_interval_s.max(1) as i64),
                 slow: Duration::seconds(cfg.aws.config_interval_s.max(1) as i64),
+                metrics: Duration::seconds(
+                    cfg.aws
+                        .metric_period_s
+                        .max(cfg.aws.metrics_interval_s)
+                        .max(1) as i64,
+                ),
             }
         } else {
             // The simulator publishes every step, about once a second of real time.
             RefreshPlan {
                 fast: Duration::seconds(2),
                 slow: Duration::seconds(2),
+                metrics: Duration::seconds(2),
             }
         }
     }
@@ -84,7 +94,8 @@ impl RefreshPlan {
     pub fn interval(&self, part: Part) -> Duration {
         match part {
             Part::Services | Part::Scaling | Part::Caches => self.slow,
-            Part::Tasks | Part::Metrics | Part::Alarms | Part::Events => self.fast,
+            Part::Metrics => self.metrics,
+            Part::Tasks | Part::Alarms | Part::Events => self.fast,
         }
     }
 }
@@ -130,6 +141,8 @@ pub struct App {
     pub cursor_cluster: Option<String>,
     /// The fleet's soonest limits, from the rows and their history.
     pub countdowns: Countdowns,
+    /// The cockpit's own AWS calls and CloudWatch metrics over the last hour.
+    pub bill: Bill,
     pub selected: Option<ServiceKey>,
     /// Until the operator moves the selection, it follows the top row (the worst trouble).
     user_selected: bool,
@@ -180,6 +193,7 @@ impl App {
             collapsed: HashSet::new(),
             cursor_cluster: None,
             countdowns: Countdowns::default(),
+            bill: Bill::default(),
             selected: None,
             user_selected: false,
             focus: Focus::Fleet,
@@ -427,6 +441,7 @@ impl App {
             return Vec::new();
         }
         self.history.record(&snap);
+        self.bill.record(snap.taken_at, &snap.stats);
         for back in self.watches.check(&snap) {
             tracing::warn!("{back}");
             self.message = Some(Message::error(format!("⚠ {back}")));

@@ -4,6 +4,7 @@
 //! `run` is the loop that feeds events in and performs effects.
 
 pub mod app;
+pub mod bill;
 pub mod command;
 pub mod event;
 pub mod evidence;

@@ -740,3 +740,18 @@ fn two_thousand_services_group_by_cluster_fold_and_page() {
     assert_eq!(app.table.len(), 500);
     assert!(cockpit(&app, 160, 48).contains("cluster-3/"));
 }
+
+#[test]
+fn the_header_shows_what_the_cockpit_itself_spends() {
+    let mut app = release(2.0);
+    for minute in 0..=4 {
+        let mut snap = fixtures::manga_release(2.0 + f64::from(minute));
+        snap.stats.api_calls = 30;
+        snap.stats.metrics_requested = 250;
+        app.handle(Event::Snapshot(Box::new(snap)));
+    }
+    let screen = cockpit(&app, 160, 48);
+    let header = screen.lines().next().unwrap();
+    // 30 calls and 250 metrics a minute: 1,800 calls an hour, 15,000 metrics, $3.60 a day.
+    assert!(header.contains("1800/h · CW $3.60/day"), "{header}");
+}

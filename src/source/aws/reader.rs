@@ -29,6 +29,11 @@ pub struct AwsReader {
     clients: AwsClients,
     cfg: AwsConfig,
     config_read_at: Option<Instant>,
+    /// CloudWatch gives standard metrics one datapoint a minute: reading
+    /// them more often pays for the same numbers again.
+    metrics_read_at: Option<Instant>,
+    /// Metrics requested by the last refresh (GetMetricData bills each one).
+    metrics_requested: u32,
     throttled: bool,
     clusters: Kept<Vec<ClusterInfo>>,
     services: Kept<Vec<ServiceInfo>>,
@@ -54,6 +59,8 @@ impl AwsReader {
             clients,
             cfg: cfg.clone(),
             config_read_at: None,
+            metrics_read_at: None,
+            metrics_requested: 0,
             throttled: false,
             clusters: Kept::default(),
             services: Kept::default(),
@@ -103,6 +110,7 @@ impl AwsReader {
         }
         let calls_by_api = self.clients.calls.take();
         let stats = RefreshStats {
+            metrics_requested: std::mem::take(&mut self.metrics_requested),
             api_calls: calls_by_api.values().sum(),
             latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             calls_by_api,
@@ -219,6 +227,8 @@ impl AwsReader {
         // Without a first cluster or service list, an empty answer would look like a read.
         let clusters_known = self.clusters.fetched_at.is_some();
         let fleet_known = self.services.fetched_at.is_some() || self.caches.fetched_at.is_some();
+        let period = Duration::from_secs(self.cfg.metric_period_s);
+        let metrics_due = self.metrics_read_at.is_none_or(|t| t.elapsed() >= period);
         let c = &self.clients;
         let (tasks, values, alarms, activities) = tokio::join!(
             async {
@@ -229,10 +239,12 @@ impl AwsReader {
                 }
             },
             async {
-                if fleet_known {
-                    metrics::read(c, &queries, now).await
+                if !fleet_known {
+                    Some(Err(not_yet("metrics wait for the service and cache lists")))
+                } else if metrics_due {
+                    Some(metrics::read(c, &queries, now).await)
                 } else {
-                    Err(not_yet("metrics wait for the service and cache lists"))
+                    None
                 }
             },
             metrics::alarms(c),
@@ -248,7 +260,13 @@ impl AwsReader {
             }
             Err(e) => throttled |= self.tasks.apply(Err(e), now),
         }
-        throttled |= self.metrics.apply(values, now);
+        if let Some(values) = values {
+            if fleet_known {
+                self.metrics_read_at = Some(Instant::now());
+                self.metrics_requested = u32::try_from(queries.len()).unwrap_or(u32::MAX);
+            }
+            throttled |= self.metrics.apply(values, now);
+        }
         if let Some(w) = warning {
             self.metrics.error = Some(w);
         }

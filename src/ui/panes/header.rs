@@ -82,6 +82,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             format!("{} calls {} ms", s.stats.api_calls, s.stats.latency_ms),
             bar.fg(t.muted),
         ));
+        // What the cockpit itself spends: its call rate and CloudWatch bill.
+        if let (Some((calls, _)), Some(usd)) = (app.bill.per_hour(), app.bill.usd_per_day()) {
+            left.push(Span::styled(
+                format!(" · {calls:.0}/h · CW ${usd:.2}/day"),
+                bar.fg(t.muted),
+            ));
+        }
     }
     // The reason goes last: it is the part that may be cut at the clock.
     if let Some(reason) = stale_reason {
