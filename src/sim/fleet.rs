@@ -271,6 +271,8 @@ pub fn synthetic_fleet(n: usize) -> Fleet {
                 s.tags = tags(&[("managed-by", "terraform")]);
             }
             s.peak_load = 1.0 + (i % 7) as f64 * 1.5;
+            // Quick APIs: a calm synthetic service is not a latency warning.
+            s.base_p95_ms = 120.0 + (i % 9) as f64 * 20.0;
             s.scaling = Some(scaling(&format!("svc-{i:04}"), 1, 40));
             s
         })

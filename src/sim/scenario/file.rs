@@ -27,6 +27,10 @@ pub(super) struct RawScenario {
     /// Spot interruptions per Spot task-hour at start.
     #[serde(default = "default_spot_rate", deserialize_with = "spot_rate")]
     spot_rate: f64,
+    /// A generated fleet of this many services in four clusters (`svc-0000`
+    /// ...) in place of the manga chatbot's.
+    #[serde(default, deserialize_with = "tasks")]
+    synthetic_services: Option<u32>,
     #[serde(default)]
     service: Vec<Spanned<RawService>>,
     #[serde(default)]
@@ -183,7 +187,10 @@ type Fail<'a> = dyn Fn(Range<usize>, String) -> ScenarioError + 'a;
 impl RawScenario {
     pub(super) fn resolve(self, name: &str, fail: &Fail) -> Result<Scenario, ScenarioError> {
         let start = parse_start(self.start.get_ref()).map_err(|m| fail(self.start.span(), m))?;
-        let mut fleet = fleet::default_fleet();
+        let mut fleet = match self.synthetic_services {
+            Some(n) => fleet::synthetic_fleet(n as usize),
+            None => fleet::default_fleet(),
+        };
         catch_up_schedules(&mut fleet, start);
         for svc in &self.service {
             apply_service(&mut fleet, svc.get_ref()).map_err(|m| fail(svc.span(), m))?;

@@ -47,6 +47,10 @@ const SHIPPED: &[(&str, &str)] = &[
         "release-prewarm",
         include_str!("../../../scenarios/release-prewarm.toml"),
     ),
+    (
+        "large-fleet",
+        include_str!("../../../scenarios/large-fleet.toml"),
+    ),
 ];
 
 pub fn scenario_names() -> Vec<&'static str> {
