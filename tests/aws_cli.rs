@@ -145,16 +145,15 @@ fn snapshot_json_names_missing_credentials() {
     );
 }
 
-#[test]
-fn an_unknown_profile_is_named_with_the_ones_that_exist() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("aws-profiles");
+/// `sitrep snapshot --json --aws --profile PROFILE` with only the AWS files
+/// written into a fresh `name` directory (nothing from the environment); its stderr.
+fn with_aws_files(name: &str, config: &str, credentials: &str, profile: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("config");
-    let credentials = dir.join("credentials");
-    std::fs::write(&config, "[profile prod]\nregion = us-east-1\n").unwrap();
-    std::fs::write(&credentials, "[staging]\naws_access_key_id = AKIAEXAMPLE\n").unwrap();
+    std::fs::write(dir.join("config"), config).unwrap();
+    std::fs::write(dir.join("credentials"), credentials).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))
-        .args(["snapshot", "--json", "--aws", "--profile", "nosuchprofile"])
+        .args(["snapshot", "--json", "--aws", "--profile", profile])
         .args([
             "--region",
             "us-east-1",
@@ -165,44 +164,39 @@ fn an_unknown_profile_is_named_with_the_ones_that_exist() {
         .env("HOME", &dir)
         .env("SITREP_CONFIG_DIR", &dir)
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_CONFIG_FILE", dir.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.stdout.is_empty());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn an_unknown_profile_is_named_with_the_ones_that_exist() {
+    let stderr = with_aws_files(
+        "aws-profiles",
+        "[profile prod]\nregion = us-east-1\n",
+        "[staging]\naws_access_key_id = AKIAEXAMPLE\n",
+        "nosuchprofile",
+    );
     assert!(
         stderr.contains("no AWS profile named `nosuchprofile`; profiles found: prod, staging"),
         "{stderr}"
     );
-    assert!(out.stdout.is_empty());
 }
 
 #[test]
 fn an_sso_profile_without_a_session_says_how_to_log_in() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("aws-sso");
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("config");
-    std::fs::write(
-        &config,
+    let stderr = with_aws_files(
+        "aws-sso",
         "[profile prod]\nsso_session = corp\nsso_account_id = 123456789012\n\
          sso_role_name = Admin\nregion = us-east-1\n\
          [sso-session corp]\nsso_start_url = https://corp.example/start\nsso_region = us-east-1\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))
-        .args(["snapshot", "--json", "--aws", "--profile", "prod"])
-        .args(["--endpoint-url", "http://127.0.0.1:9"])
-        .env_clear()
-        .env("HOME", &dir)
-        .env("SITREP_CONFIG_DIR", &dir)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+        "",
+        "prod",
+    );
     assert!(
         stderr.contains(
             "ecs:ListClusters: the SSO session has expired or was never started: \

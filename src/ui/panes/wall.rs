@@ -192,17 +192,6 @@ impl Plan {
     }
 }
 
-/// The parts the wall's figures come from: a failing event feed (which it
-/// does not show) leaves its figures as true as they were.
-const SHOWN: [Part; 6] = [
-    Part::Services,
-    Part::Tasks,
-    Part::Scaling,
-    Part::Metrics,
-    Part::Caches,
-    Part::Alarms,
-];
-
 /// Colours of one render: the theme's, or all muted when the data is stale.
 struct Palette<'a> {
     t: &'a Theme,
@@ -234,7 +223,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         );
         return;
     };
-    let stale = app.stale_reason_of(&SHOWN);
+    // Every part but the event feed, which the wall does not show: its
+    // failure leaves the wall's figures as true as they were.
+    let shown: Vec<Part> = Part::ALL
+        .into_iter()
+        .filter(|p| *p != Part::Events)
+        .collect();
+    let stale = app.stale_reason_of(&shown);
     let [banner, tiles_area, summary] = Layout::vertical([
         Constraint::Length(u16::from(stale.is_some())),
         Constraint::Fill(1),
