@@ -162,6 +162,9 @@ pub enum Command {
         #[arg(long)]
         sim: bool,
     },
+    /// The incident record: what the fleet did (the journal) and what the operator
+    /// did (the audit log), in time order, with a summary and the overrides in force.
+    Timeline(TimelineArgs),
     /// The declared baseline that override-revert compares against.
     #[command(subcommand)]
     Baseline(BaselineCommand),
@@ -191,6 +194,41 @@ pub enum Command {
     },
     /// Print the man page (roff): `sitrep man > sitrep.1`.
     Man,
+}
+
+#[derive(Clone, Debug, PartialEq, clap::Args)]
+pub struct TimelineArgs {
+    /// From this long before the end of the record (30m, 6h, 2d) or from a time
+    /// (2026-11-18T14:00:00+09:00, or 2026-11-18 05:00 in UTC).
+    #[arg(long, value_name = "6h|TIME")]
+    pub since: Option<String>,
+    /// Up to this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only this service (`cluster/service` or `service`), and the walk records.
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// The timeline as one JSON document (schema version `v`, in the README).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// `md`: a post-mortem section in Markdown; `text` (default): one line per item.
+    #[arg(long, value_enum)]
+    pub format: Option<TimelineFormat>,
+    /// The newest simulator session's (cockpit or drill) records.
+    #[arg(long, conflicts_with_all = ["run", "fleet"])]
+    pub sim: bool,
+    /// A headless run's records: `last`, or its directory name or path.
+    #[arg(long, value_name = "last|DIR", conflicts_with = "fleet")]
+    pub run: Option<String>,
+    /// The AWS fleet whose journal directory name contains this (account, profile or region).
+    #[arg(long, value_name = "NAME")]
+    pub fleet: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimelineFormat {
+    Text,
+    Md,
 }
 
 /// Who plays a headless drill.
@@ -408,6 +446,7 @@ impl Command {
             Command::Runbook(RunbookCommand::Docs) => ("runbook docs", &[]),
             Command::Runbook(RunbookCommand::Run { .. }) => ("runbook run", &["seed", "read-only"]),
             Command::Audit { .. } => ("audit", &[]),
+            Command::Timeline(_) => ("timeline", &[]),
             Command::Baseline(BaselineCommand::Capture { .. }) => {
                 ("baseline capture", SOURCE_FLAGS)
             }
@@ -453,6 +492,7 @@ impl Command {
                 | RunbookCommand::Docs,
             )
             | Command::Audit { .. }
+            | Command::Timeline(_)
             | Command::Config(_)
             | Command::Screenshots { .. }
             | Command::Completions { .. }

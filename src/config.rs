@@ -18,6 +18,8 @@ pub struct Config {
     pub aws: AwsConfig,
     pub runbooks: RunbookConfig,
     pub ledger: LedgerConfig,
+    pub journal: JournalConfig,
+    pub timeline: TimelineConfig,
     /// Declared baseline (intended min/max/strategy per service); default `<config dir>/baseline.toml`.
     pub baseline: Option<PathBuf>,
     /// Per-AWS-profile overrides, e.g. pin a red theme to `prod`.
@@ -34,6 +36,8 @@ impl Default for Config {
             aws: AwsConfig::default(),
             runbooks: RunbookConfig::default(),
             ledger: LedgerConfig::default(),
+            journal: JournalConfig::default(),
+            timeline: TimelineConfig::default(),
             baseline: None,
             profiles: BTreeMap::new(),
         }
@@ -149,6 +153,53 @@ impl Default for LedgerConfig {
     }
 }
 
+/// The fleet journal (`src/journal`): what the fleet did, kept locally.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JournalConfig {
+    /// Record while a session runs (read-only sessions too).
+    pub enabled: bool,
+    /// Days of data time kept.
+    #[serde(deserialize_with = "keep_days")]
+    pub keep_days: u32,
+    /// Total size of one fleet's journal, MiB; the oldest files go first.
+    #[serde(deserialize_with = "max_mb")]
+    pub max_mb: u64,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            keep_days: 30,
+            max_mb: 2048,
+        }
+    }
+}
+
+/// What `sitrep timeline` measures an AWS fleet against (a simulator's
+/// scenario brings its own SLA).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimelineConfig {
+    /// A service over this P95 is over its SLA, milliseconds.
+    pub sla_p95_ms: f64,
+    /// ... or over this error rate, percent.
+    pub sla_error_rate_pct: f64,
+    /// Services the SLA applies to (`cluster/service` or `service`); empty: all.
+    pub sla_services: Vec<String>,
+}
+
+impl Default for TimelineConfig {
+    fn default() -> Self {
+        Self {
+            sla_p95_ms: 2000.0,
+            sla_error_rate_pct: 1.0,
+            sla_services: Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProfileConfig {
@@ -190,7 +241,34 @@ pub const WATCH_AFTER: Bound<u32> = Bound::new(
 );
 
 crate::bounded!(revert_after: f64 = REVERT_AFTER);
+pub const KEEP_DAYS: Bound<u32> = Bound::new(1, 3650, "days of journal kept");
+pub const MAX_MB: Bound<u64> = Bound::new(1, 1_048_576, "MiB of journal kept per fleet");
+crate::bounded!(keep_days: u32 = KEEP_DAYS);
+crate::bounded!(max_mb: u64 = MAX_MB);
 crate::bounded!(watch_after: u32 = WATCH_AFTER);
+
+/// A file or directory name made only of safe characters (never a path
+/// from the command line): ASCII letters, digits, `-`, `_` and inner `.`,
+/// anything else becomes `-`. At most 64 characters; never empty, `.` or `..`.
+pub fn safe_name(name: &str) -> String {
+    let mapped: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    let trimmed = mapped.trim_matches('.');
+    if trimmed.is_empty() {
+        "unnamed".into()
+    } else {
+        trimmed.to_string()
+    }
+}
 
 /// Where sitrep reads configuration and writes its data (audit log, ledger, logs).
 /// `SITREP_CONFIG_DIR` / `SITREP_DATA_DIR` override the platform dirs (tests use them).
@@ -266,6 +344,49 @@ impl Paths {
     }
 
     /// Where `sitrep runbook run` keeps each run's audit log and ledger.
+    /// Where a session on `source` keeps its journal: one directory per AWS
+    /// fleet (account or profile, region, endpoint), continued across
+    /// sessions; one per simulator session (a scenario restarts its clock).
+    pub fn journal_dir(
+        &self,
+        source: &crate::model::SourceInfo,
+        opened: chrono::DateTime<chrono::Utc>,
+    ) -> PathBuf {
+        match source.id() {
+            crate::model::SourceId::Sim { scenario, seed } => self.sim_journals().join(format!(
+                "{}-{}-seed{seed}",
+                opened.format("%Y%m%dT%H%M%S"),
+                safe_name(&scenario)
+            )),
+            crate::model::SourceId::Aws {
+                account,
+                profile,
+                region,
+                endpoint_url,
+            } => {
+                let who = account
+                    .or(profile)
+                    .unwrap_or_else(|| "default".to_string());
+                let mut name = format!("{who}-{region}");
+                if let Some(url) = endpoint_url {
+                    name.push('-');
+                    name.push_str(url.split("://").last().unwrap_or(&url));
+                }
+                self.aws_journals().join(safe_name(&name))
+            }
+        }
+    }
+
+    /// The journals of AWS fleets, one directory each.
+    pub fn aws_journals(&self) -> PathBuf {
+        self.data_dir.join("journal")
+    }
+
+    /// The journals of simulator sessions, one directory per session, oldest first by name.
+    pub fn sim_journals(&self) -> PathBuf {
+        self.sim_dir().join("journal")
+    }
+
     pub fn runs_dir(&self) -> PathBuf {
         self.data_dir.join("runs")
     }
@@ -499,6 +620,23 @@ revert_after_hours = 24.0
 # How long the fields an applied action set are watched for a change back (the scaler
 # pulling desired down, IaC re-applying max), 0 to 1440 minutes; 0 stops watching.
 watch_after_minutes = 30
+
+[journal]
+# Record what the fleet does (alarms, interruptions, task stops and their reasons, scaling,
+# deployments, service events, figures once a minute) in <data dir>/journal while a session
+# runs, read-only sessions too: it is a local file, not a write to AWS.
+enabled = true
+# Days kept (1 to 3650), and MiB per fleet (the oldest files go first).
+keep_days = 30
+max_mb = 2048
+
+[timeline]
+# What `sitrep timeline` counts as over the SLA on AWS (scenarios bring their own):
+# a service's P95 over sla_p95_ms or its error rate over sla_error_rate_pct.
+sla_p95_ms = 2000.0
+sla_error_rate_pct = 1.0
+# Services the SLA applies to ("cluster/service" or "service"); empty means all.
+sla_services = []
 
 # Per-AWS-profile pins, e.g. make prod look different and never writable:
 # [profiles.prod-admin]

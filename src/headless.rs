@@ -194,7 +194,17 @@ impl Runner<'_> {
                     let what = if error { "error" } else { "note" };
                     self.say(at, format!("  {what}: {text}"));
                 }
-                Output::Audit(_) | Output::Scored(_) => {}
+                // A run with an executor keeps its walk in its own audit log,
+                // as the cockpit does: the timeline's checks and their evidence.
+                Output::Audit(walk) => {
+                    if let Some(ex) = &self.executor {
+                        let record = walk.record(ex.operator(), Some(&snap.source));
+                        if let Err(e) = ex.audit().append(&record) {
+                            self.say(at, format!("  error: audit log: {e}"));
+                        }
+                    }
+                }
+                Output::Scored(_) => {}
             }
         }
         if pass_by && reply.is_none() && walker.machine().proposal().is_some() {

@@ -13,6 +13,8 @@ use crate::action::audit::{AuditLog, operator_from_env};
 use crate::action::executor::Executor;
 use crate::action::ledger::Ledger;
 use crate::config::{Config, Paths};
+use crate::journal::Retention;
+use crate::journal::recorder::{Notes, Recorder};
 use crate::model::{FleetSnapshot, SourceInfo};
 use crate::sim::Simulator;
 use crate::sim::evidence::SimEvidence;
@@ -35,6 +37,17 @@ pub struct Session {
     /// Reads tasks and deployments of one service while a view asks; read-only
     /// sessions have it too (it only reads).
     pub evidence: Arc<dyn EvidenceReader>,
+    /// Where the fleet journal goes, or why this session does not record one.
+    pub journal: JournalStatus,
+}
+
+/// Whether this session records the fleet journal.
+#[derive(Clone, Debug)]
+pub enum JournalStatus {
+    /// Recording in this directory; notes (a change back) go through the sender.
+    Recording(std::path::PathBuf, Notes),
+    /// Not recording, and why (turned off, another sitrep records it, a disk error).
+    Off(String),
 }
 
 /// The task that feeds snapshots; aborted when dropped.
@@ -76,13 +89,41 @@ impl Session {
             || AuditLog::for_source(paths, &info),
             |ex| ex.audit().clone(),
         );
+        let (feed, journal) = record(cfg, paths, &info, feed);
         Ok(Session {
             feed,
             executor,
             audit,
             source: SourceTask(task),
             evidence,
+            journal,
         })
+    }
+}
+
+/// Put the journal's recorder between the source and the screen, unless the
+/// journal is off or cannot be opened (then the feed is handed on as it is).
+fn record(cfg: &Config, paths: &Paths, info: &SourceInfo, feed: Feed) -> (Feed, JournalStatus) {
+    if !cfg.journal.enabled {
+        return (feed, JournalStatus::Off("journal off ([journal] enabled = false)".into()));
+    }
+    let retention = Retention {
+        keep_days: cfg.journal.keep_days,
+        max_mb: cfg.journal.max_mb,
+    };
+    let now = chrono::Utc::now();
+    let dir = paths.journal_dir(info, now);
+    match Recorder::open(&dir, retention, info, cfg.read_only, now) {
+        Ok(recorder) => {
+            tracing::info!("journal: recording to {}", dir.display());
+            // The recorder ends when the source does.
+            let (feed, notes, _task) = crate::journal::recorder::spawn(recorder, feed);
+            (feed, JournalStatus::Recording(dir, notes))
+        }
+        Err(e) => {
+            tracing::warn!("{e}");
+            (feed, JournalStatus::Off(e.to_string()))
+        }
     }
 }
 

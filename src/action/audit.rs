@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::confirm::ConfirmedBy;
-use super::jsonl;
+use crate::jsonl;
 use super::preview::FieldChange;
 use super::revert::Revert;
 use crate::model::request::{ActionRequest, ApiCall};
@@ -75,16 +75,39 @@ pub enum AuditEntry {
     },
     NodeEntered {
         title: String,
+        /// The runbook phase the node is in: detect, triage, mitigate, verify, revert.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook_phase: Option<String>,
+    },
+    /// A check answered as the data said, with the evidence shown.
+    Answered {
+        answer: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        evidence: Vec<Seen>,
     },
     /// The operator took another branch than the evaluated one.
     Overruled {
         evaluated: String,
         chosen: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        evidence: Vec<Seen>,
+    },
+    /// The walk ended: done, or escalated to a person.
+    Finished {
+        escalated: bool,
+        text: String,
     },
     /// A manual step performed elsewhere and ticked off.
     StepTicked {
         step: String,
     },
+}
+
+/// One figure of a check's evidence as the operator saw it: `service.cpu_pct = 94.0`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Seen {
+    pub expr: String,
+    pub value: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

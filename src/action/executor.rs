@@ -216,6 +216,11 @@ impl Executor {
         &self.audit
     }
 
+    /// Who applies through this executor, as the audit log names them.
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+
     pub async fn apply(&self, action: ConfirmedAction, ctx: ApplyContext<'_>) -> Outcome {
         self.run(action, ctx, None).await
     }

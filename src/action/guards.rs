@@ -669,6 +669,7 @@ mod tests {
             kind: crate::model::EventKind::TaskFailed,
             service: Some(svc_key()),
             message: "stopped: CannotPullContainerError".into(),
+            stop: None,
         });
         let opts = GuardOptions::new(true, snap.taken_at);
         let (lo, hi) = snap.services[0].bounds().unwrap();

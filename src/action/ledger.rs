@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::baseline::Baseline;
-use super::jsonl;
+use crate::jsonl;
 use super::revert::Revert;
 use crate::model::cost::CostChange;
 use crate::model::request::ActionRequest;

@@ -12,7 +12,6 @@ pub mod catalogue;
 pub mod confirm;
 pub mod executor;
 pub mod guards;
-mod jsonl;
 pub mod ledger;
 pub mod preview;
 pub mod revert;
@@ -20,4 +19,3 @@ pub mod revert;
 pub(crate) mod testing;
 pub mod watch;
 
-pub use jsonl::Read as JsonlRead;

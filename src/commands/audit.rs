@@ -95,10 +95,21 @@ fn audit_table(records: &[AuditRecord]) -> String {
                 format!("refused: {}", reasons.join("; ")),
                 "-".into(),
             ),
-            AuditEntry::NodeEntered { title } => {
+            AuditEntry::NodeEntered { title, .. } => {
                 ("node_entered".into(), title.clone(), "-".into(), "-".into())
             }
-            AuditEntry::Overruled { evaluated, chosen } => (
+            AuditEntry::Answered { answer, .. } => {
+                ("answered".into(), answer.clone(), "-".into(), "-".into())
+            }
+            AuditEntry::Finished { escalated, text } => (
+                if *escalated { "escalated" } else { "done" }.into(),
+                text.clone(),
+                "-".into(),
+                "-".into(),
+            ),
+            AuditEntry::Overruled {
+                evaluated, chosen, ..
+            } => (
                 "overruled".into(),
                 format!("{evaluated} -> {chosen}"),
                 "-".into(),

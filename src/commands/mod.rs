@@ -12,6 +12,7 @@ mod logging;
 mod runbook;
 mod screenshots;
 mod snapshot;
+mod timeline;
 
 use std::process::ExitCode;
 
@@ -83,6 +84,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             RunbookCommand::Docs => runbook::reference(crate::runbook::reference::page()),
         },
         Some(Command::Audit { json, sim }) => audit::audit(&paths, json, sim),
+        Some(Command::Timeline(args)) => timeline::print(&cfg, &paths, &args),
         Some(Command::Baseline(BaselineCommand::Capture { out, .. })) => {
             baseline::capture(&cfg, &paths, out)
         }
@@ -104,6 +106,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             println!(
                 "runs:        {} (one dir per `runbook run`)",
                 paths.runs_dir().display()
+            );
+            println!(
+                "journals:    {} (AWS fleets), {} (simulator sessions)",
+                paths.aws_journals().display(),
+                paths.sim_journals().display()
             );
             println!("log file:    {}", paths.log_file().display());
             Ok(ExitCode::SUCCESS)

@@ -14,11 +14,14 @@ use crate::action::executor::Executor;
 use crate::action::ledger::Ledger;
 use crate::config::{Config, Paths};
 use crate::headless::{self, Ending, Mode, RunOptions};
+use crate::journal::Retention;
+use crate::journal::recorder::{RecordedFleet, Recorder};
 use crate::runbook::Runbook;
 use crate::runbook::library::{self, Library, Loaded};
 use crate::runbook::render;
 use crate::sim;
 use crate::sim::source::SimWriter;
+use crate::source::SteppedFleet;
 
 pub struct RunArgs {
     pub id: String,
@@ -156,6 +159,7 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
         (false, false) => Mode::Walk,
     };
     let source = simulator.snapshot().source;
+    let source_info = source.clone();
     let fleet = Arc::new(Mutex::new(simulator));
     // A read-only run builds no writer and writes nothing. Otherwise the run
     // keeps its own audit log and ledger: a headless walk's overrides are not
@@ -180,6 +184,21 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
             source,
         )
     });
+    // The run's journal: what the fleet did while it walked, for `sitrep timeline --run`.
+    let fleet: Arc<Mutex<dyn SteppedFleet>> = match &run_dir {
+        Some(dir) => {
+            let recorder = Recorder::open(
+                &dir.join("journal"),
+                Retention::default(),
+                &source_info,
+                cfg.read_only,
+                chrono::Utc::now(),
+            )
+            .map_err(|e| eyre!("{e}"))?;
+            Arc::new(Mutex::new(RecordedFleet::new(fleet, recorder)))
+        }
+        None => fleet,
+    };
     let opts = RunOptions {
         runbook: rb,
         fleet,
@@ -210,7 +229,10 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
         );
     }
     match &run_dir {
-        Some(dir) => println!("audit log and ledger: {}", dir.display()),
+        Some(dir) => println!(
+            "audit log, ledger and journal: {} (`sitrep timeline --run last`)",
+            dir.display()
+        ),
         None => println!("read-only: no writer existed, nothing was applied or recorded"),
     }
     Ok(match report.ending {
@@ -240,7 +262,11 @@ fn stopped_at(node: &str, read_only: bool) -> String {
 fn new_run_dir(runs: &Path, stamp: &str, runbook: &str, scenario: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(runs)
         .map_err(|e| eyre!("{}: cannot create the runs directory: {e}", runs.display()))?;
-    let base = format!("{stamp}-{}-{}", safe_name(runbook), safe_name(scenario));
+    let base = format!(
+        "{stamp}-{}-{}",
+        crate::config::safe_name(runbook),
+        crate::config::safe_name(scenario)
+    );
     for n in 1..=1000 {
         let dir = if n == 1 {
             runs.join(&base)
@@ -260,31 +286,10 @@ fn new_run_dir(runs: &Path, stamp: &str, runbook: &str, scenario: &str) -> Resul
     bail!("{}: 1000 runs named {base} already exist", runs.display())
 }
 
-/// ASCII letters, digits, `-`, `_` and inner `.`; anything else becomes `-`.
-/// At most 64 characters; never empty, never `.` or `..`.
-fn safe_name(name: &str) -> String {
-    let mapped: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(64)
-        .collect();
-    let trimmed = mapped.trim_matches('.');
-    if trimmed.is_empty() {
-        "unnamed".into()
-    } else {
-        trimmed.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::safe_name;
 
     #[test]
     fn run_dir_names_keep_only_safe_characters() {

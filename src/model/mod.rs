@@ -547,4 +547,38 @@ pub struct FleetEvent {
     pub kind: EventKind,
     pub service: Option<ServiceKey>,
     pub message: String,
+    /// For tasks that stopped: why, in ECS's words, kept for the journal
+    /// (AWS forgets stopped tasks about an hour after they stop).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<TaskStop>,
+}
+
+impl FleetEvent {
+    pub fn new(
+        at: DateTime<Utc>,
+        kind: EventKind,
+        service: Option<ServiceKey>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            at,
+            kind,
+            service,
+            message: message.into(),
+            stop: None,
+        }
+    }
+}
+
+/// Why one or more tasks stopped: the stop code, the reason and each
+/// container's exit code and reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskStop {
+    /// `TaskFailedToStart`, `EssentialContainerExited`, `SpotInterruption`...
+    pub code: String,
+    pub reason: String,
+    /// Task ids (the last part of the ARN, or the simulator's short ids).
+    pub tasks: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<evidence::ContainerState>,
 }

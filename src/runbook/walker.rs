@@ -8,14 +8,14 @@
 use chrono::{DateTime, Utc};
 
 use super::cel::EvalContext;
-use super::machine::{self, Effect, Event, Machine, Walked};
+use super::machine::{self, Effect, Event, Evidence, Machine, Walked};
 use super::model::{NodeKind, Runbook, Scope};
-use crate::action::audit::AuditEntry;
+use crate::action::audit::{AuditEntry, AuditRecord, Seen};
 use crate::action::catalogue;
 use crate::action::confirm::{Pending, Purpose};
 use crate::action::guards::{self, GuardOptions, GuardResult};
 use crate::action::preview::{Preview, preview};
-use crate::model::FleetSnapshot;
+use crate::model::{FleetSnapshot, SourceInfo};
 use crate::model::request::{ActionOutcome, ActionRequest};
 
 /// What the operator (or the headless runner) does to the walk.
@@ -104,6 +104,20 @@ pub struct WalkAudit {
     pub runbook: String,
     pub node: String,
     pub entry: AuditEntry,
+}
+
+impl WalkAudit {
+    /// The audit log's record of it, by `operator` on `source`.
+    pub fn record(self, operator: &str, source: Option<&SourceInfo>) -> AuditRecord {
+        AuditRecord::new(
+            self.data_time,
+            operator,
+            source,
+            Some(&self.runbook),
+            Some(&self.node),
+            self.entry,
+        )
+    }
 }
 
 /// The preview and guards of the request awaiting the operator.
@@ -423,13 +437,27 @@ impl Walker {
                 .map(|i| rb.nodes[i].label())
                 .unwrap_or_else(|| id.to_string())
         };
+        let seen = |evidence: &[Evidence]| -> Vec<Seen> {
+            evidence
+                .iter()
+                .map(|e| Seen {
+                    expr: e.expr.clone(),
+                    value: e.value.clone(),
+                })
+                .collect()
+        };
         match what {
-            Walked::Entered => Some(AuditEntry::NodeEntered { title: label(node) }),
+            Walked::Entered => Some(AuditEntry::NodeEntered {
+                title: label(node),
+                runbook_phase: rb
+                    .node_index(node)
+                    .map(|i| rb.nodes[i].phase.label().to_string()),
+            }),
             Walked::Answered {
                 answer,
                 suggested,
                 overruled: true,
-                ..
+                evidence,
             } => {
                 let evaluated = suggested.clone().unwrap_or_else(|| "none".into());
                 out.push(Output::Scored(WalkEvent::Overruled {
@@ -438,18 +466,31 @@ impl Walker {
                 Some(AuditEntry::Overruled {
                     evaluated,
                     chosen: answer.clone(),
+                    evidence: seen(evidence),
                 })
             }
             Walked::Answered {
                 answer,
                 overruled: false,
+                evidence,
                 ..
             } => {
                 out.push(Output::Scored(WalkEvent::Answered {
                     what: format!("{node}: {answer}"),
                 }));
-                None
+                Some(AuditEntry::Answered {
+                    answer: answer.clone(),
+                    evidence: seen(evidence),
+                })
             }
+            Walked::Escalated(text) => Some(AuditEntry::Finished {
+                escalated: true,
+                text: text.clone(),
+            }),
+            Walked::Done(text) => Some(AuditEntry::Finished {
+                escalated: false,
+                text: text.clone(),
+            }),
             Walked::StepDone => Some(AuditEntry::StepTicked { step: label(node) }),
             _ => None,
         }

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{EventKind, FleetEvent, ServiceKey};
+use crate::model::{EventKind, FleetEvent, ServiceKey, TaskStop};
 
 pub const CAPACITY: usize = 500;
 
@@ -21,15 +21,28 @@ impl EventLog {
         service: Option<&ServiceKey>,
         message: impl Into<String>,
     ) {
+        self.push_event(FleetEvent::new(at, kind, service.cloned(), message));
+    }
+
+    /// An event about stopped tasks, with why they stopped.
+    pub fn push_stop(
+        &mut self,
+        at: DateTime<Utc>,
+        kind: EventKind,
+        service: &ServiceKey,
+        message: impl Into<String>,
+        stop: TaskStop,
+    ) {
+        let mut event = FleetEvent::new(at, kind, Some(service.clone()), message);
+        event.stop = Some(stop);
+        self.push_event(event);
+    }
+
+    fn push_event(&mut self, event: FleetEvent) {
         if self.events.len() == CAPACITY {
             self.events.pop_front();
         }
-        self.events.push_back(FleetEvent {
-            at,
-            kind,
-            service: service.cloned(),
-            message: message.into(),
-        });
+        self.events.push_back(event);
     }
 
     pub fn to_vec(&self) -> Vec<FleetEvent> {

@@ -8,7 +8,8 @@ use rand_chacha::ChaCha8Rng;
 
 use super::events::EventLog;
 use super::state::{DeployRecord, Rollout, StopWhy, SvcState, Task, TaskState};
-use crate::model::{DeploymentState, EventKind, FARGATE, FARGATE_SPOT, StrategyItem};
+use crate::model::evidence::ContainerState;
+use crate::model::{DeploymentState, EventKind, FARGATE, FARGATE_SPOT, StrategyItem, TaskStop};
 
 /// Fargate provisioning lag, seconds (seed 001: 60-120 s).
 pub const START_LAG_S: (i64, i64) = (60, 120);
@@ -18,6 +19,7 @@ pub const SPOT_WARNING_S: i64 = 120;
 const RETRY_BACKOFF_S: i64 = 30;
 const PULL_ERROR: &str = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref: not found";
 const PULL_ERROR_SHORT: &str = "CannotPullContainerError: image tag not found";
+const SPOT_REASON: &str = "Your Spot Task was interrupted.";
 
 /// Everything a step needs besides the service itself.
 pub struct Step<'a> {
@@ -127,8 +129,18 @@ fn settle_pending(svc: &mut SvcState, step: &mut Step) {
             "service {} is unable to consistently start tasks successfully: {failed} task(s) stopped: {PULL_ERROR}",
             key.service
         );
+        let stop = TaskStop {
+            code: "TaskFailedToStart".into(),
+            reason: PULL_ERROR.into(),
+            tasks: failed_ids.iter().map(|id| short_task_id(*id)).collect(),
+            containers: vec![ContainerState {
+                name: super::evidence::CONTAINER.into(),
+                exit_code: None,
+                reason: Some(PULL_ERROR_SHORT.into()),
+            }],
+        };
         step.events
-            .push(step.at(t), EventKind::TaskFailed, Some(&key), msg);
+            .push_stop(step.at(t), EventKind::TaskFailed, &key, msg, stop);
         trip_circuit_breaker(svc, step);
     }
 }
@@ -217,7 +229,7 @@ fn reclaim_spot(svc: &mut SvcState, rate_per_hour: f64, step: &mut Step) {
         |task| stopped.contains(&task.id),
         |_| StopWhy {
             code: "SpotInterruption",
-            reason: "Your Spot Task was interrupted.".into(),
+            reason: SPOT_REASON.into(),
             exit_code: Some(143),
             container_reason: None,
         },
@@ -233,8 +245,18 @@ fn reclaim_spot(svc: &mut SvcState, rate_per_hour: f64, step: &mut Step) {
             "stopped: SpotInterruption (Your Spot Task was interrupted.) task {}",
             short_task_id(id)
         );
+        let stop = TaskStop {
+            code: "SpotInterruption".into(),
+            reason: SPOT_REASON.into(),
+            tasks: vec![short_task_id(id)],
+            containers: vec![ContainerState {
+                name: super::evidence::CONTAINER.into(),
+                exit_code: Some(143),
+                reason: None,
+            }],
+        };
         step.events
-            .push(step.at(t), EventKind::SpotInterruption, Some(&key), msg);
+            .push_stop(step.at(t), EventKind::SpotInterruption, &key, msg, stop);
     }
 }
 

@@ -55,3 +55,28 @@ pub trait SteppedFleet: Send {
     fn log_matches(&self, service: &ServiceKey, queries: &[LogQuery])
     -> Result<LogMatches, String>;
 }
+
+/// A fleet shared with its writer (the simulator behind a `SimWriter`) steps as itself.
+impl<F: SteppedFleet + ?Sized> SteppedFleet for std::sync::Arc<std::sync::Mutex<F>> {
+    fn advance(&mut self, seconds: u32) {
+        self.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .advance(seconds);
+    }
+
+    fn snapshot(&self) -> FleetSnapshot {
+        self.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .snapshot()
+    }
+
+    fn log_matches(
+        &self,
+        service: &ServiceKey,
+        queries: &[LogQuery],
+    ) -> Result<LogMatches, String> {
+        self.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .log_matches(service, queries)
+    }
+}

@@ -396,6 +396,7 @@ fn event(at: DateTime<Utc>, kind: EventKind, service: &str, message: &str) -> Fl
         kind,
         service: Some(ServiceKey::new(CLUSTER, service)),
         message: message.into(),
+        stop: None,
     }
 }
 

@@ -22,8 +22,7 @@ use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::{ApplyContext, Executor, Outcome};
 use crate::action::ledger::Entry;
 use crate::model::evidence::{EvidenceRequest, LogQuery};
-use crate::model::{ServiceKey, SourceInfo};
-use crate::runbook::walker::WalkAudit;
+use crate::model::ServiceKey;
 use crate::source::{EvidenceReader, Feed};
 
 /// What the loop reaches outside the app: the config dir (themes), the
@@ -212,7 +211,7 @@ where
                     },
                     Effect::Audit(walk) => {
                         let source = app.snapshot.as_ref().map(|s| &s.source);
-                        let _ = audit_tx.send(walk_record(*walk, &io.operator, source));
+                        let _ = audit_tx.send(walk.record(&io.operator, source));
                     }
                     Effect::ListReverts => {
                         batch.push_back(Event::Reverts(reverts(io.executor.as_deref())))
@@ -277,17 +276,6 @@ fn audit_writer(
         }
     });
     (tx, task)
-}
-
-fn walk_record(walk: WalkAudit, operator: &str, source: Option<&SourceInfo>) -> AuditRecord {
-    AuditRecord::new(
-        walk.data_time,
-        operator,
-        source,
-        Some(&walk.runbook),
-        Some(&walk.node),
-        walk.entry,
-    )
 }
 
 /// Run the executor as its own task (it does fsync'd IO and waits on the

@@ -578,6 +578,7 @@ mod tests {
             kind,
             service: Some(service.clone()),
             message: String::new(),
+            stop: None,
         });
     }
 

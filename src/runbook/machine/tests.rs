@@ -416,6 +416,7 @@ fn interrupted_six_times() -> FleetSnapshot {
             kind: EventKind::SpotInterruption,
             service: Some(key.clone()),
             message: "SpotInterruption".into(),
+            stop: None,
         });
     }
     snap
@@ -440,6 +441,7 @@ fn spot_cascade_counts_interruptions_and_switches_to_on_demand() {
                 kind: EventKind::SpotInterruption,
                 service: Some(sample::service_key()),
                 message: format!("interruption {step}"),
+                stop: None,
             });
         });
         w.send(&mut m, Event::WaitTick);
@@ -766,6 +768,7 @@ fn ecs_saturation_adds_no_capacity_while_tasks_fail_to_start() {
             kind: EventKind::TaskFailed,
             service: Some(key.clone()),
             message: "stopped: CannotPullContainerError: ref not found".into(),
+            stop: None,
         });
     }
     let mut w = World::new(snap);
@@ -794,6 +797,7 @@ fn ecs_saturation_adds_no_capacity_while_tasks_fail_to_start() {
             kind: EventKind::TaskFailed,
             service: Some(sample::service_key()),
             message: "stopped: CannotPullContainerError: ref not found".into(),
+            stop: None,
         });
     });
     let fx = w.send(&mut m, Event::WaitTick);

@@ -10,9 +10,10 @@ use aws_sdk_ecs::types::{
 use super::calls::{ApiError, all_pages, concurrently, retry_throttled};
 use super::clients::AwsClients;
 use super::time;
+use crate::model::evidence::ContainerState;
 use crate::model::{
     Arch, CapacityMix, DeploymentState, EventKind, FARGATE_SPOT, FleetEvent, ServiceKey,
-    StrategyItem,
+    StrategyItem, TaskStop,
 };
 
 /// Service events kept per read; ECS returns up to 100, newest first.
@@ -300,6 +301,7 @@ fn service_info(cluster: &str, s: &aws_sdk_ecs::types::Service) -> Option<Servic
                     kind: EventKind::ServiceEvent,
                     service: Some(key.clone()),
                     message: e.message().unwrap_or_default().to_string(),
+                    stop: None,
                 },
             ))
         })
@@ -564,20 +566,30 @@ fn stopped_event(cluster: &str, t: &aws_sdk_ecs::types::Task) -> Option<(String,
         .or(t.created_at())
         .map(time)?;
     let id = arn.rsplit('/').next().unwrap_or(&arn);
-    Some((
-        arn.clone(),
-        FleetEvent {
-            at,
-            kind,
-            service: service_of(cluster, t.group()),
-            // What happened first: the pane cuts long lines at its edge.
-            message: format!(
-                "stopped: {} task {}",
-                t.stopped_reason().unwrap_or("no reason given"),
-                id.get(..8).unwrap_or(id)
-            ),
-        },
-    ))
+    let reason = t.stopped_reason().unwrap_or("no reason given");
+    let containers = t
+        .containers()
+        .iter()
+        .map(|c| ContainerState {
+            name: c.name().unwrap_or("?").to_string(),
+            exit_code: c.exit_code(),
+            reason: c.reason().map(str::to_string),
+        })
+        .collect();
+    let mut event = FleetEvent::new(
+        at,
+        kind,
+        service_of(cluster, t.group()),
+        // What happened first: the pane cuts long lines at its edge.
+        format!("stopped: {reason} task {}", id.get(..8).unwrap_or(id)),
+    );
+    event.stop = Some(TaskStop {
+        code: t.stop_code()?.as_str().to_string(),
+        reason: reason.to_string(),
+        tasks: vec![id.to_string()],
+        containers,
+    });
+    Some((arn.clone(), event))
 }
 
 fn count(n: i32) -> u32 {

@@ -144,6 +144,7 @@ mod tests {
             kind: EventKind::ScalingActivity,
             service: None,
             message: String::new(),
+            stop: None,
         };
         log.add([
             ("b".to_string(), ev(2)),

@@ -224,6 +224,7 @@ pub async fn activities(
                     kind: EventKind::ScalingActivity,
                     service: key_of(a.resource_id()),
                     message,
+                    stop: None,
                 },
             ));
         }

@@ -1,6 +1,6 @@
 //! Append-only JSON Lines files: one record per line, each append fsync'd.
 //!
-//! Used by the audit log and the override ledger. A crash mid-write can leave a
+//! Used by the audit log, the override ledger and the fleet journal. A crash mid-write can leave a
 //! torn last line: the next append starts on a fresh line, so the fragment
 //! stays on a line of its own and never swallows the record after it. Reading
 //! goes line by line over bytes: a line that is not UTF-8 or not a record is
@@ -18,25 +18,31 @@ use serde::de::DeserializeOwned;
 /// not end with a newline (a torn write), the record starts with one. A new
 /// file is created readable and writable by its owner only.
 pub fn append<T: Serialize>(path: &Path, record: &T) -> io::Result<()> {
+    let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
+    line.push(b'\n');
+    write_synced(path, line).map(|_| ())
+}
+
+/// Write `lines` (complete, newline-terminated) at the end of the file in one
+/// call, after a newline if the file ends in a torn line, then `sync_all`.
+fn write_synced(path: &Path, lines: Vec<u8>) -> io::Result<u64> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     if let Some(dir) = dir {
         fs::create_dir_all(dir)?;
     }
-    let json = serde_json::to_vec(record).map_err(io::Error::other)?;
     let created = !path.exists();
     let mut options = OpenOptions::new();
     options.create(true).append(true).read(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path)?;
-    let mut line = Vec::with_capacity(json.len() + 2);
+    let mut out = Vec::with_capacity(lines.len() + 1);
     if !ends_with_newline(&mut file)? {
-        line.push(b'\n');
+        out.push(b'\n');
     }
-    line.extend_from_slice(&json);
-    line.push(b'\n');
-    // One write call per record: O_APPEND keeps concurrent appenders from interleaving.
-    file.write_all(&line)?;
+    out.extend_from_slice(&lines);
+    // One write call per append: O_APPEND keeps concurrent appenders from interleaving.
+    file.write_all(&out)?;
     file.sync_all()?;
     if created && let Some(dir) = dir {
         // A new file's directory entry must be durable too. Directories cannot be
@@ -45,7 +51,23 @@ pub fn append<T: Serialize>(path: &Path, record: &T) -> io::Result<()> {
             let _ = d.sync_all();
         }
     }
-    Ok(())
+    Ok(out.len() as u64)
+}
+
+/// Append several records with one write call and one `sync_all`: the
+/// journal writes what one snapshot brought at once. A process killed
+/// mid-call leaves at most a torn last line (the next append starts afresh).
+/// Returns the bytes written.
+pub fn append_all<T: Serialize>(path: &Path, records: &[T]) -> io::Result<u64> {
+    if records.is_empty() {
+        return Ok(0);
+    }
+    let mut bytes = Vec::new();
+    for record in records {
+        serde_json::to_writer(&mut bytes, record).map_err(io::Error::other)?;
+        bytes.push(b'\n');
+    }
+    write_synced(path, bytes)
 }
 
 /// True for an empty file or one whose last byte is `\n`.

@@ -1,0 +1,253 @@
+//! What a snapshot brings that the journal does not have yet. Pure: the
+//! observer remembers only what it needs to compare (alarm states, deployment
+//! states, events already recorded, parts in error, the last sample's time).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::entry::{Entry, Figures, Recorded};
+use crate::model::{AlarmState, DeploymentState, EventKind, FleetEvent, FleetSnapshot, Part};
+
+/// Service figures are sampled once per this much data time.
+pub const SAMPLE_EVERY: Duration = Duration::seconds(60);
+
+#[derive(Debug, Default)]
+pub struct Observer {
+    /// Nothing before this is recorded again (the journal's newest line when
+    /// it was opened): a restarted session does not repeat what AWS still lists.
+    resume_after: Option<DateTime<Utc>>,
+    alarms: HashMap<String, AlarmState>,
+    deployments: HashMap<String, DeploymentState>,
+    /// Events recorded, by identity, while the source still lists them.
+    seen: HashSet<EventId>,
+    /// The last service event recorded per service, to skip ECS's repeats.
+    last_message: HashMap<String, String>,
+    failing: HashMap<Part, String>,
+    last_sample: Option<DateTime<Utc>>,
+    last_taken: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct EventId {
+    at: DateTime<Utc>,
+    kind: EventKind,
+    service: Option<String>,
+    message: String,
+}
+
+impl EventId {
+    fn of(e: &FleetEvent) -> Self {
+        Self {
+            at: e.at,
+            kind: e.kind,
+            service: e.service.as_ref().map(ToString::to_string),
+            message: e.message.clone(),
+        }
+    }
+}
+
+impl Observer {
+    /// An observer that records only events after `t` (the journal's newest line).
+    pub fn resuming_after(t: Option<DateTime<Utc>>) -> Self {
+        Self {
+            resume_after: t,
+            ..Self::default()
+        }
+    }
+
+    /// The entries `snap` adds, oldest first.
+    pub fn observe(&mut self, snap: &FleetSnapshot) -> Vec<Entry> {
+        let at = snap.taken_at;
+        let mut out = Vec::new();
+        self.alarms(snap, &mut out);
+        self.events(snap, &mut out);
+        self.deployments(snap, &mut out);
+        self.parts(snap, &mut out);
+        if self
+            .last_sample
+            .is_none_or(|last| at - last >= SAMPLE_EVERY)
+        {
+            self.last_sample = Some(at);
+            out.push(Entry::new(at, sample(snap)));
+        }
+        self.last_taken = Some(at);
+        out.sort_by_key(|e| e.at);
+        out
+    }
+
+    fn alarms(&mut self, snap: &FleetSnapshot, out: &mut Vec<Entry>) {
+        // Alarms are only compared when they were read: a failed read is not "all OK".
+        if failed(snap, Part::Alarms) {
+            return;
+        }
+        for alarm in &snap.alarms {
+            let before = self.alarms.insert(alarm.name.clone(), alarm.state);
+            let changed = match before {
+                Some(before) => before != alarm.state,
+                // First sight: only what is wrong is worth a line.
+                None => alarm.state != AlarmState::Ok,
+            };
+            if changed {
+                // The alarm's own time when it falls since the last look, else now.
+                let since_last = before.is_none()
+                    || self.last_taken.is_none_or(|t| alarm.updated_at > t);
+                let at = if since_last && alarm.updated_at <= snap.taken_at {
+                    alarm.updated_at
+                } else {
+                    snap.taken_at
+                };
+                out.push(Entry::new(
+                    at,
+                    Recorded::Alarm {
+                        name: alarm.name.clone(),
+                        from: before,
+                        to: alarm.state,
+                        reason: alarm.reason.clone(),
+                        subject: alarm.subject.clone(),
+                    },
+                ));
+            }
+        }
+    }
+
+    fn events(&mut self, snap: &FleetSnapshot, out: &mut Vec<Entry>) {
+        for e in &snap.events {
+            if self.resume_after.is_some_and(|t| e.at <= t) {
+                continue;
+            }
+            if !self.seen.insert(EventId::of(e)) {
+                continue;
+            }
+            if let Some(recorded) = self.recorded(e) {
+                out.push(Entry::new(e.at, recorded));
+            }
+        }
+        // Forget what the source no longer lists: it cannot come back.
+        if let Some(oldest) = snap.events.iter().map(|e| e.at).min() {
+            self.seen.retain(|id| id.at >= oldest);
+        }
+    }
+
+    fn recorded(&mut self, e: &FleetEvent) -> Option<Recorded> {
+        let service = e.service.as_ref().map(ToString::to_string);
+        let message = e.message.clone();
+        Some(match e.kind {
+            EventKind::SpotWarning => Recorded::SpotWarning { service, message },
+            EventKind::SpotInterruption => Recorded::Interruption {
+                service,
+                message,
+                stop: e.stop.clone(),
+            },
+            EventKind::TaskFailed => Recorded::Task {
+                service,
+                message,
+                stop: e.stop.clone(),
+            },
+            EventKind::ScalingActivity => Recorded::Scaling { service, message },
+            EventKind::Deployment => Recorded::Deployment {
+                service: service.unwrap_or_default(),
+                state: "event".into(),
+                detail: message,
+                task_definition: None,
+            },
+            EventKind::ServiceEvent => {
+                let key = service.clone().unwrap_or_default();
+                if self.last_message.get(&key) == Some(&message) {
+                    return None;
+                }
+                self.last_message.insert(key, message.clone());
+                Recorded::Event { service, message }
+            }
+            // Task starts are in the samples' running counts; sitrep's own
+            // actions are in the audit log, with their requests.
+            EventKind::TaskStarted | EventKind::Action => return None,
+        })
+    }
+
+    fn deployments(&mut self, snap: &FleetSnapshot, out: &mut Vec<Entry>) {
+        if failed(snap, Part::Services) {
+            return;
+        }
+        for svc in &snap.services {
+            let name = svc.key.to_string();
+            let before = self.deployments.insert(name.clone(), svc.deployment.clone());
+            let state = match (before.as_ref(), &svc.deployment) {
+                (Some(b), now) if b.state() == now.state() => continue,
+                // First sight: a stable service is not news, a rollout under way is.
+                (None, DeploymentState::Stable) => continue,
+                (None, DeploymentState::InProgress { .. }) => "in_progress",
+                (Some(_), DeploymentState::InProgress { .. }) => "started",
+                (Some(_), DeploymentState::Stable) => "completed",
+                (_, DeploymentState::Failed { .. }) => "failed",
+            };
+            let detail = match &svc.deployment {
+                DeploymentState::Failed { reason } => reason.clone(),
+                other => other.label(),
+            };
+            out.push(Entry::new(
+                snap.taken_at,
+                Recorded::Deployment {
+                    service: name,
+                    state: state.into(),
+                    detail,
+                    task_definition: svc.task_definition.clone(),
+                },
+            ));
+        }
+    }
+
+    fn parts(&mut self, snap: &FleetSnapshot, out: &mut Vec<Entry>) {
+        for (part, status) in &snap.parts {
+            match (&status.error, self.failing.get(part)) {
+                (Some(reason), None) => {
+                    self.failing.insert(*part, reason.clone());
+                    out.push(Entry::new(
+                        snap.taken_at,
+                        Recorded::Stale {
+                            part: *part,
+                            reason: reason.clone(),
+                        },
+                    ));
+                }
+                (None, Some(_)) => {
+                    self.failing.remove(part);
+                    out.push(Entry::new(snap.taken_at, Recorded::Recovered { part: *part }));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn failed(snap: &FleetSnapshot, part: Part) -> bool {
+    snap.parts
+        .get(&part)
+        .is_some_and(|s| s.error.is_some() && s.fetched_at.is_none())
+}
+
+fn sample(snap: &FleetSnapshot) -> Recorded {
+    let services = snap
+        .services
+        .iter()
+        .map(|s| {
+            let m = &s.metrics;
+            (
+                s.key.to_string(),
+                Figures(
+                    s.running,
+                    s.desired,
+                    m.cpu_pct.map(|v| v.clamp(0.0, 6553.5).round() as u16),
+                    m.p95_ms.map(|v| v.clamp(0.0, 4.0e9).round() as u32),
+                    m.error_rate_pct.map(|v| ((v * 10.0).round() / 10.0) as f32),
+                ),
+            )
+        })
+        .collect();
+    let caches: BTreeMap<String, f32> = snap
+        .caches
+        .iter()
+        .filter_map(|c| Some((c.id.clone(), ((c.memory_pct? * 10.0).round() / 10.0) as f32)))
+        .collect();
+    Recorded::Sample { services, caches }
+}
