@@ -364,9 +364,7 @@ impl Paths {
                 region,
                 endpoint_url,
             } => {
-                let who = account
-                    .or(profile)
-                    .unwrap_or_else(|| "default".to_string());
+                let who = account.or(profile).unwrap_or_else(|| "default".to_string());
                 let mut name = format!("{who}-{region}");
                 if let Some(url) = endpoint_url {
                     name.push('-');

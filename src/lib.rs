@@ -17,8 +17,8 @@ pub mod redact;
 pub mod runbook;
 pub mod session;
 pub mod sim;
-pub mod timeline;
 pub mod source;
+pub mod timeline;
 pub mod ui;
 pub mod userfile;
 

@@ -105,7 +105,10 @@ impl Session {
 /// journal is off or cannot be opened (then the feed is handed on as it is).
 fn record(cfg: &Config, paths: &Paths, info: &SourceInfo, feed: Feed) -> (Feed, JournalStatus) {
     if !cfg.journal.enabled {
-        return (feed, JournalStatus::Off("journal off ([journal] enabled = false)".into()));
+        return (
+            feed,
+            JournalStatus::Off("journal off ([journal] enabled = false)".into()),
+        );
     }
     let retention = Retention {
         keep_days: cfg.journal.keep_days,

@@ -21,6 +21,7 @@ mod aws_request_is_audited;
 mod aws_wall_stale;
 mod cli_audit;
 mod cli_errors;
+mod cli_timeline;
 mod drills;
 mod invalid_files;
 mod log_secrets;

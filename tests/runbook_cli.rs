@@ -152,7 +152,8 @@ fn run_dir(o: &Output) -> std::path::PathBuf {
     let text = stdout(o);
     let line = text
         .lines()
-        .find_map(|l| l.strip_prefix("audit log and ledger: "))
+        .find_map(|l| l.strip_prefix("audit log, ledger and journal: "))
+        .and_then(|l| l.split(" (`sitrep timeline").next())
         .unwrap_or_else(|| panic!("no run directory in {text}"));
     line.into()
 }

@@ -1,4 +1,5 @@
-//! Torn writes: a child process appends to an audit log and a ledger in a loop
+//! Torn writes: a child process appends to an audit log, a ledger and a fleet
+//! journal in a loop
 //! and is killed (SIGKILL) at random points, run after run on the same files.
 //! No record whose append returned is ever lost, and the first append after a
 //! torn line is readable.
@@ -23,6 +24,7 @@ use rand::{Rng, SeedableRng};
 use sitrep::action::audit::{AuditEntry, AuditLog, AuditRecord};
 use sitrep::action::ledger::{Applied, Kind, Ledger};
 use sitrep::action::revert::Revert;
+use sitrep::journal::{Entry, JournalDir, Recorded, Retention};
 use sitrep::model::request::ActionRequest;
 use sitrep::model::{ServiceKey, SourceInfo};
 
@@ -72,6 +74,13 @@ fn child_process_appends_until_killed() {
     let run: u32 = std::env::var(RUN).unwrap().parse().unwrap();
     let audit = AuditLog::new(dir.join("audit.jsonl"));
     let ledger = Ledger::new(dir.join("ledger.jsonl"), 24.0).for_source(source().id());
+    // The killed child's lock goes with it: the next run records at once. Runs
+    // are a simulated day apart: keep them all (age rotation has its own test).
+    let keep_all = Retention {
+        keep_days: 3650,
+        ..Retention::default()
+    };
+    let mut journal = JournalDir::open(&dir.join("journal"), keep_all).unwrap();
     let mut out = std::io::stdout();
     for i in 0.. {
         let step = format!("{run}-{i}");
@@ -114,6 +123,21 @@ fn child_process_appends_until_killed() {
             writeln!(out, "ack ledger {}", e.id).unwrap();
         }
 
+        // A snapshot's worth of journal lines, in one append.
+        let lines: Vec<Entry> = (0..3)
+            .map(|k| {
+                Entry::new(
+                    at(run, i),
+                    Recorded::Event {
+                        service: Some("c/s".into()),
+                        message: format!("{step}/{k}"),
+                    },
+                )
+            })
+            .collect();
+        journal.write(&lines).unwrap();
+        writeln!(out, "ack journal {step}").unwrap();
+
         let noise = serde_json::to_vec(&AuditRecord::new(
             at(run, i),
             "noise",
@@ -131,6 +155,15 @@ fn child_process_appends_until_killed() {
             at(run, i).to_rfc3339()
         );
         write_in_pieces(&dir.join("ledger.jsonl"), noise.as_bytes());
+        let noise = serde_json::to_vec(&Entry::new(
+            at(run, i),
+            Recorded::Event {
+                service: None,
+                message: format!("noise {step}"),
+            },
+        ))
+        .unwrap();
+        write_in_pieces(&journal_file(dir, run, i), &noise);
     }
 }
 
@@ -140,7 +173,13 @@ fn ack(line: &[u8]) -> Option<(String, String)> {
     let text = std::str::from_utf8(line.strip_suffix(b"\n")?).ok()?;
     let rest = &text[text.find("ack ")? + 4..];
     let (file, id) = rest.split_once(' ')?;
-    matches!(file, "audit" | "ledger").then(|| (file.to_string(), id.to_string()))
+    matches!(file, "audit" | "ledger" | "journal").then(|| (file.to_string(), id.to_string()))
+}
+
+/// The journal's file for a line at `at(run, i)`: one per UTC day.
+fn journal_file(dir: &Path, run: u32, i: u32) -> std::path::PathBuf {
+    dir.join("journal")
+        .join(format!("{}.jsonl", at(run, i).date_naive()))
 }
 
 fn ends_torn(path: &Path) -> bool {
@@ -171,6 +210,7 @@ fn no_acknowledged_record_is_lost_when_writers_are_killed() {
     let started = Instant::now();
     let mut acked_audit = BTreeSet::new();
     let mut acked_ledger = BTreeSet::new();
+    let mut acked_journal = BTreeSet::new();
     let (mut runs, mut torn_found, mut fixed_by_parent) = (0u32, 0u32, 0u32);
     while runs < RUNS && (runs < MIN_RUNS || started.elapsed() < BUDGET) {
         let mut child = Command::new(&me)
@@ -201,13 +241,15 @@ fn no_acknowledged_record_is_lost_when_writers_are_killed() {
         for (file, id) in acks.iter().filter_map(|l| ack(l)) {
             match file.as_str() {
                 "audit" => acked_audit.insert(id),
+                "journal" => acked_journal.insert(id),
                 _ => acked_ledger.insert(id),
             };
         }
         let torn = [&audit_path, &ledger_path]
             .into_iter()
             .filter(|p| ends_torn(p))
-            .count();
+            .count()
+            + usize::from(ends_torn(&journal_file(dir.path(), runs, 0)));
         torn_found += u32::try_from(torn).unwrap();
 
         // Every acknowledged record is still there, torn lines or not.
@@ -232,6 +274,23 @@ fn no_acknowledged_record_is_lost_when_writers_are_killed() {
         assert!(
             lost.is_empty(),
             "run {runs} (seed {seed}): ledger entries lost: {lost:?}; {problems:?}"
+        );
+
+        let journal =
+            sitrep::journal::files::read(&dir.path().join("journal"), None, None).unwrap();
+        let steps: BTreeSet<String> = journal
+            .entries
+            .iter()
+            .filter_map(|e| match &e.what {
+                Recorded::Event { message, .. } => message.strip_suffix("/2").map(str::to_string),
+                _ => None,
+            })
+            .collect();
+        let lost: Vec<&String> = acked_journal.difference(&steps).collect();
+        assert!(
+            lost.is_empty(),
+            "run {runs} (seed {seed}): journal lines lost: {lost:?}; {:?}",
+            journal.problems
         );
 
         // Now and then the next append is the parent's: readable at once.
@@ -259,15 +318,16 @@ fn no_acknowledged_record_is_lost_when_writers_are_killed() {
         runs += 1;
     }
     eprintln!(
-        "{runs} runs in {:?} (seed {seed}): {} audit and {} ledger records acknowledged, \
-         {torn_found} torn endings found, {fixed_by_parent} appended to by the parent",
+        "{runs} runs in {:?} (seed {seed}): {} audit, {} ledger and {} journal appends \
+         acknowledged, {torn_found} torn endings found, {fixed_by_parent} appended to by the parent",
         started.elapsed(),
         acked_audit.len(),
-        acked_ledger.len()
+        acked_ledger.len(),
+        acked_journal.len()
     );
     assert!(runs >= MIN_RUNS);
     assert!(
-        !acked_audit.is_empty() && !acked_ledger.is_empty(),
+        !acked_audit.is_empty() && !acked_ledger.is_empty() && !acked_journal.is_empty(),
         "the child never got to write"
     );
     assert!(

@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::confirm::ConfirmedBy;
-use crate::jsonl;
 use super::preview::FieldChange;
 use super::revert::Revert;
+use crate::jsonl;
 use crate::model::request::{ActionRequest, ApiCall};
 use crate::model::request::{WriteError, WriteErrorKind};
 use crate::model::{SourceId, SourceInfo};
@@ -93,14 +93,9 @@ pub enum AuditEntry {
         evidence: Vec<Seen>,
     },
     /// The walk ended: done, or escalated to a person.
-    Finished {
-        escalated: bool,
-        text: String,
-    },
+    Finished { escalated: bool, text: String },
     /// A manual step performed elsewhere and ticked off.
-    StepTicked {
-        step: String,
-    },
+    StepTicked { step: String },
 }
 
 /// One figure of a check's evidence as the operator saw it: `service.cpu_pct = 94.0`.
@@ -313,6 +308,10 @@ mod tests {
             AuditEntry::Overruled {
                 evaluated: "local".into(),
                 chosen: "regional".into(),
+                evidence: vec![Seen {
+                    expr: "interrupted_share(5.0)".into(),
+                    value: "12".into(),
+                }],
             },
         );
         let line = serde_json::to_string(&walk).unwrap();

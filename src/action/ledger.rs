@@ -17,8 +17,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::baseline::Baseline;
-use crate::jsonl;
 use super::revert::Revert;
+use crate::jsonl;
 use crate::model::cost::CostChange;
 use crate::model::request::ActionRequest;
 use crate::model::{FleetSnapshot, ServiceKey, SourceId};

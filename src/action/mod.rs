@@ -18,4 +18,3 @@ pub mod revert;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod watch;
-

@@ -23,7 +23,12 @@ pub fn print(cfg: &Config, paths: &Paths, args: &TimelineArgs) -> Result<ExitCod
         Which::Aws(args.fleet.clone())
     };
     let window = Window {
-        since: args.since.as_deref().map(parse_since).transpose().map_err(|e| eyre!(e))?,
+        since: args
+            .since
+            .as_deref()
+            .map(parse_since)
+            .transpose()
+            .map_err(|e| eyre!(e))?,
         until: args
             .until
             .as_deref()

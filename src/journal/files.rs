@@ -133,7 +133,8 @@ impl JournalDir {
     fn file_for(&mut self, day: NaiveDate) -> io::Result<PathBuf> {
         let rolled = match &self.current {
             Some(cur) if day <= cur.day => {
-                let full = fs::metadata(&cur.path).map_or(0, |m| m.len()) >= self.retention.file_cap();
+                let full =
+                    fs::metadata(&cur.path).map_or(0, |m| m.len()) >= self.retention.file_cap();
                 if !full {
                     return Ok(cur.path.clone());
                 }
@@ -208,9 +209,7 @@ impl DayFile {
 /// The day files of a journal directory, oldest first.
 fn day_files(dir: &Path) -> io::Result<Vec<DayFile>> {
     let mut files: Vec<DayFile> = match fs::read_dir(dir) {
-        Ok(rd) => rd
-            .filter_map(|e| DayFile::parse(&e.ok()?.path()))
-            .collect(),
+        Ok(rd) => rd.filter_map(|e| DayFile::parse(&e.ok()?.path())).collect(),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e),
     };
@@ -332,7 +331,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut j = JournalDir::open(dir.path(), Retention::default()).unwrap();
         j.write(&[event(day(1), "a"), event(day(2), "b")]).unwrap();
-        j.write(&[event(day(2) + Duration::minutes(1), "c")]).unwrap();
+        j.write(&[event(day(2) + Duration::minutes(1), "c")])
+            .unwrap();
         assert!(dir.path().join("2026-11-01.jsonl").exists());
         assert!(dir.path().join("2026-11-02.jsonl").exists());
         let read = read(dir.path(), None, None).unwrap();
@@ -362,7 +362,11 @@ mod tests {
         for d in 1..=10 {
             j.write(&[event(day(d), "x")]).unwrap();
         }
-        let days: Vec<NaiveDate> = day_files(dir.path()).unwrap().iter().map(|f| f.day).collect();
+        let days: Vec<NaiveDate> = day_files(dir.path())
+            .unwrap()
+            .iter()
+            .map(|f| f.day)
+            .collect();
         assert_eq!(days.len(), 4, "{days:?}");
         assert_eq!(days[0], day(7).date_naive());
     }
@@ -377,7 +381,8 @@ mod tests {
         let mut j = JournalDir::open(dir.path(), retention).unwrap();
         let big = "x".repeat(64 * 1024);
         for i in 0..80 {
-            j.write(&[event(day(1) + Duration::seconds(i), &big)]).unwrap();
+            j.write(&[event(day(1) + Duration::seconds(i), &big)])
+                .unwrap();
         }
         let files = day_files(dir.path()).unwrap();
         assert!(files.len() >= 2, "{files:?}");
@@ -388,7 +393,10 @@ mod tests {
         assert!(total <= 2 * 1024 * 1024 + 1024 * 1024 + 70_000, "{total}");
         // The newest lines are kept.
         let read = read(dir.path(), None, None).unwrap();
-        assert_eq!(read.entries.last().unwrap().at, day(1) + Duration::seconds(79));
+        assert_eq!(
+            read.entries.last().unwrap().at,
+            day(1) + Duration::seconds(79)
+        );
     }
 
     #[test]
@@ -401,6 +409,10 @@ mod tests {
         .unwrap();
         let read = read(dir.path(), None, None).unwrap();
         assert!(read.entries.is_empty());
-        assert!(read.problems[0].contains("version 99"), "{:?}", read.problems);
+        assert!(
+            read.problems[0].contains("version 99"),
+            "{:?}",
+            read.problems
+        );
     }
 }

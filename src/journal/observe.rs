@@ -85,13 +85,17 @@ impl Observer {
             let before = self.alarms.insert(alarm.name.clone(), alarm.state);
             let changed = match before {
                 Some(before) => before != alarm.state,
-                // First sight: only what is wrong is worth a line.
-                None => alarm.state != AlarmState::Ok,
+                // First sight: only what is wrong is worth a line, and not
+                // again when the journal has it from a session before.
+                None => {
+                    alarm.state != AlarmState::Ok
+                        && self.resume_after.is_none_or(|t| alarm.updated_at > t)
+                }
             };
             if changed {
                 // The alarm's own time when it falls since the last look, else now.
-                let since_last = before.is_none()
-                    || self.last_taken.is_none_or(|t| alarm.updated_at > t);
+                let since_last =
+                    before.is_none() || self.last_taken.is_none_or(|t| alarm.updated_at > t);
                 let at = if since_last && alarm.updated_at <= snap.taken_at {
                     alarm.updated_at
                 } else {
@@ -171,7 +175,9 @@ impl Observer {
         }
         for svc in &snap.services {
             let name = svc.key.to_string();
-            let before = self.deployments.insert(name.clone(), svc.deployment.clone());
+            let before = self
+                .deployments
+                .insert(name.clone(), svc.deployment.clone());
             let state = match (before.as_ref(), &svc.deployment) {
                 (Some(b), now) if b.state() == now.state() => continue,
                 // First sight: a stable service is not news, a rollout under way is.
@@ -212,7 +218,10 @@ impl Observer {
                 }
                 (None, Some(_)) => {
                     self.failing.remove(part);
-                    out.push(Entry::new(snap.taken_at, Recorded::Recovered { part: *part }));
+                    out.push(Entry::new(
+                        snap.taken_at,
+                        Recorded::Recovered { part: *part },
+                    ));
                 }
                 _ => {}
             }
@@ -250,4 +259,104 @@ fn sample(snap: &FleetSnapshot) -> Recorded {
         .filter_map(|c| Some((c.id.clone(), ((c.memory_pct? * 10.0).round() / 10.0) as f32)))
         .collect();
     Recorded::Sample { services, caches }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{Alarm, RefreshStats, ServiceKey, SourceInfo};
+
+    fn snap(min: i64, alarm: AlarmState, events: &[(i64, &str)]) -> FleetSnapshot {
+        let t0 = DateTime::<Utc>::UNIX_EPOCH;
+        FleetSnapshot {
+            taken_at: t0 + Duration::minutes(min),
+            source: SourceInfo::Sim {
+                scenario: "t".into(),
+                seed: 1,
+                speed: 1.0,
+            },
+            clusters: Vec::new(),
+            services: Vec::new(),
+            caches: Vec::new(),
+            alarms: vec![Alarm {
+                name: "p95-high".into(),
+                state: alarm,
+                reason: "threshold".into(),
+                updated_at: t0,
+                subject: Some("orchestrator".into()),
+            }],
+            events: events
+                .iter()
+                .map(|(m, text)| {
+                    FleetEvent::new(
+                        t0 + Duration::minutes(*m),
+                        EventKind::ServiceEvent,
+                        Some(ServiceKey::new("c", "orchestrator")),
+                        *text,
+                    )
+                })
+                .collect(),
+            parts: BTreeMap::new(),
+            stats: RefreshStats::default(),
+        }
+    }
+
+    fn kinds(entries: &[Entry]) -> Vec<String> {
+        entries.iter().map(|e| e.what.describe()).collect()
+    }
+
+    #[test]
+    fn an_alarm_is_recorded_when_it_changes_and_when_first_seen_firing() {
+        let mut o = Observer::default();
+        let first = o.observe(&snap(0, AlarmState::Ok, &[]));
+        assert!(
+            !kinds(&first).iter().any(|k| k.contains("p95-high")),
+            "{first:?}"
+        );
+        let fired = o.observe(&snap(1, AlarmState::Alarm, &[]));
+        assert!(kinds(&fired).contains(&"p95-high: OK -> ALARM (threshold)".to_string()));
+        let same = o.observe(&snap(2, AlarmState::Alarm, &[]));
+        assert!(!kinds(&same).iter().any(|k| k.contains("p95-high")));
+        let mut fresh = Observer::default();
+        let seen = fresh.observe(&snap(3, AlarmState::Alarm, &[]));
+        assert!(kinds(&seen).contains(&"p95-high is ALARM (threshold)".to_string()));
+    }
+
+    #[test]
+    fn ecs_repeating_a_steady_state_is_recorded_once() {
+        let steady = "(service orchestrator) has reached a steady state.";
+        let mut o = Observer::default();
+        let a = o.observe(&snap(0, AlarmState::Ok, &[(0, steady)]));
+        // Listed again, and said again six hours later: neither is news.
+        let b = o.observe(&snap(1, AlarmState::Ok, &[(0, steady), (1, steady)]));
+        let c = o.observe(&snap(
+            2,
+            AlarmState::Ok,
+            &[(1, steady), (2, "has started 2 tasks")],
+        ));
+        let count = |v: &[Entry]| {
+            v.iter()
+                .filter(|e| matches!(e.what, Recorded::Event { .. }))
+                .count()
+        };
+        assert_eq!((count(&a), count(&b), count(&c)), (1, 0, 1));
+    }
+
+    #[test]
+    fn samples_come_once_a_minute_of_data_time() {
+        let mut o = Observer::default();
+        let mut samples = 0;
+        for s in 0..12 {
+            let mut sn = snap(0, AlarmState::Ok, &[]);
+            sn.taken_at += Duration::seconds(s * 15);
+            samples += o
+                .observe(&sn)
+                .iter()
+                .filter(|e| matches!(e.what, Recorded::Sample { .. }))
+                .count();
+        }
+        assert_eq!(samples, 3);
+    }
 }

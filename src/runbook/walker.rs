@@ -15,8 +15,8 @@ use crate::action::catalogue;
 use crate::action::confirm::{Pending, Purpose};
 use crate::action::guards::{self, GuardOptions, GuardResult};
 use crate::action::preview::{Preview, preview};
-use crate::model::{FleetSnapshot, SourceInfo};
 use crate::model::request::{ActionOutcome, ActionRequest};
+use crate::model::{FleetSnapshot, SourceInfo};
 
 /// What the operator (or the headless runner) does to the walk.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,5 +3,6 @@
 
 mod cockpit;
 mod evidence;
+mod journal;
 mod walk;
 mod watch;

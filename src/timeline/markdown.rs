@@ -54,8 +54,10 @@ pub fn render(t: &Timeline) -> String {
     let _ = writeln!(
         md,
         "| Time to mitigate | {} |",
-        s.minutes_to_mitigate
-            .map_or_else(|| "not mitigated in this record".into(), |m| format!("{m:.1} min"))
+        s.minutes_to_mitigate.map_or_else(
+            || "not mitigated in this record".into(),
+            |m| format!("{m:.1} min")
+        )
     );
     let services = if s.sla.services.is_empty() {
         "any service".to_string()
@@ -79,7 +81,11 @@ pub fn render(t: &Timeline) -> String {
     let _ = writeln!(md, "| Actions taken | {} |\n", s.actions.len());
     if !s.actions.is_empty() {
         let _ = writeln!(md, "### Actions taken\n");
-        for i in t.items.iter().filter(|i| matches!(i.kind, "action" | "revert")) {
+        for i in t
+            .items
+            .iter()
+            .filter(|i| matches!(i.kind, "action" | "revert"))
+        {
             let _ = writeln!(md, "- {}: {}", utc_jst(i.at), i.text);
         }
         md.push('\n');
@@ -113,7 +119,10 @@ pub fn render(t: &Timeline) -> String {
     if t.overrides.is_empty() {
         let _ = writeln!(md, "None: nothing is left to revert.\n");
     } else {
-        let _ = writeln!(md, "| applied | target | override | revert | revert by | IaC |");
+        let _ = writeln!(
+            md,
+            "| applied | target | override | revert | revert by | IaC |"
+        );
         let _ = writeln!(md, "|---|---|---|---|---|---|");
         for o in &t.overrides {
             let _ = writeln!(

@@ -159,7 +159,12 @@ pub fn same_service(a: &str, b: &str) -> bool {
 fn fleet_item(e: &Entry) -> Option<Item> {
     let detail = match &e.what {
         Recorded::Sample { .. } => return None,
-        Recorded::Interruption { stop: Some(stop), .. } | Recorded::Task { stop: Some(stop), .. } => {
+        Recorded::Interruption {
+            stop: Some(stop), ..
+        }
+        | Recorded::Task {
+            stop: Some(stop), ..
+        } => {
             json!({ "stop": stop })
         }
         Recorded::Alarm { name, from, to, .. } => json!({ "alarm": name, "from": from, "to": to }),
@@ -169,7 +174,12 @@ fn fleet_item(e: &Entry) -> Option<Item> {
             ..
         } => json!({ "state": state, "task_definition": task_definition }),
         Recorded::ChangedBack {
-            field, set, now, action, cause, ..
+            field,
+            set,
+            now,
+            action,
+            cause,
+            ..
         } => json!({ "field": field, "set": set, "now": now, "action": action, "cause": cause }),
         _ => Value::Null,
     };
@@ -363,7 +373,11 @@ fn assign_phases(items: &mut [Item]) {
 pub const PHASES: [&str; 5] = ["detect", "triage", "mitigate", "verify", "revert"];
 
 fn phase_name(p: &str) -> &'static str {
-    PHASES.iter().find(|n| **n == p).copied().unwrap_or("detect")
+    PHASES
+        .iter()
+        .find(|n| **n == p)
+        .copied()
+        .unwrap_or("detect")
 }
 
 fn override_of(e: &ledger::Entry) -> Override {

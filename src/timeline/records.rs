@@ -49,7 +49,10 @@ impl Records {
                 let pick = match name {
                     Some(n) => dirs
                         .iter()
-                        .filter(|d| d.file_name().is_some_and(|f| f.to_string_lossy().contains(n.as_str())))
+                        .filter(|d| {
+                            d.file_name()
+                                .is_some_and(|f| f.to_string_lossy().contains(n.as_str()))
+                        })
                         .max_by_key(|d| newest_write(d))
                         .cloned()
                         .ok_or_else(|| {
@@ -125,7 +128,10 @@ impl Records {
         if let Some(dir) = &self.journal {
             let since = match window.since {
                 Some(Since::At(t)) => Some(t),
-                Some(Since::Back(d)) => window.until.or_else(|| files::newest_at(dir)).map(|e| e - d),
+                Some(Since::Back(d)) => window
+                    .until
+                    .or_else(|| files::newest_at(dir))
+                    .map(|e| e - d),
                 None => None,
             };
             match files::read(dir, since, window.until) {
@@ -201,12 +207,10 @@ fn first_session(dir: &Path) -> Option<(String, SourceId, DateTime<Utc>)> {
 fn run_dir(paths: &Paths, which: &str) -> Result<PathBuf, String> {
     let runs = paths.runs_dir();
     let dir = if which == "last" {
-        subdirs(&runs).into_iter().max().ok_or_else(|| {
-            format!(
-                "no `sitrep runbook run` recorded in {} yet",
-                runs.display()
-            )
-        })?
+        subdirs(&runs)
+            .into_iter()
+            .max()
+            .ok_or_else(|| format!("no `sitrep runbook run` recorded in {} yet", runs.display()))?
     } else if Path::new(which).is_dir() {
         PathBuf::from(which)
     } else {
@@ -250,5 +254,8 @@ fn names(dirs: &[PathBuf]) -> String {
     if dirs.is_empty() {
         return "none".into();
     }
-    dirs.iter().map(|d| dir_name(d)).collect::<Vec<_>>().join(", ")
+    dirs.iter()
+        .map(|d| dir_name(d))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -38,8 +38,7 @@ impl Sla {
 
     fn breached_by(&self, f: &Figures) -> bool {
         f.p95_ms().is_some_and(|p| f64::from(p) > self.p95_ms)
-            || f
-                .error_rate_pct()
+            || f.error_rate_pct()
                 .is_some_and(|e| f64::from(e) > self.error_rate_pct)
     }
 }
@@ -73,7 +72,8 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(items: &[Item], samples: &[&Entry], sla: &Sla, only: Option<&str>) -> Summary {
-        let counted = |name: &str| sla.applies_to(name) && only.is_none_or(|o| same_service(name, o));
+        let counted =
+            |name: &str| sla.applies_to(name) && only.is_none_or(|o| same_service(name, o));
         let mut worst: Option<Worst> = None;
         let over: Vec<(DateTime<Utc>, bool)> = samples
             .iter()
@@ -113,14 +113,18 @@ impl Summary {
         let over_sla_from = over.iter().find(|(_, o)| *o).map(|(at, _)| *at);
         let first_alarm = items
             .iter()
-            .find(|i| i.kind == "alarm" && i.detail.get("to").and_then(|v| v.as_str()) == Some("ALARM"))
+            .find(|i| {
+                i.kind == "alarm" && i.detail.get("to").and_then(|v| v.as_str()) == Some("ALARM")
+            })
             .map(|i| i.at);
         // The incident starts with an alarm on a service the SLA is about (or
         // naming none), not with one that was firing elsewhere all along.
         let sla_alarm = items
             .iter()
             .filter(|i| i.service.as_deref().is_none_or(counted))
-            .find(|i| i.kind == "alarm" && i.detail.get("to").and_then(|v| v.as_str()) == Some("ALARM"))
+            .find(|i| {
+                i.kind == "alarm" && i.detail.get("to").and_then(|v| v.as_str()) == Some("ALARM")
+            })
             .map(|i| i.at);
         let started = [sla_alarm, over_sla_from].into_iter().flatten().min();
         let mitigated = match over_sla_from {
@@ -163,7 +167,11 @@ fn alarms_clear(items: &[Item], started: DateTime<Utc>) -> Option<DateTime<Utc>>
     let mut firing = std::collections::BTreeSet::new();
     let mut cleared = None;
     for i in items.iter().filter(|i| i.kind == "alarm") {
-        let name = i.detail.get("alarm").and_then(|v| v.as_str()).unwrap_or_default();
+        let name = i
+            .detail
+            .get("alarm")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
         if i.detail.get("to").and_then(|v| v.as_str()) == Some("ALARM") {
             firing.insert(name.to_string());
             cleared = None;
@@ -182,8 +190,14 @@ mod tests {
 
     fn sample(min: i64, p95: u32) -> Entry {
         let mut services = BTreeMap::new();
-        services.insert("manga/orchestrator".to_string(), Figures(10, 10, Some(50), Some(p95), None));
-        services.insert("manga/worker".to_string(), Figures(5, 5, Some(20), Some(100), None));
+        services.insert(
+            "manga/orchestrator".to_string(),
+            Figures(10, 10, Some(50), Some(p95), None),
+        );
+        services.insert(
+            "manga/worker".to_string(),
+            Figures(5, 5, Some(20), Some(100), None),
+        );
         Entry::new(
             DateTime::UNIX_EPOCH + Duration::minutes(min),
             Recorded::Sample {
@@ -196,12 +210,22 @@ mod tests {
     #[test]
     fn minutes_over_the_sla_and_time_to_mitigate_come_from_the_samples() {
         let p95 = [800, 2500, 3100, 2900, 1500, 1200, 1100, 1000, 900, 900, 900];
-        let entries: Vec<Entry> = p95.iter().enumerate().map(|(m, p)| sample(m as i64, *p)).collect();
+        let entries: Vec<Entry> = p95
+            .iter()
+            .enumerate()
+            .map(|(m, p)| sample(m as i64, *p))
+            .collect();
         let refs: Vec<&Entry> = entries.iter().collect();
         let s = Summary::of(&[], &refs, &Sla::default(), None);
         assert_eq!(s.minutes_over_sla, 3.0);
-        assert_eq!(s.over_sla_from, Some(DateTime::UNIX_EPOCH + Duration::minutes(1)));
-        assert_eq!(s.mitigated, Some(DateTime::UNIX_EPOCH + Duration::minutes(4)));
+        assert_eq!(
+            s.over_sla_from,
+            Some(DateTime::UNIX_EPOCH + Duration::minutes(1))
+        );
+        assert_eq!(
+            s.mitigated,
+            Some(DateTime::UNIX_EPOCH + Duration::minutes(4))
+        );
         assert_eq!(s.minutes_to_mitigate, Some(3.0));
         assert_eq!(s.worst.unwrap().p95_ms, 3100);
     }
@@ -209,7 +233,11 @@ mod tests {
     #[test]
     fn not_mitigated_until_back_within_for_the_verify_window() {
         let p95 = [2500, 2500, 1000, 1000];
-        let entries: Vec<Entry> = p95.iter().enumerate().map(|(m, p)| sample(m as i64, *p)).collect();
+        let entries: Vec<Entry> = p95
+            .iter()
+            .enumerate()
+            .map(|(m, p)| sample(m as i64, *p))
+            .collect();
         let refs: Vec<&Entry> = entries.iter().collect();
         let s = Summary::of(&[], &refs, &Sla::default(), None);
         assert_eq!(s.mitigated, None);

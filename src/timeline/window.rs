@@ -51,7 +51,12 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::<FixedOffset>::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
             return Ok(t.and_utc());
         }
@@ -92,7 +97,10 @@ mod tests {
             until: None,
         };
         assert_eq!(w.resolve(Some(newest)).0, Some(newest - Duration::hours(6)));
-        assert_eq!(parse_since("90m").unwrap(), Since::Back(Duration::minutes(90)));
+        assert_eq!(
+            parse_since("90m").unwrap(),
+            Since::Back(Duration::minutes(90))
+        );
     }
 
     #[test]

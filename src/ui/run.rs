@@ -21,8 +21,8 @@ use crate::action::audit::{AuditLog, AuditRecord};
 use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::{ApplyContext, Executor, Outcome};
 use crate::action::ledger::Entry;
-use crate::model::evidence::{EvidenceRequest, LogQuery};
 use crate::model::ServiceKey;
+use crate::model::evidence::{EvidenceRequest, LogQuery};
 use crate::source::{EvidenceReader, Feed};
 
 /// What the loop reaches outside the app: the config dir (themes), the

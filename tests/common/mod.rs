@@ -132,5 +132,7 @@ pub fn phase(r: &AuditRecord) -> &'static str {
         AuditEntry::NodeEntered { .. } => "node_entered",
         AuditEntry::Overruled { .. } => "overruled",
         AuditEntry::StepTicked { .. } => "step_ticked",
+        AuditEntry::Answered { .. } => "answered",
+        AuditEntry::Finished { .. } => "finished",
     }
 }
