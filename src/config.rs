@@ -375,6 +375,15 @@ impl Paths {
         }
     }
 
+    /// Where the cockpit's `:export` writes post-mortem Markdown.
+    pub fn postmortems_for(&self, source: &crate::model::SourceInfo) -> PathBuf {
+        if source.is_sim() {
+            self.sim_dir().join("postmortems")
+        } else {
+            self.data_dir.join("postmortems")
+        }
+    }
+
     /// The journals of AWS fleets, one directory each.
     pub fn aws_journals(&self) -> PathBuf {
         self.data_dir.join("journal")

@@ -39,6 +39,8 @@ pub struct Session {
     pub evidence: Arc<dyn EvidenceReader>,
     /// Where the fleet journal goes, or why this session does not record one.
     pub journal: JournalStatus,
+    /// The fleet this session reads.
+    pub source_info: SourceInfo,
 }
 
 /// Whether this session records the fleet journal.
@@ -97,6 +99,7 @@ impl Session {
             source: SourceTask(task),
             evidence,
             journal,
+            source_info: info,
         })
     }
 }

@@ -198,6 +198,8 @@ async fn run_cockpit(
         audit: audit.clone(),
         operator: "tester".into(),
         evidence: None,
+        timeline: None,
+        journal: None,
     };
     let (key_tx, key_rx) = mpsc::unbounded_channel();
     let keys =

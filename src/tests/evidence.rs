@@ -400,6 +400,8 @@ async fn the_loop_asks_the_sessions_reader() {
         audit: AuditLog::new(dir.path().join("audit.jsonl")),
         operator: "tester".into(),
         evidence: Some(Arc::new(SimEvidence::new(s.clone()))),
+        timeline: None,
+        journal: None,
     };
     let (key_tx, key_rx) = mpsc::unbounded_channel();
     let keys =

@@ -437,6 +437,8 @@ async fn run_spot_cascade(
         audit: AuditLog::new(dir.join("audit.jsonl")),
         operator: "tester".into(),
         evidence: None,
+        timeline: None,
+        journal: None,
     };
     let rig = Rig {
         sim: sim.clone(),

@@ -7,7 +7,7 @@ use crate::action::ledger::LedgerChange;
 use crate::config::{Config, SimConfig};
 use crate::model::request::ActionRequest;
 use crate::sim::{STEP_S, Simulator};
-use crate::ui::app::{App, Event};
+use crate::ui::app::{App, Effect, Event};
 use crate::ui::event::ActionResult;
 use crate::ui::keymap::Keymap;
 use crate::ui::theme::Theme;
@@ -26,12 +26,19 @@ fn the_scaler_pulling_a_raised_desired_count_back_is_flagged() {
         Theme::dark(),
         sim.now(),
     );
+    // The change back goes to the journal: the effects say what the loop records.
     let step = |app: &mut App, sim: &mut Simulator, minutes: u32| {
+        let mut journal = Vec::new();
         for _ in 0..(minutes * 60 / STEP_S) {
             sim.advance(STEP_S);
             app.now = sim.now();
-            app.handle(Event::Snapshot(Box::new(sim.snapshot())));
+            for effect in app.handle(Event::Snapshot(Box::new(sim.snapshot()))) {
+                if let Effect::Journal(back) = effect {
+                    journal.push(*back);
+                }
+            }
         }
+        journal
     };
     step(&mut app, &mut sim, 10);
     let snap = app.snapshot.clone().unwrap();
@@ -62,8 +69,9 @@ fn the_scaler_pulling_a_raised_desired_count_back_is_flagged() {
             warnings: Vec::new(),
         },
     })));
-    step(&mut app, &mut sim, 20);
+    let journal = step(&mut app, &mut sim, 20);
     assert_eq!(app.changed_back.len(), 1, "{:?}", app.changed_back);
+    assert_eq!(journal, app.changed_back, "recorded in the journal too");
     let back = &app.changed_back[0];
     assert!(back.cause.contains("target tracking"), "{back}");
     let message = &app.message.as_ref().unwrap().text;

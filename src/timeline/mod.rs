@@ -3,11 +3,13 @@
 //! measured against the SLA, and the overrides still in force (the ledger).
 //!
 //! `build` is pure; `records` finds and reads the files of a session,
-//! `window` parses `--since`/`--until`, `markdown` writes the post-mortem.
+//! `window` parses `--since`/`--until`, `markdown` writes the post-mortem
+//! and `text` the terminal's lines.
 
 pub mod markdown;
 pub mod records;
 mod summary;
+pub mod text;
 pub mod window;
 
 use std::collections::HashMap;

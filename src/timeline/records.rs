@@ -191,6 +191,37 @@ impl Records {
     }
 }
 
+/// A running session's own timeline, for the cockpit's `:timeline` and `:export`.
+#[derive(Clone, Debug)]
+pub struct Live {
+    pub records: Records,
+    pub sla: super::Sla,
+    /// Where `:export` writes the Markdown.
+    pub export_dir: PathBuf,
+}
+
+impl Live {
+    pub fn build(&self) -> super::Timeline {
+        let opts = super::Options {
+            sla: self.sla.clone(),
+            ..super::Options::default()
+        };
+        super::build(self.records.load(&opts.window), &opts)
+    }
+
+    /// Write the post-mortem Markdown to a new file in `export_dir`.
+    pub fn export(&self, now: DateTime<Utc>) -> Result<PathBuf, String> {
+        let md = super::markdown::render(&self.build());
+        std::fs::create_dir_all(&self.export_dir)
+            .map_err(|e| format!("{}: {e}", self.export_dir.display()))?;
+        let path = self
+            .export_dir
+            .join(format!("timeline-{}.md", now.format("%Y%m%dT%H%M%S")));
+        std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    }
+}
+
 /// The journal's first session line: the fleet's label and id, and when it opened.
 fn first_session(dir: &Path) -> Option<(String, SourceId, DateTime<Utc>)> {
     match files::first_session(dir)?.what {

@@ -153,6 +153,8 @@ pub struct App {
     pub help: Option<HelpState>,
     /// The errors view's scroll, while it is open.
     pub errors: Option<usize>,
+    /// The timeline view, while it is open.
+    pub timeline: Option<TimelineView>,
     pub palette: Option<PaletteState>,
     pub sort: SortKey,
     pub wall: bool,
@@ -180,6 +182,15 @@ pub struct App {
     dirty: bool,
 }
 
+/// The `:timeline` view: the timeline once built, and how far it is scrolled.
+#[derive(Debug)]
+pub struct TimelineView {
+    /// `None` while it is being built.
+    pub timeline: Option<Result<crate::timeline::Timeline, String>>,
+    /// Lines scrolled past; clamped when drawn (`usize::MAX` is the end).
+    pub scroll: usize,
+}
+
 impl App {
     pub fn new(cfg: &Config, keymap: Keymap, theme: Theme, now: DateTime<Utc>) -> App {
         App {
@@ -201,6 +212,7 @@ impl App {
             filter_before: None,
             help: None,
             errors: None,
+            timeline: None,
             palette: None,
             sort: SortKey::Trouble,
             wall: cfg.wall,
@@ -230,6 +242,8 @@ impl App {
             Layer::Help
         } else if self.errors.is_some() {
             Layer::Errors
+        } else if self.timeline.is_some() {
+            Layer::Timeline
         } else if self.palette.is_some() {
             Layer::Palette
         } else if self.runbooks.confirm.is_some() {
@@ -310,6 +324,21 @@ impl App {
                 let (runbooks, ctx) = self.runbooks_and_ctx();
                 let reply = runbooks.on_log_matches(&service, result, &ctx);
                 self.take(reply)
+            }
+            Event::Timeline(result) => {
+                if let Some(view) = &mut self.timeline {
+                    view.timeline = Some(*result);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Event::Exported(result) => {
+                self.message = Some(match result {
+                    Ok(path) => Message::info(format!("timeline written to {}", path.display())),
+                    Err(e) => Message::error(format!("timeline not written: {e}")),
+                });
+                self.dirty = true;
+                Vec::new()
             }
             Event::Evidence(request, result) => {
                 let now = self.now;
@@ -442,9 +471,11 @@ impl App {
         }
         self.history.record(&snap);
         self.bill.record(snap.taken_at, &snap.stats);
+        let mut effects = Vec::new();
         for back in self.watches.check(&snap) {
             tracing::warn!("{back}");
             self.message = Some(Message::error(format!("⚠ {back}")));
+            effects.push(Effect::Journal(Box::new(back.clone())));
             self.changed_back.push(back);
         }
         self.snapshot = Some(Arc::from(snap));
@@ -452,7 +483,8 @@ impl App {
         self.dirty = true;
         let (runbooks, ctx) = self.runbooks_and_ctx();
         let reply = runbooks.on_snapshot(&ctx);
-        self.take(reply)
+        effects.extend(self.take(reply));
+        effects
     }
 
     /// The runbook side, and what it reads of the rest of the cockpit.
@@ -533,7 +565,8 @@ impl App {
             | Layer::Runbook
             | Layer::Confirm
             | Layer::Evidence
-            | Layer::Errors => {}
+            | Layer::Errors
+            | Layer::Timeline => {}
         }
     }
 
@@ -543,6 +576,7 @@ impl App {
         match layer {
             Layer::Help => self.run_help(cmd),
             Layer::Errors => self.run_errors(cmd),
+            Layer::Timeline => self.run_timeline(cmd),
             Layer::Palette => self.run_palette(cmd),
             Layer::Filter => self.run_filter(cmd),
             Layer::Cockpit => self.run_cockpit(cmd),
@@ -575,6 +609,24 @@ impl App {
             Command::Close => self.errors = None,
             Command::Down => *scroll += 1,
             Command::Up => *scroll = scroll.saturating_sub(1),
+            Command::Help => self.help = Some(HelpState::default()),
+            Command::Quit => return vec![Effect::Quit],
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn run_timeline(&mut self, cmd: Command) -> Vec<Effect> {
+        let Some(view) = &mut self.timeline else {
+            return Vec::new();
+        };
+        match cmd {
+            Command::Close => self.timeline = None,
+            Command::Down => view.scroll += 1,
+            Command::Up => view.scroll = view.scroll.saturating_sub(1),
+            Command::Top => view.scroll = 0,
+            Command::Bottom => view.scroll = usize::MAX,
+            Command::Export => return vec![Effect::ExportTimeline],
             Command::Help => self.help = Some(HelpState::default()),
             Command::Quit => return vec![Effect::Quit],
             _ => {}
@@ -702,6 +754,18 @@ impl App {
             Command::Wall => self.wall = !self.wall,
             Command::Help => self.help = Some(HelpState::default()),
             Command::Errors => self.errors = Some(0),
+            Command::Timeline => {
+                // Newest last, so the view opens at the end.
+                self.timeline = Some(TimelineView {
+                    timeline: None,
+                    scroll: usize::MAX,
+                });
+                return vec![Effect::BuildTimeline];
+            }
+            Command::Export => {
+                self.message = Some(Message::info("writing the timeline..."));
+                return vec![Effect::ExportTimeline];
+            }
             Command::Palette => self.palette = Some(PaletteState::default()),
             Command::Runbooks => self.runbooks.open(),
             // Enter on a cluster header folds it, as `z` does.

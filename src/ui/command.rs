@@ -73,6 +73,10 @@ pub enum Command {
     Help,
     /// The errors view: each part's current problem.
     Errors,
+    /// This session's timeline: the journal and the audit log merged.
+    Timeline,
+    /// Write the timeline as a Markdown post-mortem section.
+    Export,
     Palette,
     Close,
     Accept,
@@ -145,6 +149,8 @@ impl Command {
             "collapse" => no_arg(Command::Collapse),
             "group" => no_arg(Command::Group),
             "errors" => no_arg(Command::Errors),
+            "timeline" => no_arg(Command::Timeline),
+            "export" => no_arg(Command::Export),
             "palette" => no_arg(Command::Palette),
             "close" => no_arg(Command::Close),
             "accept" => no_arg(Command::Accept),
@@ -209,6 +215,8 @@ impl fmt::Display for Command {
             Command::Collapse => f.write_str("collapse"),
             Command::Group => f.write_str("group"),
             Command::Errors => f.write_str("errors"),
+            Command::Timeline => f.write_str("timeline"),
+            Command::Export => f.write_str("export"),
             Command::Palette => f.write_str("palette"),
             Command::Close => f.write_str("close"),
             Command::Accept => f.write_str("accept"),

@@ -4,12 +4,16 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
+use std::path::PathBuf;
+
 use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::Outcome;
+use crate::action::watch::ChangedBack;
 use crate::model::evidence::{Evidence, EvidenceRequest, LogMatches, LogQuery};
 use crate::model::request::ActionRequest;
 use crate::model::{FleetSnapshot, ServiceKey};
 use crate::runbook::walker::WalkAudit;
+use crate::timeline::Timeline;
 
 #[derive(Debug)]
 pub enum Event {
@@ -30,6 +34,10 @@ pub enum Event {
     Evidence(EvidenceRequest, Result<Evidence, String>),
     /// The evidence reader's answer to an `Effect::CountLogMatches`.
     LogMatches(ServiceKey, Result<LogMatches, String>),
+    /// The session's timeline, answering `Effect::BuildTimeline`.
+    Timeline(Box<Result<Timeline, String>>),
+    /// Where `Effect::ExportTimeline` wrote the Markdown.
+    Exported(Result<PathBuf, String>),
 }
 
 /// A signal that closes the cockpit; the process then exits with 128 + `number`.
@@ -60,6 +68,13 @@ pub enum Effect {
     /// Count the service's log lines matching these (off the UI loop), then
     /// send `Event::LogMatches`.
     CountLogMatches(ServiceKey, Vec<LogQuery>),
+    /// Build the session's timeline from its files (off the UI loop), then
+    /// send `Event::Timeline`.
+    BuildTimeline,
+    /// Write the timeline's Markdown to a file, then send `Event::Exported`.
+    ExportTimeline,
+    /// Record a change back after an action in the fleet journal.
+    Journal(Box<ChangedBack>),
 }
 
 /// The executor's answer to an `Effect::Apply`, with what it was for.

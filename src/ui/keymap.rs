@@ -32,6 +32,8 @@ pub enum Layer {
     Evidence,
     /// `:errors`: each part's current problem.
     Errors,
+    /// `:timeline`: what the fleet and the operator did this session.
+    Timeline,
 }
 
 impl Layer {
@@ -46,6 +48,7 @@ impl Layer {
             Layer::Confirm => "confirm",
             Layer::Evidence => "evidence",
             Layer::Errors => "errors",
+            Layer::Timeline => "timeline",
         }
     }
 
@@ -58,7 +61,7 @@ impl Layer {
     }
 
     /// Every layer, in the order help lists them.
-    pub const ALL: [Layer; 9] = [
+    pub const ALL: [Layer; 10] = [
         Layer::Cockpit,
         Layer::Evidence,
         Layer::Runbooks,
@@ -67,6 +70,7 @@ impl Layer {
         Layer::Filter,
         Layer::Palette,
         Layer::Errors,
+        Layer::Timeline,
         Layer::Help,
     ];
 }
@@ -191,6 +195,7 @@ pub struct Keymap {
     pub confirm: Vec<Binding>,
     pub evidence: Vec<Binding>,
     pub errors: Vec<Binding>,
+    pub timeline: Vec<Binding>,
 }
 
 #[derive(Deserialize)]
@@ -214,6 +219,7 @@ struct RawKeymap {
     confirm: Vec<RawBinding>,
     evidence: Vec<RawBinding>,
     errors: Vec<RawBinding>,
+    timeline: Vec<RawBinding>,
 }
 
 impl Keymap {
@@ -245,6 +251,7 @@ impl Keymap {
             Layer::Confirm => &self.confirm,
             Layer::Evidence => &self.evidence,
             Layer::Errors => &self.errors,
+            Layer::Timeline => &self.timeline,
         }
     }
 
@@ -276,6 +283,7 @@ impl Keymap {
         merge(&mut self.confirm, user.confirm);
         merge(&mut self.evidence, user.evidence);
         merge(&mut self.errors, user.errors);
+        merge(&mut self.timeline, user.timeline);
     }
 }
 
@@ -318,6 +326,7 @@ fn parse(file: &Path, text: &str) -> Result<Keymap, String> {
         confirm: layer(raw.confirm)?,
         evidence: layer(raw.evidence)?,
         errors: layer(raw.errors)?,
+        timeline: layer(raw.timeline)?,
     })
 }
 

@@ -20,10 +20,14 @@ use super::view;
 use crate::action::audit::{AuditLog, AuditRecord};
 use crate::action::confirm::{ConfirmedAction, Purpose};
 use crate::action::executor::{ApplyContext, Executor, Outcome};
-use crate::action::ledger::Entry;
+use crate::action::ledger;
+use crate::action::watch::ChangedBack;
+use crate::journal::recorder::Notes;
+use crate::journal::{Entry, Recorded};
 use crate::model::ServiceKey;
 use crate::model::evidence::{EvidenceRequest, LogQuery};
 use crate::source::{EvidenceReader, Feed};
+use crate::timeline::records::Live;
 
 /// What the loop reaches outside the app: the config dir (themes), the
 /// executor (absent in a read-only session, so nothing here can reach a
@@ -36,6 +40,10 @@ pub struct Io {
     /// Reads a service's tasks and deployments while a view asks (the
     /// simulator or AWS, chosen by the session); `None` answers with an error.
     pub evidence: Option<Arc<dyn EvidenceReader>>,
+    /// The session's records, for `:timeline` and `:export`; `None` answers with an error.
+    pub timeline: Option<Arc<Live>>,
+    /// Notes for the fleet journal, when this session records one.
+    pub journal: Option<Notes>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -226,6 +234,21 @@ where
                             Err("this session reads no evidence".into()),
                         )),
                     },
+                    Effect::BuildTimeline | Effect::ExportTimeline => match &io.timeline {
+                        Some(live) => {
+                            evidence_pending += 1;
+                            let export = matches!(effect, Effect::ExportTimeline);
+                            spawn_timeline(live.clone(), export, evidence_tx.clone());
+                        }
+                        None => batch.push_back(Event::Timeline(Box::new(Err(
+                            "this session keeps no records".into(),
+                        )))),
+                    },
+                    Effect::Journal(back) => {
+                        if let Some(notes) = &io.journal {
+                            notes.send(changed_back_entry(&back));
+                        }
+                    }
                     Effect::ReadEvidence(request) => match &io.evidence {
                         Some(reader) => {
                             evidence_pending += 1;
@@ -325,6 +348,33 @@ fn spawn_evidence(
     });
 }
 
+/// Build the timeline (or write its Markdown) off the loop: it reads files.
+fn spawn_timeline(live: Arc<Live>, export: bool, done: tokio::sync::mpsc::UnboundedSender<Event>) {
+    tokio::task::spawn_blocking(move || {
+        let event = if export {
+            Event::Exported(live.export(Utc::now()))
+        } else {
+            Event::Timeline(Box::new(Ok(live.build())))
+        };
+        let _ = done.send(event);
+    });
+}
+
+/// A change back, as the journal records it.
+fn changed_back_entry(back: &ChangedBack) -> Entry {
+    Entry::new(
+        back.at,
+        Recorded::ChangedBack {
+            service: back.target.clone(),
+            field: back.field.label().to_string(),
+            set: back.set.clone(),
+            now: back.now.clone(),
+            action: back.action.to_string(),
+            cause: back.cause.clone(),
+        },
+    )
+}
+
 /// Ask the evidence reader to count log lines as its own task, for a walk.
 fn spawn_count(
     reader: Arc<dyn EvidenceReader>,
@@ -358,7 +408,7 @@ pub(crate) fn reverts(executor: Option<&Executor>) -> Result<RevertList, String>
     let view = ledger
         .active_view()
         .map_err(|e| format!("{}: {e}", ledger.path().display()))?;
-    let label = |e: &Entry| {
+    let label = |e: &ledger::Entry| {
         format!(
             "applied {} on {} by {}; revert: {}",
             e.applied_at.format("%m-%d %H:%M"),

@@ -528,6 +528,8 @@ mod event_loop {
                 ),
                 operator: "test".into(),
                 evidence: None,
+                timeline: None,
+                journal: None,
             },
             Instant::now(),
         )
@@ -754,4 +756,79 @@ fn the_header_shows_what_the_cockpit_itself_spends() {
     let header = screen.lines().next().unwrap();
     // 30 calls and 250 metrics a minute: 1,800 calls an hour, 15,000 metrics, $3.60 a day.
     assert!(header.contains("1800/h · CW $3.60/day"), "{header}");
+}
+
+#[test]
+fn timeline_view_shows_the_fleet_and_the_operator_and_exports() {
+    use crate::action::audit::{AuditEntry, AuditRecord, Seen};
+    use crate::journal::{Entry, Recorded};
+    use crate::model::AlarmState;
+    use crate::timeline::{Inputs, Options, build};
+
+    let mut app = release(2.0);
+    let snap = fixtures::manga_release(2.0);
+    let at = snap.taken_at;
+    let inputs = Inputs {
+        source: Some(snap.source.label()),
+        journal: vec![
+            Entry::new(
+                at - chrono::Duration::minutes(4),
+                Recorded::Alarm {
+                    name: "orchestrator-p95-high".into(),
+                    from: Some(AlarmState::Ok),
+                    to: AlarmState::Alarm,
+                    reason: "P95 latency > 3000 ms for 1 min".into(),
+                    subject: Some("orchestrator".into()),
+                },
+            ),
+            Entry::new(
+                at - chrono::Duration::minutes(3),
+                Recorded::Scaling {
+                    service: Some("manga-chatbot/orchestrator".into()),
+                    message: "Setting desired count to 29".into(),
+                },
+            ),
+        ],
+        audit: vec![AuditRecord::new(
+            at - chrono::Duration::minutes(2),
+            "sre",
+            Some(&snap.source),
+            Some("ecs-saturation"),
+            Some("room-for-need"),
+            AuditEntry::Answered {
+                answer: "yes".into(),
+                evidence: vec![Seen {
+                    expr: "service.max".into(),
+                    value: "50".into(),
+                }],
+            },
+        )],
+        ..Inputs::default()
+    };
+    app.handle(Event::Snapshot(Box::new(snap)));
+    let fx = key(&mut app, KeyCode::Char('T'));
+    assert_eq!(fx, vec![Effect::BuildTimeline]);
+    assert_eq!(app.layer(), Layer::Timeline);
+    assert!(cockpit(&app, 120, 30).contains("reading the journal"));
+    app.handle(Event::Timeline(Box::new(Ok(build(
+        inputs,
+        &Options::default(),
+    )))));
+    let screen = cockpit(&app, 120, 30);
+    for part in [
+        "orchestrator-p95-high",
+        "Setting desired count to 29",
+        "service.max = 50",
+    ] {
+        assert!(screen.contains(part), "no {part:?} in\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('E')),
+        vec![Effect::ExportTimeline]
+    );
+    app.handle(Event::Exported(Ok("/tmp/timeline.md".into())));
+    assert!(cockpit(&app, 120, 30).contains("timeline written to /tmp/timeline.md"));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.layer(), Layer::Cockpit);
 }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::app::{App, Focus};
 use super::panes::{
     cache, capacity, confirm, cost, detail, errors, events, evidence, fleet, header, help, palette,
-    runbook_list, status, walk, wall,
+    runbook_list, status, timeline, walk, wall,
 };
 
 pub const MIN_WIDTH: u16 = 80;
@@ -43,6 +43,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     runbook_list::render(f, area, app);
     confirm::render(f, area, app);
     errors::render(f, area, app);
+    timeline::render(f, area, app);
     help::render(f, area, app);
     palette::render(f, area, app);
 }

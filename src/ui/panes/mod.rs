@@ -14,5 +14,6 @@ pub mod help;
 pub mod palette;
 pub mod runbook_list;
 pub mod status;
+pub mod timeline;
 pub mod walk;
 pub mod wall;
