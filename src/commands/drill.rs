@@ -59,11 +59,17 @@ fn par(cfg: &Config, paths: &Paths, sc: &Scenario) -> Result<Option<PlayResult>>
     if sc.objective.is_none() || sc.runbook.is_none() {
         return Ok(None);
     }
-    let result = play_one(cfg, paths, sc, Play::Runbook)?;
+    let (result, _) = play_one(cfg, paths, sc, Play::Runbook)?;
     Ok(Some(result))
 }
 
-fn play_one(cfg: &Config, paths: &Paths, sc: &Scenario, who: Play) -> Result<PlayResult> {
+/// Play once; the result and the directory that keeps its records.
+fn play_one(
+    cfg: &Config,
+    paths: &Paths,
+    sc: &Scenario,
+    who: Play,
+) -> Result<(PlayResult, std::path::PathBuf)> {
     let library = Library::load(cfg);
     let runbook = sc
         .runbook
@@ -76,7 +82,7 @@ fn play_one(cfg: &Config, paths: &Paths, sc: &Scenario, who: Play) -> Result<Pla
         safe(&sc.name),
         std::process::id()
     ));
-    super::runtime()?
+    let result = super::runtime()?
         .block_on(play::play(
             sc,
             cfg.sim.seed,
@@ -85,7 +91,8 @@ fn play_one(cfg: &Config, paths: &Paths, sc: &Scenario, who: Play) -> Result<Pla
             Some(&baseline),
             &dir,
         ))
-        .map_err(|e| eyre!(e))
+        .map_err(|e| eyre!(e))?;
+    Ok((result, dir))
 }
 
 /// The declared baseline, else the calm scenario's fleet (as `runbook run` does).
@@ -146,7 +153,7 @@ pub fn headless(
         PlayArg::Runbook => Play::Runbook,
         PlayArg::Idle => Play::Idle,
     };
-    let result = play_one(cfg, paths, &sc, who)?;
+    let (result, dir) = play_one(cfg, paths, &sc, who)?;
     let par = match who {
         Play::Runbook => None,
         Play::Idle => par(cfg, paths, &sc)?,
@@ -197,6 +204,11 @@ pub fn headless(
             out.why,
             out.score,
             out.minutes_over_sla
+        );
+        println!(
+            "journal, audit log and ledger: {} (`sitrep timeline --run {}`)",
+            dir.display(),
+            dir.display()
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -15,6 +15,8 @@ use crate::action::catalogue;
 use crate::action::executor::Executor;
 use crate::action::ledger::Ledger;
 use crate::headless::{self, Mode, RunOptions};
+use crate::journal::Retention;
+use crate::journal::recorder::{RecordedFleet, Recorder};
 use crate::model::FleetSnapshot;
 use crate::model::ServiceKey;
 use crate::model::evidence::{LogMatches, LogQuery};
@@ -107,16 +109,29 @@ pub async fn play(
         history: FleetHistory::default(),
         facts,
     }));
-    let fleet = Watched {
-        sim: sim.clone(),
-        drill: drill.clone(),
-    };
+    // Every snapshot the player or the judge takes is journaled in the play's
+    // directory: `sitrep timeline --run DIR` reads it with the audit log.
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let source = lock(&sim).snapshot().source;
+    let recorder = Recorder::open(
+        &dir.join("journal"),
+        Retention::default(),
+        &source,
+        false,
+        chrono::Utc::now(),
+    )
+    .map_err(|e| e.to_string())?;
+    let fleet = Arc::new(Mutex::new(RecordedFleet::new(
+        Watched {
+            sim: sim.clone(),
+            drill: drill.clone(),
+        },
+        recorder,
+    )));
     let mut steps = Vec::new();
     let limit = objective.limit_minutes.ceil() as u32;
     match (play, runbook) {
         (Play::Runbook, Some(rb)) => {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            let source = lock(&sim).snapshot().source;
             let executor = Executor::new(
                 Box::new(SimWriter::new(sim.clone())),
                 AuditLog::new(dir.join("audit.jsonl")),
@@ -126,7 +141,7 @@ pub async fn play(
             );
             let opts = RunOptions {
                 runbook: rb,
-                fleet: Arc::new(Mutex::new(fleet)),
+                fleet: fleet.clone(),
                 executor: Some(executor),
                 mode: Mode::Auto,
                 minutes: limit,
@@ -154,10 +169,6 @@ pub async fn play(
         (Play::Idle, _) => {}
     }
     // Whoever played, the fleet goes on until the verdict.
-    let mut fleet = Watched {
-        sim,
-        drill: drill.clone(),
-    };
     // The judge rules at the time limit at the latest; the bound is a backstop.
     let mut steps_left = (objective.limit_minutes * 60.0 / f64::from(IDLE_STEP_S)) as u64 + 2;
     let verdict = loop {
@@ -168,6 +179,7 @@ pub async fn play(
             return Err(format!("{}: no verdict by the time limit", scenario.name));
         }
         steps_left -= 1;
+        let mut fleet = lock(&fleet);
         fleet.advance(IDLE_STEP_S);
         fleet.snapshot();
     };

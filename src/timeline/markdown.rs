@@ -90,8 +90,26 @@ pub fn render(t: &Timeline) -> String {
         }
         md.push('\n');
     }
+    // A check names its node already: the node's own line would say it twice.
+    let answered: std::collections::HashSet<&str> = t
+        .items
+        .iter()
+        .filter(|i| matches!(i.kind, "check" | "overrule"))
+        .filter_map(|i| i.detail.get("node").and_then(|n| n.as_str()))
+        .collect();
+    let said_twice = |i: &&super::Item| {
+        i.kind == "node"
+            && i.detail
+                .get("node")
+                .and_then(|n| n.as_str())
+                .is_some_and(|n| answered.contains(n))
+    };
     for phase in PHASES {
-        let items: Vec<_> = t.items.iter().filter(|i| i.phase == phase).collect();
+        let items: Vec<_> = t
+            .items
+            .iter()
+            .filter(|i| i.phase == phase && !said_twice(i))
+            .collect();
         if items.is_empty() {
             continue;
         }
