@@ -602,7 +602,7 @@ async fn snapshot(fleet: Fleet) -> FleetSnapshot {
         mock_clients(fleet, &Faults::default()),
         &AwsConfig::default(),
     )
-    .refresh()
+    .refresh(None)
     .await
 }
 
@@ -679,8 +679,8 @@ async fn stopped_tasks_and_activities_are_counted_once() {
         mock_clients(SMALL, &Faults::default()),
         &AwsConfig::default(),
     );
-    let first = reader.refresh().await;
-    let second = reader.refresh().await;
+    let first = reader.refresh(None).await;
+    let second = reader.refresh(None).await;
     assert_eq!(first.events.len(), second.events.len());
     // Stopped tasks already seen are not described again.
     assert_eq!(first.stats.calls_by_api.get("ecs:DescribeTasks"), Some(&2));
@@ -691,9 +691,9 @@ async fn stopped_tasks_and_activities_are_counted_once() {
 async fn throttling_keeps_the_last_services_and_marks_them_stale() {
     let faults = Faults::default();
     let mut reader = AwsReader::new(mock_clients(SMALL, &faults), &every_time());
-    let good = reader.refresh().await;
+    let good = reader.refresh(None).await;
     faults.throttle_services.store(true, Ordering::SeqCst);
-    let throttled = reader.refresh().await;
+    let throttled = reader.refresh(None).await;
     assert!(reader.throttled());
     assert_eq!(throttled.services, good.services, "previous value kept");
     let status = &throttled.parts[&Part::Services];
@@ -711,7 +711,7 @@ async fn throttling_keeps_the_last_services_and_marks_them_stale() {
         "other parts keep working"
     );
     faults.throttle_services.store(false, Ordering::SeqCst);
-    let recovered = reader.refresh().await;
+    let recovered = reader.refresh(None).await;
     assert!(!reader.throttled());
     assert_eq!(recovered.parts[&Part::Services].error, None);
 }
@@ -737,8 +737,34 @@ async fn two_thousand_services_under_the_ecs_bucket_are_all_read() {
     );
     let mut reader = AwsReader::new(clients, &every_time());
     let started = std::time::Instant::now();
-    let snap = reader.refresh().await;
+    // The first screen fills in as batches land: partial snapshots with progress.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Box<FleetSnapshot>>(64);
+    let shown = tokio::spawn(async move {
+        let mut shown = Vec::new();
+        while let Some(s) = rx.recv().await {
+            shown.push((started.elapsed(), s.stats.reading, s.services.len()));
+        }
+        shown
+    });
+    let snap = reader.refresh(Some(&tx)).await;
     let took = started.elapsed();
+    drop(tx);
+    let shown = shown.await.unwrap();
+    assert!(shown.len() >= 5, "{shown:?}");
+    let (first_at, _, first_rows) = shown[0];
+    assert!(first_at.as_secs_f64() < 1.5 && first_rows > 0, "{shown:?}");
+    assert!(
+        shown.windows(2).all(|w| w[0].2 <= w[1].2),
+        "rows only grow: {shown:?}"
+    );
+    let (_, reading, rows) = shown[shown.len() - 1];
+    let reading = reading.expect("partial snapshots say how far the read is");
+    assert_eq!(reading.total, 2000);
+    assert_eq!(reading.read as usize, rows);
+    assert_eq!(
+        snap.stats.reading, None,
+        "the whole snapshot is not partial"
+    );
     assert_eq!(snap.services.len(), 2000);
     assert_eq!(snap.parts[&Part::Services].error, None);
     assert_eq!(faults.describe_throttled.load(Ordering::SeqCst), 0);
@@ -751,8 +777,10 @@ async fn two_thousand_services_under_the_ecs_bucket_are_all_read() {
     // 80 at once, then 16 a second: the bucket's floor at 80 % of the quota.
     assert!(took.as_secs_f64() < 15.0, "{took:?}");
     eprintln!(
-        "2,000 services under the bucket: {took:?}, {} calls",
-        snap.stats.api_calls
+        "2,000 services under the bucket: {took:?}, {} calls; first rows after {first_at:?}, \
+         {} partial screens",
+        snap.stats.api_calls,
+        shown.len()
     );
 }
 
@@ -765,9 +793,9 @@ async fn a_batch_that_stays_throttled_keeps_its_services_and_the_rest_is_fresh()
     };
     let faults = Faults::default();
     let mut reader = AwsReader::new(mock_clients(TWO, &faults), &every_time());
-    let good = reader.refresh().await;
+    let good = reader.refresh(None).await;
     *faults.throttle_batch_of.lock().unwrap() = Some("c1/s013".into());
-    let partial = reader.refresh().await;
+    let partial = reader.refresh(None).await;
     assert_eq!(
         partial.services.len(),
         good.services.len(),
@@ -797,7 +825,7 @@ async fn a_batch_that_stays_throttled_keeps_its_services_and_the_rest_is_fresh()
         "scaling is read for every service"
     );
     *faults.throttle_batch_of.lock().unwrap() = None;
-    let recovered = reader.refresh().await;
+    let recovered = reader.refresh(None).await;
     assert_eq!(recovered.parts[&Part::Services].error, None);
 }
 
@@ -806,7 +834,7 @@ async fn access_denied_on_one_api_marks_only_its_part() {
     let faults = Faults::default();
     faults.deny_policies.store(true, Ordering::SeqCst);
     let snap = AwsReader::new(mock_clients(SMALL, &faults), &AwsConfig::default())
-        .refresh()
+        .refresh(None)
         .await;
     let scaling = &snap.parts[&Part::Scaling];
     assert!(
@@ -835,9 +863,9 @@ async fn access_denied_on_one_api_marks_only_its_part() {
 async fn a_service_deleted_mid_refresh_disappears_without_error() {
     let faults = Faults::default();
     let mut reader = AwsReader::new(mock_clients(SMALL, &faults), &every_time());
-    assert_eq!(reader.refresh().await.services.len(), 10);
+    assert_eq!(reader.refresh(None).await.services.len(), 10);
     *faults.deleted.lock().unwrap() = Some("s004".into());
-    let snap = reader.refresh().await;
+    let snap = reader.refresh(None).await;
     assert_eq!(snap.services.len(), 9);
     assert!(snap.service(&ServiceKey::new("c0", "s004")).is_none());
     assert_eq!(snap.parts[&Part::Services].error, None);
@@ -946,9 +974,9 @@ async fn calls_per_refresh_at_scale() {
             &AwsConfig::default(),
         );
         let started = Instant::now();
-        let first = reader.refresh().await;
+        let first = reader.refresh(None).await;
         let first_time = started.elapsed();
-        let second = reader.refresh().await;
+        let second = reader.refresh(None).await;
         let n = fleet.clusters * fleet.services;
         assert_eq!(first.services.len(), n);
         assert!(first.part_errors().next().is_none(), "{:?}", first.parts);
@@ -993,17 +1021,17 @@ async fn services_without_tasks_read_their_task_definition_in_bounded_batches() 
         tasks: 0,
     };
     let mut reader = AwsReader::new(mock_clients(idle, &Faults::default()), &every_time());
-    let first = reader.refresh().await;
+    let first = reader.refresh(None).await;
     assert_eq!(
         first.stats.calls_by_api.get("ecs:DescribeTaskDefinition"),
         Some(&100)
     );
-    let second = reader.refresh().await;
+    let second = reader.refresh(None).await;
     assert_eq!(
         second.stats.calls_by_api.get("ecs:DescribeTaskDefinition"),
         Some(&100)
     );
-    let third = reader.refresh().await;
+    let third = reader.refresh(None).await;
     assert_eq!(
         third.stats.calls_by_api.get("ecs:DescribeTaskDefinition"),
         None,

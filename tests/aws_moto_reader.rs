@@ -10,7 +10,7 @@ async fn read_once() -> (AwsReader, FleetSnapshot) {
     let cfg = moto().aws_config();
     let clients = AwsClients::new(&cfg).await.expect("clients");
     let mut reader = AwsReader::new(clients, &cfg);
-    let snap = reader.refresh().await;
+    let snap = reader.refresh(None).await;
     (reader, snap)
 }
 
@@ -131,7 +131,7 @@ async fn calls_per_api_follow_the_batch_limits() {
     );
 
     // The next refresh within the config interval reads only the live parts.
-    let again = reader.refresh().await;
+    let again = reader.refresh(None).await;
     let calls = &again.stats.calls_by_api;
     assert!(!calls.contains_key("ecs:DescribeServices"), "{calls:?}");
     assert!(!calls.contains_key("ecs:DescribeTaskDefinition"));
@@ -168,7 +168,7 @@ async fn an_endpoint_that_never_answers_times_out_without_blocking() {
     };
     let clients = AwsClients::new(&cfg).await.unwrap();
     let started = std::time::Instant::now();
-    let snap = AwsReader::new(clients, &cfg).refresh().await;
+    let snap = AwsReader::new(clients, &cfg).refresh(None).await;
     assert!(
         started.elapsed() < std::time::Duration::from_secs(10),
         "{:?}",

@@ -21,7 +21,7 @@ async fn writes_land_and_the_next_refresh_rereads_config() {
     let clients = clients().await;
     let writer = AwsWriter::new(&clients);
     let mut reader = AwsReader::new(clients, &cfg);
-    let before = reader.refresh().await;
+    let before = reader.refresh(None).await;
     let checkout = ServiceKey::new("shop", "checkout");
     assert_eq!(before.service(&checkout).unwrap().desired, 3);
 
@@ -70,7 +70,7 @@ async fn writes_land_and_the_next_refresh_rereads_config() {
         .expect("force new deployment");
 
     // Well within the config interval: the writer's change hint forces a re-read.
-    let after = reader.refresh().await;
+    let after = reader.refresh(None).await;
     assert!(
         after
             .stats

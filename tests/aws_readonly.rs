@@ -15,8 +15,8 @@ async fn reader_sends_no_mutating_call() {
     let mut reader = AwsReader::new(clients, &cfg);
     m.api("POST", "/moto-api/recorder/reset-recording");
     m.api("POST", "/moto-api/recorder/start-recording");
-    let first = reader.refresh().await;
-    let second = reader.refresh().await;
+    let first = reader.refresh(None).await;
+    let second = reader.refresh(None).await;
     m.api("POST", "/moto-api/recorder/stop-recording");
     let recording = m.api("GET", "/moto-api/recorder/download-recording");
 

@@ -233,6 +233,17 @@ pub struct RefreshStats {
     /// Metrics GetMetricData was asked for (CloudWatch bills each one).
     #[serde(default)]
     pub metrics_requested: u32,
+    /// Set on the partial snapshots of a first read still under way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<Reading>,
+}
+
+/// How much of a first read has arrived: `read` of `total` services so far
+/// (`total` grows as clusters are listed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reading {
+    pub read: u32,
+    pub total: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -832,3 +832,16 @@ fn timeline_view_shows_the_fleet_and_the_operator_and_exports() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.layer(), Layer::Cockpit);
 }
+
+#[test]
+fn a_first_read_under_way_says_how_far_it_is() {
+    let mut app = release(2.0);
+    let mut snap = fixtures::manga_release(2.0);
+    snap.stats.reading = Some(crate::model::Reading {
+        read: 1200,
+        total: 2000,
+    });
+    app.handle(Event::Snapshot(Box::new(snap)));
+    let screen = cockpit(&app, 160, 48);
+    assert!(screen.contains("reading 1,200/2,000 services"), "{screen}");
+}

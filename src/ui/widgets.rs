@@ -171,3 +171,16 @@ mod tests {
         assert_eq!(fit("manga-reader", 6), "manga…");
     }
 }
+
+/// `1200` -> `1,200`.
+pub fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

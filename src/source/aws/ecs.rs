@@ -7,6 +7,8 @@ use aws_sdk_ecs::types::{
     CpuArchitecture, DeploymentRolloutState, DesiredStatus, ServiceField, TaskStopCode,
 };
 
+use tokio::sync::mpsc;
+
 use super::calls::{ApiError, all_pages, concurrently, retry_throttled};
 use super::clients::AwsClients;
 use super::time;
@@ -132,12 +134,26 @@ pub async fn clusters(
     Ok((out, warnings))
 }
 
-/// Every active service of the clusters, described with tags.
-/// Services of `clusters`, batch by batch. A throttled batch is retried; one
-/// that still fails, or a cluster whose listing fails, is reported in
-/// `missing` so the caller keeps those services' last values: one failed
-/// batch of 200 never blanks the table.
-pub async fn services(c: &AwsClients, clusters: &[String]) -> ServicesRead {
+/// How far a read of the services has come, for the first screen of a
+/// large account: rows appear as batches arrive.
+#[derive(Debug)]
+pub enum Progress {
+    /// A cluster's services were listed: this many more to describe.
+    Listed(usize),
+    /// A batch was described.
+    Described(Vec<ServiceInfo>),
+}
+
+/// Every active service of `clusters`, described with tags, batch by batch.
+/// A throttled batch is retried; one that still fails, or a cluster whose
+/// listing fails, is reported in `missing` so the caller keeps those
+/// services' last values: one failed batch of 200 never blanks the table.
+/// `progress` hears of each listing and batch as it lands.
+pub async fn services(
+    c: &AwsClients,
+    clusters: &[String],
+    progress: Option<&mpsc::UnboundedSender<Progress>>,
+) -> ServicesRead {
     let per_cluster =
         futures_util::future::join_all(clusters.iter().cloned().map(|cluster| async move {
             let mut read = ServicesRead::default();
@@ -152,6 +168,9 @@ pub async fn services(c: &AwsClients, clusters: &[String]) -> ServicesRead {
                     return read;
                 }
             };
+            if let Some(p) = progress {
+                let _ = p.send(Progress::Listed(arns.len()));
+            }
             let batches = futures_util::future::join_all(arns.chunks(10).map(|chunk| {
                 let cluster = &cluster;
                 async move {
@@ -167,19 +186,24 @@ pub async fn services(c: &AwsClients, clusters: &[String]) -> ServicesRead {
                         )
                     })
                     .await;
-                    (chunk, answer)
+                    // A service deleted between List and Describe comes back as a failure: skip it.
+                    let infos = answer.map(|out| {
+                        out.services()
+                            .iter()
+                            .filter(|s| s.status() == Some("ACTIVE"))
+                            .filter_map(|s| service_info(cluster, s))
+                            .collect::<Vec<_>>()
+                    });
+                    if let (Some(p), Ok(infos)) = (progress, &infos) {
+                        let _ = p.send(Progress::Described(infos.clone()));
+                    }
+                    (chunk, infos)
                 }
             }))
             .await;
             for (chunk, answer) in batches {
                 match answer {
-                    // A service deleted between List and Describe comes back as a failure: skip it.
-                    Ok(out) => read.services.extend(
-                        out.services()
-                            .iter()
-                            .filter(|s| s.status() == Some("ACTIVE"))
-                            .filter_map(|s| service_info(&cluster, s)),
-                    ),
+                    Ok(infos) => read.services.extend(infos),
                     Err(error) => read.missing.push(Missing {
                         cluster: cluster.clone(),
                         names: chunk.iter().map(|arn| name_of(arn).to_string()).collect(),

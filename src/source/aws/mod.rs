@@ -33,7 +33,7 @@ use crate::model::FleetSnapshot;
 /// only when no clients can be built; read errors are in the part statuses.
 pub async fn snapshot_once(cfg: &AwsConfig) -> color_eyre::Result<FleetSnapshot> {
     let clients = AwsClients::new(cfg).await?;
-    Ok(AwsReader::new(clients, cfg).refresh().await)
+    Ok(AwsReader::new(clients, cfg).refresh(None).await)
 }
 
 /// SDK time to chrono; out-of-range times become the epoch.

@@ -41,7 +41,7 @@ async fn poll(mut reader: AwsReader, cfg: &AwsConfig, tx: FeedSender) {
     let base = Duration::from_secs(cfg.metrics_interval_s.max(1));
     let mut backoff = 1;
     loop {
-        let snapshot = reader.refresh().await;
+        let snapshot = reader.refresh(Some(&tx)).await;
         if tx.send(Box::new(snapshot)).await.is_err() {
             return;
         }

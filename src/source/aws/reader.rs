@@ -18,10 +18,13 @@ use super::metrics::{self, MetricValues};
 use super::scaling::{self, TargetInfo};
 use crate::config::AwsConfig;
 use crate::model::{
-    Arch, CacheCluster, Cluster, FleetSnapshot, Part, PartStatus, RefreshStats, ScalableTarget,
-    ScheduledAction, Service, ServiceKey, TargetTrackingPolicy,
+    Arch, CacheCluster, Cluster, FleetSnapshot, Part, PartStatus, Reading, RefreshStats,
+    ScalableTarget, ScheduledAction, Service, ServiceKey, TargetTrackingPolicy,
 };
+use crate::source::FeedSender;
 
+/// How often a first read shows what it has so far.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 /// DescribeTaskDefinition calls at most per slow read; the rest follow at the next.
 const TASK_DEFS_PER_READ: usize = 100;
 
@@ -91,8 +94,9 @@ impl AwsReader {
     }
 
     /// Read what is due and return the whole fleet. Never fails: errors are
-    /// in the snapshot's part statuses.
-    pub async fn refresh(&mut self) -> FleetSnapshot {
+    /// in the snapshot's part statuses. On the first read, `partial` gets
+    /// snapshots of the services described so far, a few a second.
+    pub async fn refresh(&mut self, partial: Option<&FeedSender>) -> FleetSnapshot {
         let started = Instant::now();
         let now = Utc::now();
         self.throttled = false;
@@ -100,7 +104,7 @@ impl AwsReader {
         let changed = self.clients.changed.take();
         let due = changed || self.config_read_at.is_none_or(|t| t.elapsed() >= interval);
         if due {
-            self.read_config(now).await;
+            self.read_config(now, partial).await;
             self.config_read_at = Some(Instant::now());
         }
         self.read_live(now).await;
@@ -114,11 +118,12 @@ impl AwsReader {
             api_calls: calls_by_api.values().sum(),
             latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             calls_by_api,
+            reading: None,
         };
         self.snapshot(now, stats)
     }
 
-    async fn read_config(&mut self, now: DateTime<Utc>) {
+    async fn read_config(&mut self, now: DateTime<Utc>, partial: Option<&FeedSender>) {
         let c = &self.clients;
         let (clusters, caches, policies, scheduled) = tokio::join!(
             ecs::clusters(c, &self.cfg.clusters),
@@ -151,9 +156,13 @@ impl AwsReader {
         let (services, tags, cache_policies) = tokio::join!(
             async {
                 if clusters_known {
-                    ecs::services(c, &names)
-                        .await
-                        .with_kept(&self.services.value)
+                    let read = match partial {
+                        Some(tx) if self.services.fetched_at.is_none() => {
+                            self.services_shown_as_read(&names, tx, now).await
+                        }
+                        _ => ecs::services(c, &names, None).await,
+                    };
+                    read.with_kept(&self.services.value)
                 } else {
                     Err(not_yet("services wait for the cluster list"))
                 }
@@ -196,6 +205,48 @@ impl AwsReader {
         };
         throttled |= self.targets.apply(targets, now);
         self.throttled |= throttled;
+    }
+
+    /// The first read of a large account's services, showing rows as their
+    /// batches land: a partial snapshot every `PROGRESS_EVERY` with the
+    /// count read so far ("reading 1,200/2,000 services" in the header).
+    async fn services_shown_as_read(
+        &self,
+        clusters: &[String],
+        tx: &FeedSender,
+        now: DateTime<Utc>,
+    ) -> ecs::ServicesRead {
+        let (progress, mut heard) = tokio::sync::mpsc::unbounded_channel();
+        let read = async move {
+            let read = ecs::services(&self.clients, clusters, Some(&progress)).await;
+            drop(progress);
+            read
+        };
+        let show = async {
+            let (mut total, mut seen) = (0usize, Vec::new());
+            let mut shown_at: Option<Instant> = None;
+            while let Some(p) = heard.recv().await {
+                match p {
+                    ecs::Progress::Listed(n) => total += n,
+                    ecs::Progress::Described(infos) => seen.extend(infos),
+                }
+                if shown_at.is_some_and(|t| t.elapsed() < PROGRESS_EVERY) || seen.is_empty() {
+                    continue;
+                }
+                shown_at = Some(Instant::now());
+                seen.sort_by(|a: &ServiceInfo, b| a.key.cmp(&b.key));
+                let stats = RefreshStats {
+                    reading: Some(Reading {
+                        read: u32::try_from(seen.len()).unwrap_or(u32::MAX),
+                        total: u32::try_from(total.max(seen.len())).unwrap_or(u32::MAX),
+                    }),
+                    ..RefreshStats::default()
+                };
+                // A full feed means the screen is behind: skip this one, not wait.
+                let _ = tx.try_send(Box::new(self.snapshot_of(&seen, now, stats)));
+            }
+        };
+        tokio::join!(read, show).0
     }
 
     /// Task definitions of services that no running task described, a bounded
@@ -282,12 +333,20 @@ impl AwsReader {
     }
 
     fn snapshot(&self, now: DateTime<Utc>, stats: RefreshStats) -> FleetSnapshot {
+        self.snapshot_of(&self.services.value, now, stats)
+    }
+
+    /// The fleet with these services (all of them, or those read so far).
+    fn snapshot_of(
+        &self,
+        services: &[ServiceInfo],
+        now: DateTime<Utc>,
+        stats: RefreshStats,
+    ) -> FleetSnapshot {
         // Task counts are read every refresh, service counts only with the slow parts.
         let tasks_newer =
             self.tasks.fetched_at.is_some() && self.tasks.fetched_at >= self.services.fetched_at;
-        let services: Vec<Service> = self
-            .services
-            .value
+        let services: Vec<Service> = services
             .iter()
             .map(|s| self.service(s, tasks_newer))
             .collect();

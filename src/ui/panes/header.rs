@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::ui::app::App;
+use crate::ui::widgets;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
@@ -73,6 +74,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 .add_modifier(Modifier::BOLD),
         ));
         stale_reason = (area.width >= 120).then_some(reason);
+    }
+    // A large account's first read, batch by batch.
+    if let Some(r) = app.snapshot.as_ref().and_then(|s| s.stats.reading) {
+        left.push(sep());
+        left.push(Span::styled(
+            format!(
+                "reading {}/{} services",
+                widgets::thousands(r.read),
+                widgets::thousands(r.total)
+            ),
+            bar.fg(t.accent).add_modifier(Modifier::BOLD),
+        ));
     }
     if let Some(s) = &app.snapshot
         && s.stats.api_calls > 0
