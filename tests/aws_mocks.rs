@@ -1040,3 +1040,34 @@ async fn services_without_tasks_read_their_task_definition_in_bounded_batches() 
     let s0 = third.service(&ServiceKey::new("c1", "s000")).unwrap();
     assert_eq!((s0.arch, s0.task_vcpu), (Arch::Arm64, 0.5));
 }
+
+/// The first metric read brings the datapoints before the newest: the
+/// history (and the sparklines) open full; later snapshots carry none.
+#[tokio::test]
+async fn the_first_metric_read_backfills_the_history() {
+    use sitrep::model::history::{FleetHistory, Metric};
+    let mut reader = AwsReader::new(mock_clients(SMALL, &Faults::default()), &every_time());
+    let first = reader.refresh(None).await;
+    let past = first
+        .backfill
+        .clone()
+        .expect("the first snapshot carries the past");
+    let hot = ServiceKey::new("c0", "s000");
+    let mut history = FleetHistory::default();
+    history.record(&first);
+    let cpu: Vec<f64> = history
+        .service(&hot, Metric::Cpu)
+        .unwrap()
+        .fine
+        .iter()
+        .map(|p| p.1)
+        .collect();
+    assert_eq!(cpu, [92.0, 93.0], "the past datapoint, then the snapshot's");
+    assert!(
+        past.series.len() >= 2 * SMALL.services,
+        "{}",
+        past.series.len()
+    );
+    let second = reader.refresh(None).await;
+    assert!(second.backfill.is_none(), "only once");
+}

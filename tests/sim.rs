@@ -690,3 +690,32 @@ fn a_prewarm_absorbs_the_release_and_no_prewarm_saturates() {
     assert!(peak(true) < 3000.0, "{}", peak(true));
     assert!(peak(false) > 3000.0, "{}", peak(false));
 }
+
+/// The hour before the start, for the cockpit's sparklines: a point a
+/// minute per series, all before the start, and the simulation unchanged.
+#[test]
+fn the_past_hour_fills_the_history_without_changing_the_simulation() {
+    use sitrep::model::history::{FleetHistory, Metric};
+    let mut plain = sim("manga-release", 7);
+    let mut told = sim("manga-release", 7);
+    let start = told.snapshot().taken_at;
+    let past = told.past_hour();
+    assert_eq!(past, sim("manga-release", 7).past_hour(), "deterministic");
+    for (_, _, points) in &past.series {
+        assert_eq!(points.len(), 60);
+        assert!(points.iter().all(|(t, _)| *t < start.timestamp()));
+    }
+    let mut first = told.snapshot();
+    first.backfill = Some(std::sync::Arc::new(past));
+    let mut history = FleetHistory::default();
+    history.record(&first);
+    let cpu = history.service(&orch(), Metric::Cpu).unwrap();
+    assert_eq!(cpu.fine.len(), 61, "an hour of minutes, then the snapshot");
+    assert!(
+        cpu.fine.iter().all(|(_, v)| v > 0.0 && v < 85.0),
+        "calm before the release"
+    );
+    plain.advance(600);
+    told.advance(600);
+    assert_eq!(plain.snapshot(), told.snapshot());
+}

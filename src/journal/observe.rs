@@ -300,6 +300,7 @@ mod tests {
                 .collect(),
             parts: BTreeMap::new(),
             stats: RefreshStats::default(),
+            backfill: None,
         }
     }
 

@@ -118,6 +118,22 @@ impl Series {
         }
     }
 
+    /// Older points in front (those not older than the first one held are
+    /// dropped), keeping the ring's capacity (the newest stay).
+    fn prepend(&mut self, points: &[(i64, f64)]) {
+        let first = self.fine.points.front().map(|p| i64::from(p.0));
+        let mut all: VecDeque<(u32, f32)> = points
+            .iter()
+            .filter(|(t, _)| first.is_none_or(|f| *t < f))
+            .map(|&(t, v)| point(t, v))
+            .collect();
+        all.extend(self.fine.points.drain(..));
+        while all.len() > self.fine.cap {
+            all.pop_front();
+        }
+        self.fine.points = all;
+    }
+
     pub fn latest(&self) -> Option<f64> {
         self.fine.last().map(|p| p.1)
     }
@@ -169,6 +185,14 @@ pub enum Subject {
 }
 
 /// All series of a fleet, fed one snapshot at a time.
+/// Points from before the first snapshot, to fill the rings at open: the
+/// hour CloudWatch still holds, or the simulator's hour before its start.
+/// Each series' points are oldest first and older than any it has.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Backfill {
+    pub series: Vec<(Subject, Metric, Vec<(i64, f64)>)>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct FleetHistory {
     series: HashMap<(Subject, Metric), Series>,
@@ -181,6 +205,9 @@ impl FleetHistory {
             return;
         }
         self.last_recorded = Some(snap.taken_at);
+        if let Some(b) = &snap.backfill {
+            self.backfill(b);
+        }
         let t = snap.taken_at.timestamp();
         for s in &snap.services {
             let m = &s.metrics;
@@ -204,6 +231,16 @@ impl FleetHistory {
                 (Metric::Evictions, c.evictions_per_min),
             ];
             self.record_values(&subject, t, &values);
+        }
+    }
+
+    /// Put points from before what the series hold in front of them.
+    pub fn backfill(&mut self, b: &Backfill) {
+        for (subject, metric, points) in &b.series {
+            self.series
+                .entry((subject.clone(), *metric))
+                .or_default()
+                .prepend(points);
         }
     }
 

@@ -259,6 +259,9 @@ pub struct FleetSnapshot {
     pub events: Vec<FleetEvent>,
     pub parts: BTreeMap<Part, PartStatus>,
     pub stats: RefreshStats,
+    /// On the first snapshot only: the metrics' recent past, for the history.
+    #[serde(skip)]
+    pub backfill: Option<std::sync::Arc<history::Backfill>>,
 }
 
 impl FleetSnapshot {

@@ -106,6 +106,7 @@ pub fn snapshot() -> FleetSnapshot {
         events: Vec::new(),
         parts: BTreeMap::new(),
         stats: Default::default(),
+        backfill: None,
     }
 }
 

@@ -38,6 +38,7 @@ pub use scenario::{
 };
 
 use crate::model::cost::{SPOT_FACTOR, task_hour_usd};
+use crate::model::history::{self, Backfill};
 use crate::model::{DeploymentState, EventKind, ServiceMetrics};
 use alarms::AlarmTracker;
 use events::EventLog;
@@ -241,11 +242,63 @@ impl Simulator {
             let serving = svc.running();
             let recent = svc.interruptions.iter().filter(|&&i| t - i <= 60).count();
             let jitter = (self.rng.random::<f64>() - 0.5) * 2.0;
-            svc.metrics = measure_service(svc, serving, recent, jitter);
+            svc.metrics = measure_service(svc, svc.load, serving, recent, jitter);
             if t % 60 < dt.max(1) {
                 saturation_logs(svc, t);
             }
         }
+    }
+
+    /// The hour before the start, a minute a point, as a steady fleet had it:
+    /// the daily load curve on the tasks running at the start (a scenario's
+    /// traffic events have not begun). The cockpit's sparklines open with it.
+    /// Its own random stream: the simulation itself is not changed.
+    pub fn past_hour(&self) -> Backfill {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x5eed_0f_1a57);
+        let start = self.scenario.start;
+        let mut out = Backfill::default();
+        for svc in &self.services {
+            let serving = svc.running();
+            let subject = history::Subject::Service(svc.spec.key.clone());
+            let mut series: Vec<(history::Metric, Vec<(i64, f64)>)> = [
+                history::Metric::Cpu,
+                history::Metric::Memory,
+                history::Metric::P95,
+                history::Metric::ErrorRate,
+                history::Metric::Requests,
+                history::Metric::Running,
+                history::Metric::Desired,
+            ]
+            .into_iter()
+            .map(|m| (m, Vec::with_capacity(60)))
+            .collect();
+            for minutes in (1..=60).rev() {
+                let at = start - Duration::minutes(minutes);
+                let load = svc.spec.peak_load * traffic::diurnal(at);
+                let jitter = (rng.random::<f64>() - 0.5) * 2.0;
+                let m = measure_service(svc, load, serving, 0, jitter);
+                let values = [
+                    m.cpu_pct,
+                    m.memory_pct,
+                    m.p95_ms,
+                    m.error_rate_pct,
+                    m.requests_per_min,
+                    Some(f64::from(serving)),
+                    Some(f64::from(svc.desired)),
+                ];
+                for ((_, points), v) in series.iter_mut().zip(values) {
+                    if let Some(v) = v {
+                        points.push((at.timestamp(), v));
+                    }
+                }
+            }
+            out.series.extend(
+                series
+                    .into_iter()
+                    .map(|(metric, points)| (subject.clone(), metric, points)),
+            );
+        }
+        out
     }
 
     /// Current burn of running tasks, USD per hour.
@@ -272,11 +325,12 @@ impl Simulator {
 
 fn measure_service(
     svc: &SvcState,
+    load: f64,
     serving: u32,
     recent_interruptions: usize,
     jitter: f64,
 ) -> ServiceMetrics {
-    let rpm = svc.load * svc.spec.rpm_per_unit;
+    let rpm = load * svc.spec.rpm_per_unit;
     if serving == 0 {
         return ServiceMetrics {
             cpu_pct: None,
@@ -286,7 +340,7 @@ fn measure_service(
             requests_per_min: Some(rpm),
         };
     }
-    let u = svc.load / f64::from(serving);
+    let u = load / f64::from(serving);
     let interrupted_share = recent_interruptions as f64 / f64::from(serving);
     ServiceMetrics {
         cpu_pct: Some((u * 100.0 + jitter).clamp(0.5, 100.0)),

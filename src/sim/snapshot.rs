@@ -58,6 +58,7 @@ impl Simulator {
                 })
                 .collect(),
             stats: RefreshStats::default(),
+            backfill: None,
         }
     }
 }

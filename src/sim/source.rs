@@ -59,7 +59,10 @@ pub fn spawn(sim: Arc<Mutex<Simulator>>, speed: f64, tx: FeedSender) -> JoinHand
         let first = {
             let mut s = lock(&sim);
             s.set_speed(speed);
-            Box::new(s.snapshot())
+            let mut first = s.snapshot();
+            // The cockpit opens with trends, not empty sparklines.
+            first.backfill = Some(Arc::new(s.past_hour()));
+            Box::new(first)
         };
         if tx.send(first).await.is_err() {
             return;

@@ -262,6 +262,7 @@ pub fn manga_release(minutes: f64) -> FleetSnapshot {
         events,
         parts,
         stats: RefreshStats::default(),
+        backfill: None,
     }
 }
 

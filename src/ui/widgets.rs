@@ -25,13 +25,28 @@ pub fn buckets(
     }
     let end = now.timestamp();
     let start = end - window_s;
+    let mut previous: Option<(i64, usize, f64)> = None;
     for (t, v) in series.fine.since(start) {
-        let i = (((t - start) as f64 / window_s as f64) * width as f64) as usize;
-        let slot = &mut out[i.min(width - 1)];
+        let i = ((((t - start) as f64 / window_s as f64) * width as f64) as usize).min(width - 1);
+        // Minute datapoints (CloudWatch, the backfilled hour) are wider apart
+        // than a bucket: the value holds until the next one. A longer silence
+        // is a gap in the data and stays blank.
+        if let Some((pt, pi, pv)) = previous
+            && t - pt <= HOLD_S
+        {
+            for slot in out.iter_mut().take(i).skip(pi + 1) {
+                slot.get_or_insert(pv);
+            }
+        }
+        let slot = &mut out[i];
         *slot = Some(slot.map_or(v, |o: f64| o.max(v)));
+        previous = Some((t, i, v));
     }
     out
 }
+
+/// How long a datapoint stands for the buckets after it: a minute's metric and a late poll.
+const HOLD_S: i64 = 150;
 
 /// A one-line sparkline scaled to `lo..hi`; gaps are spaces.
 pub fn sparkline(values: &[Option<f64>], lo: f64, hi: f64) -> String {
@@ -182,6 +197,20 @@ mod tests {
         assert_eq!(usd(3073.4), "$3073");
         assert_eq!(usd(4.213), "$4.21");
         assert_eq!(fit("manga-reader", 6), "manga…");
+    }
+
+    #[test]
+    fn minute_points_fill_the_buckets_between_them_but_a_silence_stays_blank() {
+        let mut s = Series::default();
+        for m in 0..5 {
+            s.record(m * 60, 10.0 + m as f64);
+        }
+        s.record(4 * 60 + 600, 50.0);
+        let now = chrono::DateTime::from_timestamp(900, 0).unwrap();
+        let b = buckets(Some(&s), now, 900, 30);
+        assert!(b[..9].iter().all(Option::is_some), "{b:?}");
+        assert!(b[9..28].iter().all(Option::is_none), "{b:?}");
+        assert_eq!(b[28], Some(50.0));
     }
 
     #[test]

@@ -12,12 +12,17 @@ use super::calls::{ApiError, all_pages, concurrently};
 use super::clients::AwsClients;
 use super::time;
 use crate::config::CustomMetric;
+use crate::model::history::{self, Backfill};
 use crate::model::{Alarm, AlarmState, ServiceKey, ServiceMetrics};
 
 /// GetMetricData's limit of queries per call.
 const QUERIES_PER_CALL: usize = 500;
 /// How far back to look for the latest datapoint (ECS publishes every minute).
-const LOOKBACK_MIN: i64 = 10;
+pub const LOOKBACK_MIN: i64 = 10;
+/// The first read asks for what the history holds (an hour): GetMetricData
+/// bills per metric, not per datapoint, so the sparklines open full for the
+/// price of one read.
+pub const BACKFILL_MIN: i64 = history::WINDOW_S / 60;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Subject {
@@ -153,13 +158,15 @@ pub fn queries(
     (out, warning)
 }
 
-/// Latest value of every query; `None` where CloudWatch has no datapoint yet.
+/// Latest value of every query (`None` where CloudWatch has no datapoint
+/// yet), and the datapoints of the last `lookback_min` minutes before it.
 pub async fn read(
     c: &AwsClients,
     queries: &[Query],
     now: DateTime<Utc>,
-) -> Result<MetricValues, ApiError> {
-    let start = aws_smithy_types::DateTime::from_secs((now.timestamp() - LOOKBACK_MIN * 60).max(0));
+    lookback_min: i64,
+) -> Result<(MetricValues, Backfill), ApiError> {
+    let start = aws_smithy_types::DateTime::from_secs((now.timestamp() - lookback_min * 60).max(0));
     let end = aws_smithy_types::DateTime::from_secs(now.timestamp());
     let batches = concurrently(
         queries
@@ -196,29 +203,37 @@ pub async fn read(
                                 .id()
                                 .and_then(|id| id.strip_prefix('q'))
                                 .and_then(|n| n.parse::<usize>().ok());
-                            let newest = r
+                            let points: Vec<(i64, f64)> = r
                                 .timestamps()
                                 .iter()
                                 .zip(r.values())
-                                .max_by_key(|(t, _)| (t.secs(), t.subsec_nanos()))
-                                .map(|(_, v)| *v);
-                            if let (Some(index), Some(v)) = (index, newest) {
-                                found.push((index, v));
+                                .map(|(t, v)| (t.secs(), *v))
+                                .collect();
+                            if let Some(index) = index {
+                                found.push((index, points));
                             }
                         }
                         Ok((found, page.next_token().map(str::to_string)))
                     }
                 })
                 .await?;
-                // Pages run newest first: the first value seen per query is the latest.
-                let mut latest: BTreeMap<usize, f64> = BTreeMap::new();
-                for (index, v) in found {
-                    latest.entry(index).or_insert(v);
+                // A query's datapoints may span pages: gather them, oldest first.
+                let mut series: BTreeMap<usize, Vec<(i64, f64)>> = BTreeMap::new();
+                for (index, points) in found {
+                    series.entry(index).or_default().extend(points);
                 }
-                Ok(latest)
+                for points in series.values_mut() {
+                    points.sort_by_key(|p| p.0);
+                    points.dedup_by_key(|p| p.0);
+                }
+                Ok(series)
             }),
     )
     .await?;
+    let series: BTreeMap<usize, Vec<(i64, f64)>> = batches.into_iter().flatten().collect();
+    let latest = series
+        .iter()
+        .filter_map(|(index, points)| Some((*index, points.last()?.1)));
     let mut values = MetricValues::default();
     for q in queries {
         match &q.subject {
@@ -230,7 +245,7 @@ pub async fn read(
             }
         }
     }
-    for (index, v) in batches.into_iter().flatten() {
+    for (index, v) in latest {
         let Some(q) = queries.get(index) else {
             continue;
         };
@@ -257,7 +272,37 @@ pub async fn read(
             }
         }
     }
-    Ok(values)
+    Ok((values, backfill(queries, &series)))
+}
+
+/// Every datapoint but each series' newest (the snapshot carries that one),
+/// as history points.
+fn backfill(queries: &[Query], series: &BTreeMap<usize, Vec<(i64, f64)>>) -> Backfill {
+    let mut out = Backfill::default();
+    for (index, points) in series {
+        let Some(q) = queries.get(*index) else {
+            continue;
+        };
+        let metric = match q.field {
+            Field::Cpu => history::Metric::Cpu,
+            Field::Memory => history::Metric::Memory,
+            Field::P95 => history::Metric::P95,
+            Field::ErrorRate => history::Metric::ErrorRate,
+            Field::Requests => history::Metric::Requests,
+            Field::CacheMemory => history::Metric::CacheMemory,
+            Field::CacheEvictions => history::Metric::Evictions,
+            Field::CacheConnections => continue,
+        };
+        let subject = match &q.subject {
+            Subject::Service(key) => history::Subject::Service(key.clone()),
+            Subject::Cache(id) => history::Subject::Cache(id.clone()),
+        };
+        let older = &points[..points.len().saturating_sub(1)];
+        if !older.is_empty() {
+            out.series.push((subject, metric, older.to_vec()));
+        }
+    }
+    out
 }
 
 fn request(id: &str, q: &Query) -> MetricDataQuery {

@@ -101,6 +101,7 @@ pub fn unavailable(cfg: &AwsConfig, reason: &str) -> FleetSnapshot {
             })
             .collect::<BTreeMap<_, _>>(),
         stats: RefreshStats::default(),
+        backfill: None,
     }
 }
 

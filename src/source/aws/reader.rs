@@ -38,6 +38,8 @@ pub struct AwsReader {
     /// Metrics requested by the last refresh (GetMetricData bills each one).
     metrics_requested: u32,
     throttled: bool,
+    /// The first metric read's past, for the next snapshot to carry once.
+    backfill: Option<std::sync::Arc<crate::model::history::Backfill>>,
     clusters: Kept<Vec<ClusterInfo>>,
     services: Kept<Vec<ServiceInfo>>,
     task_defs: HashMap<String, TaskDef>,
@@ -65,6 +67,7 @@ impl AwsReader {
             metrics_read_at: None,
             metrics_requested: 0,
             throttled: false,
+            backfill: None,
             clusters: Kept::default(),
             services: Kept::default(),
             task_defs: HashMap::new(),
@@ -120,7 +123,9 @@ impl AwsReader {
             calls_by_api,
             reading: None,
         };
-        self.snapshot(now, stats)
+        let mut snap = self.snapshot(now, stats);
+        snap.backfill = self.backfill.take();
+        snap
     }
 
     async fn read_config(&mut self, now: DateTime<Utc>, partial: Option<&FeedSender>) {
@@ -293,7 +298,13 @@ impl AwsReader {
                 if !fleet_known {
                     Some(Err(not_yet("metrics wait for the service and cache lists")))
                 } else if metrics_due {
-                    Some(metrics::read(c, &queries, now).await)
+                    // The first read fills the history's hour; later ones only what is new.
+                    let lookback = if self.metrics.fetched_at.is_none() {
+                        metrics::BACKFILL_MIN
+                    } else {
+                        metrics::LOOKBACK_MIN
+                    };
+                    Some(metrics::read(c, &queries, now, lookback).await)
                 } else {
                     None
                 }
@@ -312,6 +323,13 @@ impl AwsReader {
             Err(e) => throttled |= self.tasks.apply(Err(e), now),
         }
         if let Some(values) = values {
+            let first = self.metrics.fetched_at.is_none();
+            let values = values.map(|(values, past)| {
+                if first && !past.series.is_empty() {
+                    self.backfill = Some(std::sync::Arc::new(past));
+                }
+                values
+            });
             if fleet_known {
                 self.metrics_read_at = Some(Instant::now());
                 self.metrics_requested = u32::try_from(queries.len()).unwrap_or(u32::MAX);
@@ -446,6 +464,7 @@ impl AwsReader {
             events: self.events.list(),
             parts,
             stats,
+            backfill: None,
         }
     }
 
