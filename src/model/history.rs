@@ -190,8 +190,11 @@ pub enum Subject {
 /// Each series' points are oldest first and older than any it has.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Backfill {
-    pub series: Vec<(Subject, Metric, Vec<(i64, f64)>)>,
+    pub series: Vec<(Subject, Metric, Points)>,
 }
+
+/// A series' points: unix seconds and the value, oldest first.
+pub type Points = Vec<(i64, f64)>;
 
 #[derive(Clone, Debug, Default)]
 pub struct FleetHistory {

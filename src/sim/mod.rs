@@ -254,7 +254,7 @@ impl Simulator {
     /// traffic events have not begun). The cockpit's sparklines open with it.
     /// Its own random stream: the simulation itself is not changed.
     pub fn past_hour(&self) -> Backfill {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x5eed_0f_1a57);
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x005e_ed0f_1a57);
         let start = self.scenario.start;
         let mut out = Backfill::default();
         for svc in &self.services {
