@@ -742,7 +742,12 @@ async fn two_thousand_services_under_the_ecs_bucket_are_all_read() {
     let shown = tokio::spawn(async move {
         let mut shown = Vec::new();
         while let Some(s) = rx.recv().await {
-            shown.push((started.elapsed(), s.stats.reading, s.services.len()));
+            shown.push((
+                started.elapsed(),
+                s.stats.reading,
+                s.services.len(),
+                s.taken_at,
+            ));
         }
         shown
     });
@@ -751,13 +756,17 @@ async fn two_thousand_services_under_the_ecs_bucket_are_all_read() {
     drop(tx);
     let shown = shown.await.unwrap();
     assert!(shown.len() >= 5, "{shown:?}");
-    let (first_at, _, first_rows) = shown[0];
+    let (first_at, _, first_rows, _) = shown[0];
     assert!(first_at.as_secs_f64() < 1.5 && first_rows > 0, "{shown:?}");
     assert!(
         shown.windows(2).all(|w| w[0].2 <= w[1].2),
         "rows only grow: {shown:?}"
     );
-    let (_, reading, rows) = shown[shown.len() - 1];
+    let (_, reading, rows, partial_at) = shown[shown.len() - 1];
+    assert!(
+        partial_at < snap.taken_at,
+        "the whole snapshot is newer: history and journal take it"
+    );
     let reading = reading.expect("partial snapshots say how far the read is");
     assert_eq!(reading.total, 2000);
     assert_eq!(reading.read as usize, rows);

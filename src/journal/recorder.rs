@@ -56,6 +56,10 @@ impl Recorder {
 
     /// What `snap` adds to the journal (not written yet).
     pub fn observe(&mut self, snap: &FleetSnapshot) -> Vec<Entry> {
+        // A first read still under way is not the fleet yet: its samples would be partial.
+        if snap.stats.reading.is_some() {
+            return Vec::new();
+        }
         let mut entries = Vec::new();
         if let Some(opening) = self.opening.take() {
             entries.push(Entry::new(snap.taken_at, opening));

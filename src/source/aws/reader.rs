@@ -23,8 +23,8 @@ use crate::model::{
 };
 use crate::source::FeedSender;
 
-/// How often a first read shows what it has so far.
-const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+/// How often a first read shows what it has so far (the first time after this too).
+const PROGRESS_EVERY: Duration = Duration::from_millis(400);
 /// DescribeTaskDefinition calls at most per slow read; the rest follow at the next.
 const TASK_DEFS_PER_READ: usize = 100;
 
@@ -213,8 +213,8 @@ impl AwsReader {
     }
 
     /// The first read of a large account's services, showing rows as their
-    /// batches land: a partial snapshot every `PROGRESS_EVERY` with the
-    /// count read so far ("reading 1,200/2,000 services" in the header).
+    /// batches land: a partial snapshot every `PROGRESS_EVERY` while the read
+    /// lasts, with the count read so far ("reading 1,200/2,000 services").
     async fn services_shown_as_read(
         &self,
         clusters: &[String],
@@ -229,16 +229,18 @@ impl AwsReader {
         };
         let show = async {
             let (mut total, mut seen) = (0usize, Vec::new());
-            let mut shown_at: Option<Instant> = None;
+            // A read done within the first interval (a small account) shows
+            // whole, as every later refresh does.
+            let mut shown_at = Instant::now();
             while let Some(p) = heard.recv().await {
                 match p {
                     ecs::Progress::Listed(n) => total += n,
                     ecs::Progress::Described(infos) => seen.extend(infos),
                 }
-                if shown_at.is_some_and(|t| t.elapsed() < PROGRESS_EVERY) || seen.is_empty() {
+                if shown_at.elapsed() < PROGRESS_EVERY || seen.is_empty() {
                     continue;
                 }
-                shown_at = Some(Instant::now());
+                shown_at = Instant::now();
                 seen.sort_by(|a: &ServiceInfo, b| a.key.cmp(&b.key));
                 let stats = RefreshStats {
                     reading: Some(Reading {
@@ -247,8 +249,11 @@ impl AwsReader {
                     }),
                     ..RefreshStats::default()
                 };
+                // Stamped just before the read's own time: the whole snapshot
+                // that follows is newer, so the history and the journal take it.
+                let at = now - chrono::Duration::seconds(1);
                 // A full feed means the screen is behind: skip this one, not wait.
-                let _ = tx.try_send(Box::new(self.snapshot_of(&seen, now, stats)));
+                let _ = tx.try_send(Box::new(self.snapshot_of(&seen, at, stats)));
             }
         };
         tokio::join!(read, show).0
