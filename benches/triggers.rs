@@ -10,26 +10,28 @@ use sitrep::runbook::trigger;
 use sitrep::runbook::{EvalContext, OverrideFacts};
 use sitrep::sim::Simulator;
 
-fn triggers_over_500_services(c: &mut Criterion) {
+fn triggers_over_large_fleets(c: &mut Criterion) {
     let library = Library::from_loaded(shipped());
-    let mut sim = Simulator::synthetic(500, 7);
-    let mut history = FleetHistory::default();
-    for _ in 0..60 {
-        sim.advance(10);
-        history.record(&sim.snapshot());
-    }
-    let snapshot = sim.snapshot();
-    let facts = OverrideFacts::default();
     let mut group = c.benchmark_group("runbook");
     group.sample_size(10);
-    group.bench_function("suggest_500_services", |b| {
-        b.iter(|| {
-            let ec = EvalContext::new(&snapshot, &history, &facts);
-            black_box(trigger::suggest(&library.runbooks, &ec))
-        })
-    });
+    for services in [500, 2000] {
+        let mut sim = Simulator::synthetic(services, 7);
+        let mut history = FleetHistory::default();
+        for _ in 0..60 {
+            sim.advance(10);
+            history.record(&sim.snapshot());
+        }
+        let snapshot = sim.snapshot();
+        let facts = OverrideFacts::default();
+        group.bench_function(format!("suggest_{services}_services"), |b| {
+            b.iter(|| {
+                let ec = EvalContext::new(&snapshot, &history, &facts);
+                black_box(trigger::suggest(&library.runbooks, &ec))
+            })
+        });
+    }
     group.finish();
 }
 
-criterion_group!(benches, triggers_over_500_services);
+criterion_group!(benches, triggers_over_large_fleets);
 criterion_main!(benches);

@@ -1,6 +1,6 @@
 //! Which runbooks the cockpit should suggest, and for which service or cache.
 
-use super::cel::{EvalContext, Evaluator};
+use super::cel::{EvalContext, Evaluator, FleetIndex};
 use super::model::Scope;
 use super::model::{Runbook, ScopeKind};
 
@@ -28,6 +28,8 @@ pub fn suggest(runbooks: &[std::sync::Arc<Runbook>], ec: &EvalContext<'_>) -> Ve
 /// Scope by scope: one evaluator per scope serves every runbook's trigger,
 /// because building it is the expensive part.
 fn suggest_among(runbooks: &[&Runbook], ec: &EvalContext<'_>) -> Vec<Suggestion> {
+    let index = FleetIndex::new(ec.snapshot);
+    let ec = &ec.with_index(&index);
     let services = ec
         .snapshot
         .services

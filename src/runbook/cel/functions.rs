@@ -327,20 +327,14 @@ impl HelperData {
             Scope::Service(key) => Some(key.clone()),
             Scope::Cache(_) => None,
         };
-        let service = scoped.as_ref().and_then(|k| ec.snapshot.service(k));
+        let service = scoped.as_ref().and_then(|k| ec.service(k));
         // Only what the helpers read: this scope's events, and Spot interruptions
         // fleet-wide (`services_interrupted`). Copying every event for every
         // scope made trigger evaluation quadratic in fleet size.
-        let relevant = |e: &&crate::model::FleetEvent| {
-            e.kind == EventKind::SpotInterruption
-                || (e.service.is_some() && e.service.as_ref() == scoped.as_ref())
-        };
         let events = ec
-            .snapshot
-            .events
-            .iter()
+            .events_of(scoped.as_ref())
+            .into_iter()
             .filter(|e| e.at.timestamp() >= since)
-            .filter(relevant)
             .map(|e| EventFact {
                 at: e.at.timestamp(),
                 kind: e.kind,

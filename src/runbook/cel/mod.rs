@@ -10,6 +10,6 @@ pub mod functions;
 pub mod schema;
 pub mod variables;
 
-pub use context::EvalContext;
+pub use context::{EvalContext, FleetIndex};
 pub use expr::{Evaluator, Expr, Template, display};
 pub use facts::OverrideFacts;

@@ -270,16 +270,18 @@ pub struct Vars {
 }
 
 impl Vars {
+    /// `service` is the scoped service, looked up by the caller (through the
+    /// evaluation's index when it has one).
     pub fn new(
         snap: &FleetSnapshot,
         facts: &OverrideFacts,
         fleet: FleetVars,
         scope: &Scope,
+        service: Option<&Service>,
     ) -> Self {
         let (service, cache, baseline) = match scope {
             Scope::Service(key) => {
-                let service = snap
-                    .service(key)
+                let service = service
                     .map_or_else(|| ServiceVars::absent(Some(key)), ServiceVars::from_service);
                 let baseline = facts.baselines.get(key).map_or(
                     BaselineVars {
