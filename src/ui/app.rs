@@ -908,6 +908,7 @@ impl App {
     fn refresh_rows(&mut self) {
         let Some(snap) = &self.snapshot else { return };
         let needle = self.filter.to_lowercase();
+        let firing = trouble::Firing::of(&snap.alarms);
         let mut rows: Vec<(usize, u32)> = snap
             .services
             .iter()
@@ -915,7 +916,7 @@ impl App {
             .filter(|(_, s)| {
                 needle.is_empty() || s.key.to_string().to_lowercase().contains(&needle)
             })
-            .map(|(i, s)| (i, trouble::assess(s, &snap.alarms).score))
+            .map(|(i, s)| (i, trouble::assess(s, &firing).score))
             .collect();
         let services = &snap.services;
         let by_f64 = |a: Option<f64>, b: Option<f64>| {

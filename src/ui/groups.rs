@@ -53,10 +53,11 @@ pub fn table(
         }
     }
     let mut table = Vec::with_capacity(rows.len() + order.len());
+    let firing = trouble::Firing::of(&snap.alarms);
     for (cluster, members) in order {
         let (mut alert, mut warn) = (0, 0);
         for &i in &members {
-            match trouble::assess(&snap.services[i], &snap.alarms).severity {
+            match trouble::assess(&snap.services[i], &firing).severity {
                 Severity::Alert => alert += 1,
                 Severity::Warn => warn += 1,
                 Severity::Ok => {}
@@ -87,7 +88,9 @@ mod tests {
         // Sorted by trouble as the app sorts: the worst first.
         let mut rows: Vec<usize> = (0..snap.services.len()).collect();
         rows.sort_by_key(|&i| {
-            std::cmp::Reverse(trouble::assess(&snap.services[i], &snap.alarms).score)
+            std::cmp::Reverse(
+                trouble::assess(&snap.services[i], &trouble::Firing::of(&snap.alarms)).score,
+            )
         });
         assert!(by_default(&snap));
         let flat = table(&snap, &rows, false, &HashSet::new());

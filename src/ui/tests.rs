@@ -845,3 +845,10 @@ fn a_first_read_under_way_says_how_far_it_is() {
     let screen = cockpit(&app, 160, 48);
     assert!(screen.contains("reading 1,200/2,000 services"), "{screen}");
 }
+
+#[test]
+fn triggers_of_a_large_fleet_are_paced_by_its_size() {
+    use super::runbooks::trigger_every;
+    assert_eq!(trigger_every(7), chrono::Duration::seconds(5));
+    assert_eq!(trigger_every(2002), chrono::Duration::milliseconds(20_020));
+}

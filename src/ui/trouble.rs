@@ -1,5 +1,7 @@
 //! How much trouble a service is in, for sorting the fleet table and colouring rows.
 
+use std::collections::HashMap;
+
 use crate::model::{Alarm, AlarmState, DeploymentState, Service};
 
 /// CPU at or above this is saturated (seed 001 scenario 1).
@@ -36,15 +38,32 @@ impl Trouble {
     }
 }
 
-/// Alarms in ALARM that watch this service (by name or `cluster/service`).
-pub fn alarms_for<'a>(s: &'a Service, alarms: &'a [Alarm]) -> impl Iterator<Item = &'a Alarm> {
-    let full = s.key.to_string();
-    alarms.iter().filter(move |a| {
-        a.state == AlarmState::Alarm
-            && a.subject
-                .as_deref()
-                .is_some_and(|sub| sub == s.key.service || sub == full)
-    })
+/// How many alarms in ALARM watch each subject (a service's name or
+/// `cluster/service`, or a cache): built once per snapshot, so assessing every
+/// service of a large fleet does not scan every alarm for each.
+#[derive(Debug, Default)]
+pub struct Firing<'a>(HashMap<&'a str, u32>);
+
+impl<'a> Firing<'a> {
+    pub fn of(alarms: &'a [Alarm]) -> Self {
+        let mut firing = HashMap::new();
+        for a in alarms.iter().filter(|a| a.state == AlarmState::Alarm) {
+            if let Some(subject) = a.subject.as_deref() {
+                *firing.entry(subject).or_insert(0) += 1;
+            }
+        }
+        Self(firing)
+    }
+
+    /// Alarms in ALARM on this service, by its name or `cluster/service`.
+    pub fn on(&self, s: &Service) -> u32 {
+        if self.0.is_empty() {
+            return 0;
+        }
+        let by_name = self.0.get(s.key.service.as_str()).copied().unwrap_or(0);
+        let full = self.0.get(s.key.to_string().as_str()).copied().unwrap_or(0);
+        by_name + full
+    }
 }
 
 /// True when the service runs (or wants to run) at its scaling maximum.
@@ -53,7 +72,7 @@ pub fn pinned_at_max(s: &Service) -> bool {
         .is_some_and(|(_, max)| max > 0 && s.desired.max(s.running) >= max)
 }
 
-pub fn assess(s: &Service, alarms: &[Alarm]) -> Trouble {
+pub fn assess(s: &Service, firing: &Firing<'_>) -> Trouble {
     let mut t = Trouble::default();
     let m = &s.metrics;
     if let Some(cpu) = m.cpu_pct {
@@ -85,7 +104,7 @@ pub fn assess(s: &Service, alarms: &[Alarm]) -> Trouble {
     if pinned_at_max(s) {
         t.add(60, Severity::Warn);
     }
-    let alarms = alarms_for(s, alarms).count() as u32;
+    let alarms = firing.on(s);
     if alarms > 0 {
         t.add(70 * alarms, Severity::Alert);
     }

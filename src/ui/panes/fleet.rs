@@ -171,6 +171,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     // Under a cluster header the cluster need not be repeated on each row.
     let multi_cluster = snap.clusters.len() > 1 && !app.grouped();
     let columns = widths.len();
+    let firing = trouble::Firing::of(&snap.alarms);
     let rows = app
         .table
         .iter()
@@ -191,7 +192,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             } else {
                 s.key.service.clone()
             };
-            let trouble = trouble::assess(s, &snap.alarms);
+            let trouble = trouble::assess(s, &firing);
             let name_style = match trouble.severity {
                 Severity::Alert => t.bold(t.alert),
                 Severity::Warn => t.style(t.warn),

@@ -111,11 +111,12 @@ pub struct Plan {
 /// Alarms first, then services in trouble (worst first), caches, calm services;
 /// the largest glyphs that still show everything in trouble.
 pub fn plan(snap: &FleetSnapshot, area: Rect) -> Plan {
+    let firing = trouble::Firing::of(&snap.alarms);
     let mut ranked: Vec<(usize, trouble::Trouble)> = snap
         .services
         .iter()
         .enumerate()
-        .map(|(i, s)| (i, trouble::assess(s, &snap.alarms)))
+        .map(|(i, s)| (i, trouble::assess(s, &firing)))
         .collect();
     ranked.sort_by(|(a, ta), (b, tb)| {
         tb.score
@@ -340,7 +341,7 @@ fn service_tile(
     scale: Scale,
 ) {
     let t = p.t;
-    let state = trouble::assess(s, &snap.alarms).severity;
+    let state = trouble::assess(s, &trouble::Firing::of(&snap.alarms)).severity;
     let word = match state {
         Severity::Ok => "OK",
         Severity::Warn => "WARN",

@@ -30,12 +30,16 @@ pub use walk::Ctx;
 /// service or cache, which on a large fleet is too much work for every refresh.
 pub const TRIGGER_EVERY: chrono::Duration = chrono::Duration::seconds(5);
 
-/// An evaluation that takes longer than this (a fleet of hundreds of
-/// services) waits `TRIGGER_SHARE` times as long again before the next, so
-/// triggers take at most about 1 % of the loop's time: 2,000 services cost
-/// ~0.2 s (release), evaluated every ~20 s.
-pub const TRIGGER_SLOW: std::time::Duration = std::time::Duration::from_millis(20);
-pub const TRIGGER_SHARE: u32 = 100;
+/// ... and at least this much data time per scope (service or cache): an
+/// evaluation costs ~0.1 ms per scope (release), so a fleet of 2,000 is
+/// evaluated every 20 s and triggers stay near 1 % of the loop's time.
+/// Counted in scopes, not measured, so the pacing is the same on every machine.
+pub const TRIGGER_PER_SCOPE: chrono::Duration = chrono::Duration::milliseconds(10);
+
+/// The data time between two trigger evaluations of a fleet with `scopes` services and caches.
+pub fn trigger_every(scopes: usize) -> chrono::Duration {
+    TRIGGER_EVERY.max(TRIGGER_PER_SCOPE * i32::try_from(scopes).unwrap_or(i32::MAX))
+}
 
 /// The walk open in the cockpit.
 pub struct OpenWalk {
@@ -53,8 +57,6 @@ pub struct Runbooks {
     pub suggestions: Vec<Suggestion>,
     /// Data time triggers were last evaluated (they cost one evaluation per scope).
     triggers_at: Option<DateTime<Utc>>,
-    /// When the last evaluation ended (wall clock) and what it cost, when it was slow.
-    triggers_slow: Option<(std::time::Instant, std::time::Duration)>,
     pub list: Option<ListState>,
     pub walk: Option<OpenWalk>,
     pub confirm: Option<Pending>,
@@ -83,7 +85,6 @@ impl Runbooks {
             facts: OverrideFacts::default(),
             suggestions: Vec::new(),
             triggers_at: None,
-            triggers_slow: None,
             list: None,
             walk: None,
             confirm: None,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{OpenWalk, Runbooks, TRIGGER_EVERY, TRIGGER_SHARE, TRIGGER_SLOW};
+use super::{OpenWalk, Runbooks, trigger_every};
 use crate::model::history::FleetHistory;
 use crate::model::request::ActionOutcome;
 use crate::model::{FleetSnapshot, ServiceKey};
@@ -33,19 +33,14 @@ impl Runbooks {
             return Reply::default();
         };
         self.facts = OverrideFacts::gather(self.baseline.as_ref(), &self.overdue, snap);
+        let every = trigger_every(snap.services.len() + snap.caches.len());
         let due = self
             .triggers_at
-            .is_none_or(|at| snap.taken_at - at >= TRIGGER_EVERY || snap.taken_at < at)
-            && self
-                .triggers_slow
-                .is_none_or(|(ended, cost)| ended.elapsed() >= cost * TRIGGER_SHARE);
+            .is_none_or(|at| snap.taken_at - at >= every || snap.taken_at < at);
         if due {
-            let started = std::time::Instant::now();
             let ec = EvalContext::new(snap, ctx.history, &self.facts);
             self.suggestions = trigger::suggest(&self.library.runbooks, &ec);
             self.triggers_at = Some(snap.taken_at);
-            let cost = started.elapsed();
-            self.triggers_slow = (cost > TRIGGER_SLOW).then(|| (std::time::Instant::now(), cost));
         }
         // The drill ends itself on its verdict (won after the verify window, or lost at the limit).
         let verdict = self
