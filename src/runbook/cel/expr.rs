@@ -106,12 +106,14 @@ impl Expr {
 }
 
 /// The parser's message without its list of every token it would have accepted.
-/// The scoped service, through the context's index when it has one.
-fn scoped_service<'a>(ec: &EvalContext<'a>, scope: &Scope) -> Option<&'a crate::model::Service> {
-    match scope {
+/// The scope's variables, the scoped service found through the context's
+/// index when it has one.
+fn vars_of(ec: &EvalContext<'_>, scope: &Scope) -> Vars {
+    let service = match scope {
         Scope::Service(key) => ec.service(key),
         Scope::Cache(_) => None,
-    }
+    };
+    Vars::new(ec.snapshot, ec.facts, ec.fleet, scope, service)
 }
 
 fn short(msg: &str) -> String {
@@ -132,13 +134,7 @@ pub struct Evaluator {
 
 impl Evaluator {
     pub fn new(ec: &EvalContext<'_>, scope: &Scope) -> Self {
-        let vars = Vars::new(
-            ec.snapshot,
-            ec.facts,
-            ec.fleet,
-            scope,
-            scoped_service(ec, scope),
-        );
+        let vars = vars_of(ec, scope);
         let mut ctx = Context::with_env(ENV.clone());
         // The var structs hold only strings, doubles, bools, lists and string maps,
         // which always serialise.
@@ -163,13 +159,7 @@ impl Evaluator {
 
     /// The scoped subject's variables now, as `at_start` will hold them.
     pub fn subject(ec: &EvalContext<'_>, scope: &Scope) -> serde_json::Value {
-        let vars = Vars::new(
-            ec.snapshot,
-            ec.facts,
-            ec.fleet,
-            scope,
-            scoped_service(ec, scope),
-        );
+        let vars = vars_of(ec, scope);
         let value = match scope {
             Scope::Service(_) => serde_json::to_value(vars.service),
             Scope::Cache(_) => serde_json::to_value(vars.cache),
