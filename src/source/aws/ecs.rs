@@ -591,15 +591,6 @@ fn stopped_event(cluster: &str, t: &aws_sdk_ecs::types::Task) -> Option<(String,
         .map(time)?;
     let id = arn.rsplit('/').next().unwrap_or(&arn);
     let reason = t.stopped_reason().unwrap_or("no reason given");
-    let containers = t
-        .containers()
-        .iter()
-        .map(|c| ContainerState {
-            name: c.name().unwrap_or("?").to_string(),
-            exit_code: c.exit_code(),
-            reason: c.reason().map(str::to_string),
-        })
-        .collect();
     let mut event = FleetEvent::new(
         at,
         kind,
@@ -611,9 +602,21 @@ fn stopped_event(cluster: &str, t: &aws_sdk_ecs::types::Task) -> Option<(String,
         code: t.stop_code()?.as_str().to_string(),
         reason: reason.to_string(),
         tasks: vec![id.to_string()],
-        containers,
+        containers: container_states(t),
     });
     Some((arn.clone(), event))
+}
+
+/// Each container's name, exit code and reason, as a stopped task tells them.
+pub fn container_states(t: &aws_sdk_ecs::types::Task) -> Vec<ContainerState> {
+    t.containers()
+        .iter()
+        .map(|c| ContainerState {
+            name: c.name().unwrap_or("?").to_string(),
+            exit_code: c.exit_code(),
+            reason: c.reason().map(str::to_string),
+        })
+        .collect()
 }
 
 fn count(n: i32) -> u32 {

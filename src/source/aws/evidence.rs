@@ -14,9 +14,9 @@ use super::clients::AwsClients;
 use super::time;
 use crate::model::ServiceKey;
 use crate::model::evidence::{
-    CircuitBreaker, ContainerShape, ContainerState, DeploymentInfo, Deployments, Evidence,
-    EvidenceKind, EvidenceRequest, LOG_LOOKBACK_S, LOG_READ_MAX, LogLine, LogMatches, LogQuery,
-    LogTail, LogTarget, TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
+    CircuitBreaker, ContainerShape, DeploymentInfo, Deployments, Evidence, EvidenceKind,
+    EvidenceRequest, LOG_LOOKBACK_S, LOG_READ_MAX, LogLine, LogMatches, LogQuery, LogTail,
+    LogTarget, TaskDefDiff, TaskDefShape, TaskInfo, TaskList, fingerprint,
 };
 use crate::source::{EvidenceFuture, EvidenceReader, MatchesFuture};
 
@@ -473,15 +473,7 @@ fn task_info(t: &aws_sdk_ecs::types::Task) -> TaskInfo {
         stopped_at: t.stopped_at().map(time),
         stop_code: t.stop_code().map(|c| c.as_str().to_string()),
         stopped_reason: t.stopped_reason().map(str::to_string),
-        containers: t
-            .containers()
-            .iter()
-            .map(|c| ContainerState {
-                name: c.name().unwrap_or("?").to_string(),
-                exit_code: c.exit_code(),
-                reason: c.reason().map(str::to_string),
-            })
-            .collect(),
+        containers: super::ecs::container_states(t),
     }
 }
 
