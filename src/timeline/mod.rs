@@ -63,6 +63,13 @@ pub struct Item {
     pub detail: Value,
 }
 
+impl Item {
+    /// An alarm going (or found) into ALARM.
+    pub fn fired(&self) -> bool {
+        self.kind == "alarm" && self.detail.get("to").and_then(|v| v.as_str()) == Some("ALARM")
+    }
+}
+
 /// An override the ledger still holds, as the post-mortem's "plan the revert" needs it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Override {

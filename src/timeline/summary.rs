@@ -111,20 +111,13 @@ impl Summary {
             })
             .fold(0.0, |a, b| a + b);
         let over_sla_from = over.iter().find(|(_, o)| *o).map(|(at, _)| *at);
-        let first_alarm = items
-            .iter()
-            .find(|i| {
-                i.kind == "alarm" && i.detail.get("to").and_then(|v| v.as_str()) == Some("ALARM")
-            })
-            .map(|i| i.at);
+        let first_alarm = items.iter().find(|i| i.fired()).map(|i| i.at);
         // The incident starts with an alarm on a service the SLA is about (or
         // naming none), not with one that was firing elsewhere all along.
         let sla_alarm = items
             .iter()
             .filter(|i| i.service.as_deref().is_none_or(counted))
-            .find(|i| {
-                i.kind == "alarm" && i.detail.get("to").and_then(|v| v.as_str()) == Some("ALARM")
-            })
+            .find(|i| i.fired())
             .map(|i| i.at);
         let started = [sla_alarm, over_sla_from].into_iter().flatten().min();
         let mitigated = match over_sla_from {
@@ -172,7 +165,7 @@ fn alarms_clear(items: &[Item], started: DateTime<Utc>) -> Option<DateTime<Utc>>
             .get("alarm")
             .and_then(|v| v.as_str())
             .unwrap_or_default();
-        if i.detail.get("to").and_then(|v| v.as_str()) == Some("ALARM") {
+        if i.fired() {
             firing.insert(name.to_string());
             cleared = None;
         } else if firing.remove(name) && firing.is_empty() && i.at >= started {

@@ -122,7 +122,7 @@ fn lines<'a>(t: &Theme, timeline: &'a Timeline) -> Vec<Line<'a>> {
 
 fn color(t: &Theme, i: &Item) -> ratatui::style::Color {
     match i.kind {
-        "alarm" if i.detail.get("to").and_then(|v| v.as_str()) == Some("ALARM") => t.alert,
+        "alarm" if i.fired() => t.alert,
         "task" | "interruption" | "refused" | "changed_back" | "stale" => t.warn,
         "alarm" | "recovered" => t.ok,
         _ if i.by == By::Operator => t.accent,
