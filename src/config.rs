@@ -91,6 +91,10 @@ pub struct AwsConfig {
     pub quota_share: f64,
     /// Extra CloudWatch metrics mapped onto service fields (P95, 5xx, requests).
     pub metrics: Vec<CustomMetric>,
+    /// The metrics the runbook library declares (`[[metric]]`), read with
+    /// the fleet's: set when a session opens, not a config key.
+    #[serde(skip)]
+    pub declared: Vec<crate::model::declared::Declared>,
 }
 
 impl Default for AwsConfig {
@@ -108,6 +112,7 @@ impl Default for AwsConfig {
             max_attempts: 4,
             quota_share: 0.8,
             metrics: Vec::new(),
+            declared: Vec::new(),
         }
     }
 }

@@ -205,6 +205,11 @@ impl Runner<'_> {
                     }
                 }
                 Output::Scored(_) => {}
+                Output::Ran(command) => {
+                    if let Some(line) = self.executor.as_ref().and_then(|ex| ex.operator_ran(&command)) {
+                        self.say(at, format!("  ran: {command}: {line}"));
+                    }
+                }
             }
         }
         if pass_by && reply.is_none() && walker.machine().proposal().is_some() {

@@ -3,6 +3,7 @@
 //! the executor with its writer. Simulator sessions (and drills) keep their
 //! audit log and ledger apart from AWS sessions' (`Paths::sim_dir`).
 
+use crate::model::declared::Declared;
 use std::sync::{Arc, Mutex};
 
 use color_eyre::Result;
@@ -62,16 +63,19 @@ impl Drop for SourceTask {
 }
 
 impl Session {
-    /// Start the configured source. Must run inside the multi-threaded runtime.
-    pub async fn open(cfg: &Config, paths: &Paths) -> Result<Session> {
+    /// Start the configured source, reading the metrics the runbooks declare
+    /// beside the fleet's. Must run inside the multi-threaded runtime.
+    pub async fn open(cfg: &Config, paths: &Paths, declared: &[Declared]) -> Result<Session> {
         let (tx, feed) = tokio::sync::mpsc::channel(FEED_DEPTH);
         let (executor, task, info, evidence) = if cfg.aws.enabled {
+            let mut aws = cfg.aws.clone();
+            aws.declared = declared.to_vec();
             // One poller reads the account; a writable session's writer shares its
             // clients, so a write makes the poller re-read at once. Client setup
             // reads profiles and may ask SSO; it happens once, before the first frame.
             let clients = AwsClients::new(&cfg.aws).await?;
             let info = clients.source.clone();
-            let task = crate::source::aws::spawn_with(clients.clone(), &cfg.aws, tx);
+            let task = crate::source::aws::spawn_with(clients.clone(), &aws, tx);
             // The evidence reader shares the poller's clients and call limiter.
             let evidence: Arc<dyn EvidenceReader> = Arc::new(AwsEvidence::new(clients.clone()));
             let executor = executor_for(cfg, paths, &info, move || {
@@ -79,7 +83,8 @@ impl Session {
             });
             (executor, task, info, evidence)
         } else {
-            let sim = Simulator::from_config(&cfg.sim)?;
+            let mut sim = Simulator::from_config(&cfg.sim)?;
+            sim.declare(declared);
             let info = sim_info(&sim, cfg);
             let sim = Arc::new(Mutex::new(sim));
             let task = crate::sim::source::spawn(Arc::clone(&sim), cfg.sim.speed, tx);

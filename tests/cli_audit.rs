@@ -54,6 +54,7 @@ async fn populated() -> Rig {
             Some("wait-fargate"),
             AuditEntry::StepTicked {
                 step: "told #incident the fleet is scaling".into(),
+                command: None,
             },
         ))
         .unwrap();

@@ -90,7 +90,7 @@ fn child_process_appends_until_killed() {
             Some(&source()),
             None,
             None,
-            AuditEntry::StepTicked { step: step.clone() },
+            AuditEntry::StepTicked { step: step.clone(), command: None },
         );
         audit.append(&record).unwrap();
         writeln!(out, "ack audit {step}").unwrap();
@@ -146,6 +146,7 @@ fn child_process_appends_until_killed() {
             None,
             AuditEntry::StepTicked {
                 step: format!("noise {step}"),
+                command: None,
             },
         ))
         .unwrap();
@@ -258,7 +259,7 @@ fn no_acknowledged_record_is_lost_when_writers_are_killed() {
             .records
             .iter()
             .filter_map(|r| match &r.entry {
-                AuditEntry::StepTicked { step } => Some(step.clone()),
+                AuditEntry::StepTicked { step, .. } => Some(step.clone()),
                 _ => None,
             })
             .collect();
@@ -306,12 +307,13 @@ fn no_acknowledged_record_is_lost_when_writers_are_killed() {
                     None,
                     AuditEntry::StepTicked {
                         step: marker.clone(),
+                        command: None,
                     },
                 ))
                 .unwrap();
             let last = AuditLog::new(&audit_path).read().unwrap().records.pop();
             assert!(
-                matches!(last.map(|r| r.entry), Some(AuditEntry::StepTicked { step }) if step == marker),
+                matches!(last.map(|r| r.entry), Some(AuditEntry::StepTicked { step, .. }) if step == marker),
                 "run {runs} (seed {seed}): the append after a torn line is not readable"
             );
         }

@@ -94,8 +94,13 @@ pub enum AuditEntry {
     },
     /// The walk ended: done, or escalated to a person.
     Finished { escalated: bool, text: String },
-    /// A manual step performed elsewhere and ticked off.
-    StepTicked { step: String },
+    /// A manual step performed elsewhere and ticked off, with the command
+    /// it asked the operator to run.
+    StepTicked {
+        step: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
+    },
 }
 
 /// One figure of a check's evidence as the operator saw it: `service.cpu_pct = 94.0`.

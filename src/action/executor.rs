@@ -221,6 +221,12 @@ impl Executor {
         &self.operator
     }
 
+    /// A step's command the operator ran outside sitrep (the audit log has it
+    /// from the walk): the simulator plays it; AWS saw it from their shell.
+    pub fn operator_ran(&self, command: &str) -> Option<String> {
+        self.writer.operator_ran(command)
+    }
+
     pub async fn apply(&self, action: ConfirmedAction, ctx: ApplyContext<'_>) -> Outcome {
         self.run(action, ctx, None).await
     }

@@ -115,9 +115,12 @@ fn audit_table(records: &[AuditRecord]) -> String {
                 "-".into(),
                 "-".into(),
             ),
-            AuditEntry::StepTicked { step } => (
+            AuditEntry::StepTicked { step, command } => (
                 "step_ticked".into(),
-                step.clone(),
+                match command {
+                    Some(c) => format!("{step}: {c}"),
+                    None => step.clone(),
+                },
                 "done".into(),
                 "-".into(),
             ),

@@ -47,7 +47,8 @@ pub(super) fn prepare(cfg: &Config, paths: &Paths) -> Result<App> {
 pub(super) fn open_and_drive(cfg: &Config, paths: &Paths, app: &mut App) -> Result<()> {
     let started = Instant::now();
     super::runtime()?.block_on(async {
-        let session = Session::open(cfg, paths).await?;
+        let declared = app.runbooks.library.declared();
+        let session = Session::open(cfg, paths, &declared).await?;
         let (journal_dir, notes) = match session.journal {
             JournalStatus::Recording(dir, notes) => (Some(dir), Some(notes)),
             JournalStatus::Off(why) => {

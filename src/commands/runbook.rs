@@ -143,7 +143,8 @@ pub fn run(cfg: &Config, paths: &Paths, args: &RunArgs) -> Result<ExitCode> {
     let id = rb.id.clone();
     let scenario = sim::load_scenario(&args.scenario).map_err(|e| eyre!("{e}"))?;
     let scenario_name = scenario.name.clone();
-    let simulator = sim::Simulator::new(scenario, cfg.sim.seed);
+    let mut simulator = sim::Simulator::new(scenario, cfg.sim.seed);
+    simulator.declare(&rb.metrics);
     let baseline = match baseline::load_configured(cfg, paths).map_err(|e| eyre!(e))? {
         Some(b) => b,
         None => {

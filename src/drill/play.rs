@@ -99,7 +99,11 @@ pub async fn play(
         .objective
         .clone()
         .ok_or_else(|| format!("{}: no objective; it is not a drill", scenario.name))?;
-    let sim = Arc::new(Mutex::new(Simulator::new(scenario.clone(), seed)));
+    let mut simulator = Simulator::new(scenario.clone(), seed);
+    if let Some(rb) = &runbook {
+        simulator.declare(&rb.metrics);
+    }
+    let sim = Arc::new(Mutex::new(simulator));
     let state = super::start(scenario)?;
     let facts = baseline.map_or_else(OverrideFacts::default, |b| {
         OverrideFacts::gather(Some(b), &[], &lock(&sim).snapshot())

@@ -301,6 +301,7 @@ mod tests {
             parts: BTreeMap::new(),
             stats: RefreshStats::default(),
             backfill: None,
+            declared: Vec::new(),
         }
     }
 

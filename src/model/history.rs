@@ -176,12 +176,16 @@ pub enum Metric {
     SpotShare,
     CacheMemory,
     Evictions,
+    /// A declared metric's value (its subject names it).
+    Value,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Subject {
     Service(ServiceKey),
     Cache(String),
+    /// A metric a runbook declares, by its name.
+    Declared(String),
 }
 
 /// All series of a fleet, fed one snapshot at a time.
@@ -234,6 +238,10 @@ impl FleetHistory {
                 (Metric::Evictions, c.evictions_per_min),
             ];
             self.record_values(&subject, t, &values);
+        }
+        for d in &snap.declared {
+            let subject = Subject::Declared(d.name.clone());
+            self.record_values(&subject, t, &[(Metric::Value, d.value)]);
         }
     }
 

@@ -5,6 +5,7 @@
 //! runbook layer exposes them to CEL as doubles.
 
 pub mod cost;
+pub mod declared;
 pub mod evidence;
 pub mod history;
 pub mod projection;
@@ -259,6 +260,9 @@ pub struct FleetSnapshot {
     pub events: Vec<FleetEvent>,
     pub parts: BTreeMap<Part, PartStatus>,
     pub stats: RefreshStats,
+    /// The values of the metrics runbooks declare (`metric('name')`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declared: Vec<declared::DeclaredValue>,
     /// On the first snapshot only: the metrics' recent past, for the history.
     #[serde(skip)]
     pub backfill: Option<std::sync::Arc<history::Backfill>>,
@@ -267,6 +271,14 @@ pub struct FleetSnapshot {
 impl FleetSnapshot {
     pub fn service(&self, key: &ServiceKey) -> Option<&Service> {
         self.services.iter().find(|s| &s.key == key)
+    }
+
+    /// A declared metric's latest value; `None` when not read or no datapoint.
+    pub fn declared(&self, name: &str) -> Option<f64> {
+        self.declared
+            .iter()
+            .find(|d| d.name == name)
+            .and_then(|d| d.value)
     }
 
     pub fn cache(&self, id: &str) -> Option<&CacheCluster> {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::load::{Problem, load_file, load_str};
 use super::model::Runbook;
 use crate::config::Config;
+use crate::model::declared::Declared;
 
 /// The shipped runbooks: file name and text.
 pub const SHIPPED: &[(&str, &str)] = &[
@@ -112,7 +113,55 @@ impl Library {
                 Err(problems) => lib.broken.push((l.origin, problems)),
             }
         }
+        lib.refuse_conflicting_metrics();
         lib
+    }
+
+    /// A metric name means one metric in the whole library (snapshots carry
+    /// values by name): a runbook declaring a name another declares
+    /// differently is listed as broken, naming both.
+    fn refuse_conflicting_metrics(&mut self) {
+        let mut seen: Vec<(&Declared, &str)> = Vec::new();
+        let mut refused = Vec::new();
+        for rb in &self.runbooks {
+            for d in &rb.metrics {
+                match seen.iter().find(|(s, _)| s.name == d.name) {
+                    Some((s, other)) if s.query != d.query => refused.push((
+                        rb.id.clone(),
+                        Problem {
+                            file: rb.origin.clone(),
+                            line: 1,
+                            col: 1,
+                            message: format!(
+                                "metric `{}` is declared differently by runbook `{other}` ({}); \
+                                 a name means one metric across the library",
+                                d.name,
+                                s.query.label()
+                            ),
+                        },
+                    )),
+                    Some(_) => {}
+                    None => seen.push((d, &rb.id)),
+                }
+            }
+        }
+        for (id, problem) in refused {
+            if let Some(at) = self.runbooks.iter().position(|r| r.id == id) {
+                let rb = self.runbooks.remove(at);
+                self.broken.push((rb.origin.clone(), vec![problem]));
+            }
+        }
+    }
+
+    /// Every metric the library's runbooks declare, once each.
+    pub fn declared(&self) -> Vec<Declared> {
+        let mut out: Vec<Declared> = Vec::new();
+        for d in self.runbooks.iter().flat_map(|r| r.metrics.iter()) {
+            if !out.iter().any(|o| o.name == d.name) {
+                out.push(d.clone());
+            }
+        }
+        out
     }
 
     /// Shipped runbooks, then every configured directory.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::cel::{Expr, Template};
 use crate::model::ServiceKey;
+use crate::model::declared::Declared;
 use crate::model::evidence::LogQuery;
 
 /// What a runbook walk is bound to.
@@ -101,6 +102,8 @@ pub struct Runbook {
     /// What its `log_matches` calls count: a walk's reader counts these
     /// before each evaluation (expressions are synchronous, reads are not).
     pub log_queries: Vec<LogQuery>,
+    /// The CloudWatch metrics it reads by name (`metric('name')`).
+    pub metrics: Vec<Declared>,
     /// Where it was loaded from (a path, or `shipped:<file>`).
     pub origin: String,
 }
@@ -172,9 +175,12 @@ impl Node {
 pub enum NodeKind {
     Check(Check),
     Action(ActionNode),
-    /// A manual instruction the operator ticks off.
+    /// A manual instruction the operator ticks off; `command` is the exact
+    /// command to run where sitrep has no action for the fix (recorded when
+    /// ticked, and played by the simulator).
     Step {
         text: Template,
+        command: Option<Template>,
         next: usize,
     },
     Wait(Wait),

@@ -21,8 +21,24 @@ pub struct RawRunbook {
     pub start: Option<S<String>>,
     #[serde(default)]
     pub trigger: Option<S<RawTrigger>>,
+    #[serde(default, rename = "metric")]
+    pub metrics: Vec<S<RawMetric>>,
     #[serde(default, rename = "node")]
     pub nodes: Vec<S<RawNode>>,
+}
+
+/// `[[metric]]`: a CloudWatch metric the runbook reads as `metric('name')`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetric {
+    pub name: S<String>,
+    pub namespace: S<String>,
+    pub metric: S<String>,
+    #[serde(default)]
+    pub dimensions: BTreeMap<String, S<String>>,
+    pub stat: S<String>,
+    #[serde(default)]
+    pub period: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +136,9 @@ pub struct RawNode {
     // step, done, escalate
     #[serde(default)]
     pub text: Option<S<String>>,
+    // step: the command the operator runs (shown, recorded when ticked)
+    #[serde(default)]
+    pub command: Option<S<String>>,
     // action, step
     #[serde(default)]
     pub next: Option<S<String>>,
@@ -152,6 +171,7 @@ impl RawNode {
         field!(revert);
         field!(verify);
         field!(text);
+        field!(command);
         field!(next);
         field!(when);
         field!(minutes);
@@ -164,7 +184,7 @@ pub fn allowed_fields(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "check" => &["question", "expr", "answers", "edges", "labels", "evidence"],
         "action" => &["action", "params", "revert", "verify", "next"],
-        "step" => &["text", "next"],
+        "step" => &["text", "command", "next"],
         "wait" => &["when", "minutes", "edges", "labels"],
         "done" | "escalate" => &["text"],
         _ => return None,

@@ -65,6 +65,9 @@ pub enum Output {
     Say { text: String, error: bool },
     /// Something a drill scores.
     Scored(WalkEvent),
+    /// The operator ticked a step whose command they ran elsewhere: on the
+    /// simulator the session plays it (`Executor::operator_ran`).
+    Ran(String),
 }
 
 /// What a drill learns from a walk.
@@ -491,7 +494,15 @@ impl Walker {
                 escalated: false,
                 text: text.clone(),
             }),
-            Walked::StepDone => Some(AuditEntry::StepTicked { step: label(node) }),
+            Walked::StepDone(command) => {
+                if let Some(command) = command {
+                    out.push(Output::Ran(command.clone()));
+                }
+                Some(AuditEntry::StepTicked {
+                    step: label(node),
+                    command: command.clone(),
+                })
+            }
             _ => None,
         }
     }

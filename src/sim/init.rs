@@ -57,6 +57,7 @@ pub fn service(
         })
         .collect();
     SvcState {
+        base_size: (spec.task_vcpu, spec.task_memory_gb),
         spec: spec.clone(),
         desired,
         strategy: spec.strategy.clone(),

@@ -15,6 +15,7 @@
 mod alarms;
 mod apply;
 mod autoscale;
+mod backing;
 mod cache;
 mod events;
 pub mod evidence;
@@ -62,6 +63,8 @@ pub struct Simulator {
     events: EventLog,
     next_task_id: u64,
     spent_usd: f64,
+    /// Tables, collections and faults beyond ECS (`scenario.deps`).
+    backing: backing::Backing,
 }
 
 impl Simulator {
@@ -89,7 +92,9 @@ impl Simulator {
             );
         }
         let alarms = alarms::trackers(&services, &caches, start);
+        let backing = backing::Backing::new(&scenario.deps);
         let mut sim = Self {
+            backing,
             scenario,
             seed,
             speed: 1.0,
@@ -129,6 +134,23 @@ impl Simulator {
         scenario.sla.service = "svc-0000".into();
         scenario.load_events.clear();
         Self::new(scenario, seed)
+    }
+
+    /// The metrics runbooks declare: each snapshot carries the values of
+    /// those the scenario models (`None` for the rest).
+    pub fn declare(&mut self, declared: &[crate::model::declared::Declared]) {
+        self.backing.declare(declared);
+    }
+
+    /// The operator ran a runbook step's command: a scenario fix it matches
+    /// takes effect after the time the real change takes. One line back.
+    pub fn operator_ran(&mut self, command: &str) -> String {
+        self.backing.ran(command)
+    }
+
+    /// The declared metrics' values now.
+    pub(crate) fn declared_values(&self) -> Vec<crate::model::declared::DeclaredValue> {
+        self.backing.values()
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -188,7 +210,22 @@ impl Simulator {
             .rev()
             .find(|r| r.at_s <= t)
             .map_or(0.0, |r| r.per_task_hour);
+        let resized = self.backing.step(t);
         let (mut step, services) = self.step_parts(dt);
+        for effect in resized {
+            if let scenario::deps::FixEffect::TaskSize {
+                service,
+                vcpu,
+                memory_gb,
+            } = effect
+                && let Some(svc) = services.iter_mut().find(|s| s.spec.key.service == service)
+            {
+                svc.spec.task_vcpu = vcpu;
+                svc.spec.task_memory_gb = memory_gb;
+                let why = format!("task size {vcpu} vCPU / {memory_gb} GB");
+                start_deployment(svc, &mut step, &why);
+            }
+        }
         for svc in services {
             if svc.spec.deploy_at.is_some_and(|d| d > t - dt && d <= t) {
                 start_deployment(
@@ -243,6 +280,13 @@ impl Simulator {
             let recent = svc.interruptions.iter().filter(|&&i| t - i <= 60).count();
             let jitter = (self.rng.random::<f64>() - 0.5) * 2.0;
             svc.metrics = measure_service(svc, svc.load, serving, recent, jitter);
+            let (p95, errors) = self.backing.impact(&svc.spec.key.service);
+            if let Some(v) = svc.metrics.p95_ms.as_mut() {
+                *v += p95;
+            }
+            if let Some(v) = svc.metrics.error_rate_pct.as_mut() {
+                *v = (*v + errors).min(100.0);
+            }
             if t % 60 < dt.max(1) {
                 saturation_logs(svc, t);
             }
@@ -340,11 +384,18 @@ fn measure_service(
             requests_per_min: Some(rpm),
         };
     }
-    let u = load / f64::from(serving);
+    // Load is in units of the scenario's task size; a resized task holds
+    // that much more (or less) of it, and its memory fills accordingly.
+    let (vcpu, memory) = svc.base_size;
+    let u = load / f64::from(serving) * vcpu / svc.spec.task_vcpu;
+    let memory_scale = memory / svc.spec.task_memory_gb;
     let interrupted_share = recent_interruptions as f64 / f64::from(serving);
     ServiceMetrics {
         cpu_pct: Some((u * 100.0 + jitter).clamp(0.5, 100.0)),
-        memory_pct: Some((traffic::memory_pct(u) + jitter * 0.5).clamp(0.0, 100.0)),
+        memory_pct: Some(
+            ((traffic::memory_pct(load / f64::from(serving)) + jitter * 0.5) * memory_scale)
+                .clamp(0.0, 100.0),
+        ),
         p95_ms: Some(traffic::p95_ms(svc.spec.base_p95_ms, u) * (1.0 + jitter * 0.01)),
         error_rate_pct: Some(traffic::error_rate_pct(u, interrupted_share)),
         requests_per_min: Some(rpm),

@@ -59,6 +59,7 @@ impl Simulator {
                 .collect(),
             stats: RefreshStats::default(),
             backfill: None,
+            declared: self.declared_values(),
         }
     }
 }

@@ -45,6 +45,10 @@ impl FleetWriter for SimWriter {
                 })?
         })
     }
+
+    fn operator_ran(&self, command: &str) -> Option<String> {
+        Some(lock(&self.sim).operator_ran(command))
+    }
 }
 
 /// Advance `speed` simulated seconds per real second and send a snapshot after

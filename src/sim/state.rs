@@ -100,6 +100,8 @@ pub const MINUTES_KEPT: usize = 20;
 #[derive(Clone, Debug, PartialEq)]
 pub struct SvcState {
     pub spec: ServiceSpec,
+    /// vCPU and GB of the scenario's task size (the spec's may change).
+    pub base_size: (f64, f64),
     pub desired: u32,
     pub strategy: Vec<StrategyItem>,
     pub launch_type: Option<String>,

@@ -22,6 +22,13 @@ pub type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<String, WriteError
 /// On success it returns a one-line summary of what the API answered.
 pub trait FleetWriter: Send + Sync {
     fn apply<'a>(&'a self, request: &'a ActionRequest) -> WriteFuture<'a>;
+
+    /// The operator ticked a runbook step whose command they ran themselves
+    /// (a fix sitrep has no action for). On AWS there is nothing to do: it
+    /// ran in their shell. The simulator plays it; the answer is one line.
+    fn operator_ran(&self, _command: &str) -> Option<String> {
+        None
+    }
 }
 
 pub type EvidenceFuture<'a> = Pin<Box<dyn Future<Output = Result<Evidence, String>> + Send + 'a>>;

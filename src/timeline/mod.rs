@@ -268,7 +268,10 @@ fn operator_items<'a>(records: impl Iterator<Item = &'a AuditRecord>) -> Vec<Ite
                 ),
                 json!({ "node": r.node, "evaluated": evaluated, "chosen": chosen, "evidence": evidence }),
             ),
-            AuditEntry::StepTicked { step } => item("step", format!("done: {step}"), Value::Null),
+            AuditEntry::StepTicked { step, command } => match command {
+                Some(c) => item("step", format!("done: {step}: `{c}`"), json!({ "command": c })),
+                None => item("step", format!("done: {step}"), Value::Null),
+            },
             AuditEntry::Finished { escalated, text } => item(
                 "ended",
                 if *escalated {

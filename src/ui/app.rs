@@ -332,6 +332,11 @@ impl App {
                 }
                 Vec::new()
             }
+            Event::Played(line) => {
+                self.message = Some(Message::info(line));
+                self.dirty = true;
+                Vec::new()
+            }
             Event::Exported(result) => {
                 self.message = Some(match result {
                     Ok(path) => Message::info(format!("timeline written to {}", path.display())),

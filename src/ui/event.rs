@@ -38,6 +38,8 @@ pub enum Event {
     Timeline(Box<Result<Timeline, String>>),
     /// Where `Effect::ExportTimeline` wrote the Markdown.
     Exported(Result<PathBuf, String>),
+    /// What the session made of a step's command (`Effect::OperatorRan`).
+    Played(String),
 }
 
 /// A signal that closes the cockpit; the process then exits with 128 + `number`.
@@ -75,6 +77,8 @@ pub enum Effect {
     ExportTimeline,
     /// Record a change back after an action in the fleet journal.
     Journal(Box<ChangedBack>),
+    /// The operator ran a step's command: the simulator plays it.
+    OperatorRan(String),
 }
 
 /// The executor's answer to an `Effect::Apply`, with what it was for.

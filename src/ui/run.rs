@@ -244,6 +244,11 @@ where
                             "this session keeps no records".into(),
                         )))),
                     },
+                    Effect::OperatorRan(command) => {
+                        if let Some(line) = io.executor.as_deref().and_then(|ex| ex.operator_ran(&command)) {
+                            batch.push_back(Event::Played(line));
+                        }
+                    }
                     Effect::Journal(back) => {
                         if let Some(notes) = &io.journal {
                             notes.send(changed_back_entry(&back));

@@ -37,6 +37,9 @@ pub struct CheckEnv {
     pub proposed: Option<Vec<(String, Ty)>>,
     /// In a node (a walk has begun): `at_start` exists.
     pub walk: bool,
+    /// The runbook's `[[metric]]` names: `metric()` reads them, and the
+    /// history helpers take them beside the scope's own metrics.
+    pub declared: Vec<String>,
 }
 
 /// Standard CEL functions the checker knows (besides operators and macros).
@@ -794,23 +797,31 @@ impl Checker<'_> {
                         );
                     }
                 },
-                Arg::Metric => {
+                Arg::Metric | Arg::Declared => {
                     if !(ty.is_string() || ty == Ty::Dyn) {
                         self.error(x, format!("`{name}` takes a metric name, got {}", a(&ty)));
                     } else if let Some(m) = literal_str(x) {
-                        let metrics = match self.env.scope {
-                            ScopeKind::Service => SERVICE_METRICS,
-                            ScopeKind::Cache => CACHE_METRICS,
+                        let own: &[&str] = match (arg, self.env.scope) {
+                            (Arg::Declared, _) => &[],
+                            (_, ScopeKind::Service) => SERVICE_METRICS,
+                            (_, ScopeKind::Cache) => CACHE_METRICS,
                         };
-                        if !metrics.contains(&m) {
-                            let hint = did_you_mean(m, metrics.iter().copied());
+                        let declared = self.env.declared.iter().map(String::as_str);
+                        if !own.contains(&m) && !self.env.declared.iter().any(|d| d == m) {
+                            let known: Vec<&str> = own.iter().copied().chain(declared).collect();
+                            let hint = did_you_mean(m, known.iter().copied());
+                            let listed = if known.is_empty() {
+                                "none: declare one with [[metric]]".to_string()
+                            } else {
+                                known.join(", ")
+                            };
+                            let whose = match arg {
+                                Arg::Declared => "declared".to_string(),
+                                _ => format!("for a {} scope", self.env.scope.label()),
+                            };
                             self.error(
                                 x,
-                                format!(
-                                    "unknown metric `{m}` for a {} scope (metrics: {}){hint}",
-                                    self.env.scope.label(),
-                                    metrics.join(", ")
-                                ),
+                                format!("unknown metric `{m}` {whose} (metrics: {listed}){hint}"),
                             );
                         }
                     }
@@ -851,6 +862,7 @@ mod tests {
             scope: ScopeKind::Service,
             proposed: None,
             walk: true,
+            declared: vec!["read_throttles".into()],
         };
         check(src, &Want::Bool, &env)
             .into_iter()
@@ -921,6 +933,7 @@ mod tests {
             scope: ScopeKind::Service,
             proposed: None,
             walk,
+            declared: Vec::new(),
         };
         let src =
             "log_matches('OutOfMemoryError', 10.0) > 0.0 || log_matches('SIGTERM', 60.0) > 2.0";

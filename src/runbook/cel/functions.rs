@@ -33,8 +33,11 @@ pub const NEXT_EVENT_TAG: &str = "next-event";
 pub enum Arg {
     /// A double (CEL has no implicit int -> double: write 10.0).
     Double,
-    /// A metric name: one of `SERVICE_METRICS` or `CACHE_METRICS`.
+    /// A metric name: one of `SERVICE_METRICS` or `CACHE_METRICS`, or a
+    /// metric the runbook declares with `[[metric]]`.
     Metric,
+    /// A metric the runbook declares with `[[metric]]`.
+    Declared,
     /// Any number of doubles (`max`, `min`).
     Doubles,
     /// A string literal: text a log line contains.
@@ -68,6 +71,7 @@ impl Helper {
             .map(|(n, a)| match a {
                 Arg::Double => format!("{n}: double"),
                 Arg::Metric => format!("{n}: metric"),
+                Arg::Declared => format!("{n}: declared metric"),
                 Arg::Doubles => format!("{n}: double..."),
                 Arg::Pattern => format!("{n}: string"),
             })
@@ -119,6 +123,27 @@ pub static HELPERS: &[Helper] = &[
         returns: Returns::Double,
         lookback: Some(1),
         doc: "mean of the last N minutes of samples; -1 when they do not cover the window",
+    },
+    Helper {
+        name: "lowest",
+        args: &[("metric", Arg::Metric), MINUTES],
+        returns: Returns::Double,
+        lookback: Some(1),
+        doc: "the smallest sample of the last N minutes; -1 when there is none",
+    },
+    Helper {
+        name: "highest",
+        args: &[("metric", Arg::Metric), MINUTES],
+        returns: Returns::Double,
+        lookback: Some(1),
+        doc: "the largest sample of the last N minutes; -1 when there is none",
+    },
+    Helper {
+        name: "metric",
+        args: &[("name", Arg::Declared)],
+        returns: Returns::Double,
+        lookback: None,
+        doc: "latest value of a metric the runbook declares with `[[metric]]` (any CloudWatch metric, read in the same batched GetMetricData; modelled by the simulator for its scenarios); -1 when it has no datapoint",
     },
     Helper {
         name: "eta_above",
@@ -274,6 +299,9 @@ struct HelperData {
     /// The scoped service, for `cost_of`: its task size, arch and strategy.
     service: Option<crate::model::Service>,
     series: HashMap<Metric, Vec<(i64, f64)>>,
+    /// Declared metrics: latest values, and their last hour.
+    declared: HashMap<String, f64>,
+    declared_series: HashMap<String, Vec<(i64, f64)>>,
     events: Vec<EventFact>,
     overdue: f64,
     drift: f64,
@@ -348,8 +376,25 @@ impl HelperData {
             })
             .collect();
         let mine = |s: &ServiceKey| scoped.as_ref() == Some(s);
+        let declared_series = ec
+            .snapshot
+            .declared
+            .iter()
+            .filter_map(|d| {
+                let subject = Subject::Declared(d.name.clone());
+                let points = ec.history.get(&subject, Metric::Value)?.fine.since(since);
+                Some((d.name.clone(), points.collect()))
+            })
+            .collect();
         Self {
             now,
+            declared: ec
+                .snapshot
+                .declared
+                .iter()
+                .filter_map(|d| Some((d.name.clone(), d.value?)))
+                .collect(),
+            declared_series,
             running: service.map_or(0.0, |s| f64::from(s.running)),
             cpu: service.and_then(|s| s.metrics.cpu_pct),
             service: service.map(|s| crate::model::Service {
@@ -399,11 +444,8 @@ impl HelperData {
         minutes: f64,
         pred: impl Fn(f64) -> bool,
     ) -> Result<bool, ExecutionError> {
-        let m = metric_by_name(metric).ok_or_else(|| {
-            ExecutionError::function_error("sustained", format!("unknown metric `{metric}`"))
-        })?;
         let since = self.now - (minutes * 60.0) as i64;
-        let Some(points) = self.series.get(&m) else {
+        let Some(points) = self.points(metric) else {
             return Ok(false);
         };
         let mut series = Series::default();
@@ -415,10 +457,7 @@ impl HelperData {
 
     /// Minutes to `limit` on the metric's recent trend; -1 when it is not heading there.
     fn eta(&self, metric: &str, limit: f64, toward: Toward) -> Result<f64, ExecutionError> {
-        let m = metric_by_name(metric).ok_or_else(|| {
-            ExecutionError::function_error("eta", format!("unknown metric `{metric}`"))
-        })?;
-        let Some(points) = self.series.get(&m) else {
+        let Some(points) = self.points(metric) else {
             return Ok(Eta::Unknown.minutes());
         };
         let mut series = Series::default();
@@ -431,11 +470,8 @@ impl HelperData {
     /// Mean over the window, under the same coverage rule; -1 (missing) when
     /// the samples do not reach back to the window's start.
     fn average(&self, metric: &str, minutes: f64) -> Result<f64, ExecutionError> {
-        let m = metric_by_name(metric).ok_or_else(|| {
-            ExecutionError::function_error("average", format!("unknown metric `{metric}`"))
-        })?;
         let since = self.now - (minutes * 60.0) as i64;
-        let Some(points) = self.series.get(&m) else {
+        let Some(points) = self.points(metric) else {
             return Ok(super::variables::MISSING);
         };
         let mut series = Series::default();
@@ -447,6 +483,31 @@ impl HelperData {
         }
         let window: Vec<f64> = series.fine.since(since).map(|p| p.1).collect();
         Ok(window.iter().sum::<f64>() / window.len() as f64)
+    }
+
+    /// The last hour of a scope metric or a declared one; `None` without data.
+    fn points(&self, metric: &str) -> Option<&Vec<(i64, f64)>> {
+        match metric_by_name(metric) {
+            Some(m) => self.series.get(&m),
+            None => self.declared_series.get(metric),
+        }
+    }
+
+    /// The smallest (or largest) sample of the window; -1 when there is none.
+    fn extreme(&self, metric: &str, minutes: f64, largest: bool) -> f64 {
+        let since = self.now - (minutes * 60.0) as i64;
+        let window = self
+            .points(metric)
+            .into_iter()
+            .flatten()
+            .filter(|p| p.0 >= since)
+            .map(|p| p.1);
+        let found = if largest {
+            window.reduce(f64::max)
+        } else {
+            window.reduce(f64::min)
+        };
+        found.unwrap_or(super::variables::MISSING)
     }
 
     fn count(&self, minutes: f64, kind: EventKind, scoped_only: bool) -> f64 {
@@ -588,7 +649,13 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         data.clone(),
         data.clone(),
     );
-    let (d17, d18) = (data.clone(), data);
+    let (d17, d18, d19, d20, d21) = (
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data.clone(),
+        data,
+    );
     let results = [
         ctx.add_function(
             "sustained_above",
@@ -604,6 +671,18 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         ),
         ctx.add_function("average", move |m: Arc<String>, minutes: f64| {
             d14.average(&m, minutes)
+        }),
+        ctx.add_function("lowest", move |m: Arc<String>, minutes: f64| {
+            d19.extreme(&m, minutes, false)
+        }),
+        ctx.add_function("highest", move |m: Arc<String>, minutes: f64| {
+            d20.extreme(&m, minutes, true)
+        }),
+        ctx.add_function("metric", move |name: Arc<String>| {
+            d21.declared
+                .get(name.as_str())
+                .copied()
+                .unwrap_or(super::variables::MISSING)
         }),
         ctx.add_function("eta_above", move |m: Arc<String>, limit: f64| {
             d17.eta(&m, limit, Toward::Above)
@@ -725,6 +804,7 @@ mod tests {
                     .iter()
                     .map(|(_, a)| match a {
                         Arg::Metric => "'cpu'",
+                        Arg::Declared => "'read_throttles'",
                         Arg::Pattern => "'OutOfMemoryError'",
                         Arg::Double | Arg::Doubles => "1.0",
                     })

@@ -9,7 +9,9 @@ use serde_json::Map;
 use super::Problem;
 use super::source::Source;
 use crate::action::catalogue::{self, MANUAL, ParamType, Target, TargetKind};
+use crate::model::declared::{Declared, MetricQuery};
 use crate::model::evidence::LogQuery;
+use crate::runbook::cel::functions::{CACHE_METRICS, SERVICE_METRICS};
 use crate::runbook::cel::check::{self, CheckEnv, did_you_mean};
 use crate::runbook::cel::schema::Ty;
 use crate::runbook::cel::{Evaluator, Expr, Template};
@@ -110,6 +112,7 @@ impl<'a> Builder<'a> {
                 scope,
                 proposed: None,
                 walk: true,
+                declared: Vec::new(),
             },
             ids,
             dangling: false,
@@ -122,6 +125,8 @@ impl<'a> Builder<'a> {
     }
 
     pub(super) fn build(&mut self, raw: &RawRunbook) -> Option<Runbook> {
+        let metrics = self.metrics(raw);
+        self.env.declared = metrics.iter().map(|d| d.name.clone()).collect();
         // A trigger is evaluated before any walk: no `at_start` there.
         self.env.walk = false;
         let trigger = raw.trigger.as_ref().and_then(|t| {
@@ -166,8 +171,55 @@ impl<'a> Builder<'a> {
             start: start?,
             nodes: nodes?,
             log_queries: std::mem::take(&mut self.log_queries),
+            metrics,
             origin: self.src.file.to_string(),
         })
+    }
+
+    /// The `[[metric]]` declarations; a bad one is reported and left out.
+    fn metrics(&mut self, raw: &RawRunbook) -> Vec<Declared> {
+        let mut out: Vec<Declared> = Vec::new();
+        for m in &raw.metrics {
+            let m = m.get_ref();
+            let name = m.name.get_ref();
+            let builtin = SERVICE_METRICS.contains(&name.as_str()) || CACHE_METRICS.contains(&name.as_str());
+            let problem = if !valid_name(name) {
+                Some((m.name.span().start, format!("metric name `{name}`: use lowercase letters, digits and `_`, starting with a letter")))
+            } else if builtin {
+                Some((m.name.span().start, format!("metric name `{name}` is a built-in metric; pick another")))
+            } else if out.iter().any(|d| &d.name == name) {
+                Some((m.name.span().start, format!("metric `{name}` is declared twice")))
+            } else if m.namespace.get_ref().trim().is_empty() || m.metric.get_ref().trim().is_empty() {
+                Some((m.namespace.span().start, "`namespace` and `metric` must not be empty".to_string()))
+            } else if !valid_stat(m.stat.get_ref()) {
+                Some((m.stat.span().start, format!("unknown statistic `{}` (Average, Sum, Maximum, Minimum, SampleCount, or a percentile such as p95 or p99.9)", m.stat.get_ref())))
+            } else {
+                None
+            };
+            let period = m.period.as_ref().map_or(Ok(60), |p| match *p.get_ref() {
+                v @ (1 | 5 | 10 | 30) => Ok(v as u32),
+                v if v >= 60 && v % 60 == 0 && v <= 86_400 => Ok(v as u32),
+                v => Err((p.span().start, format!("period {v}: CloudWatch takes 1, 5, 10, 30 or a multiple of 60 seconds"))),
+            });
+            match (problem, period) {
+                (Some((at, message)), _) | (None, Err((at, message))) => self.report(at, message),
+                (None, Ok(period_s)) => out.push(Declared {
+                    name: name.clone(),
+                    query: MetricQuery {
+                        namespace: m.namespace.get_ref().trim().to_string(),
+                        metric: m.metric.get_ref().trim().to_string(),
+                        dimensions: m
+                            .dimensions
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+                            .collect(),
+                        stat: m.stat.get_ref().clone(),
+                        period_s,
+                    },
+                }),
+            }
+        }
+        out
     }
 
     fn target(&mut self, s: &S<String>) -> Option<usize> {
@@ -331,11 +383,16 @@ impl<'a> Builder<'a> {
                 let text = self
                     .required(n, &n.text, "text")
                     .and_then(|t| self.template(t));
+                let command = match &n.command {
+                    Some(c) => Some(self.template(c)?),
+                    None => None,
+                };
                 let next = self
                     .required(n, &n.next, "next")
                     .and_then(|t| self.target(t));
                 Some(NodeKind::Step {
                     text: text?,
+                    command,
                     next: next?,
                 })
             }
@@ -779,4 +836,20 @@ impl<'a> Builder<'a> {
         }
         out
     }
+}
+
+fn valid_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// CloudWatch's statistics: the five plain ones or a percentile `pNN[.N]`.
+fn valid_stat(stat: &str) -> bool {
+    matches!(stat, "Average" | "Sum" | "Maximum" | "Minimum" | "SampleCount")
+        || stat
+            .strip_prefix('p')
+            .and_then(|p| p.parse::<f64>().ok())
+            .is_some_and(|p| p > 0.0 && p < 100.0)
 }

@@ -93,6 +93,8 @@ pub enum Effect {
     AwaitStep {
         node: String,
         text: String,
+        /// The exact command the step asks the operator to run.
+        command: Option<String>,
     },
     Watching {
         node: String,
@@ -124,7 +126,8 @@ pub enum Walked {
     Applied(Option<ActionRequest>),
     ApplyFailed(String),
     Skipped,
-    StepDone,
+    /// A step ticked off, with the command it asked for (rendered when ticked).
+    StepDone(Option<String>),
     WaitMet,
     WaitTimedOut,
     Verified,
@@ -304,7 +307,13 @@ impl Machine {
                 },
             ) => self.choose_wait_edge(edge, why, ec, &mut fx),
             (Event::TickStep, State::Stepping) => {
-                self.log(ec, Walked::StepDone, &mut fx);
+                let command = match self.node_kind() {
+                    NodeKind::Step {
+                        command: Some(c), ..
+                    } => Some(self.evaluator(ec).render(c)),
+                    _ => None,
+                };
+                self.log(ec, Walked::StepDone(command), &mut fx);
                 if let NodeKind::Step { next, .. } = self.node_kind() {
                     let next = *next;
                     self.enter(next, ec, &mut fx);
@@ -396,11 +405,12 @@ impl Machine {
                 self.state = State::Proposed(Box::new(p));
                 None
             }
-            NodeKind::Step { text, .. } => {
+            NodeKind::Step { text, command, .. } => {
                 self.state = State::Stepping;
                 fx.push(Effect::AwaitStep {
                     node: node.id,
                     text: eval.render(text),
+                    command: command.as_ref().map(|c| eval.render(c)),
                 });
                 None
             }

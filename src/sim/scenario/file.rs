@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::deps::{RawCollection, RawDependencies, RawFault, RawFix, RawMetric, RawTable};
 use super::{LoadEvent, Objective, Scenario, ScenarioError, Sla, SpotRate};
 use crate::bounds::Bound;
 use crate::model::{Arch, FARGATE, FARGATE_SPOT, ScalableTarget, StrategyItem};
@@ -39,6 +40,16 @@ pub(super) struct RawScenario {
     load: Vec<Spanned<RawLoad>>,
     #[serde(default)]
     spot: Vec<Spanned<RawSpot>>,
+    #[serde(default)]
+    table: Vec<Spanned<RawTable>>,
+    #[serde(default)]
+    collection: Vec<Spanned<RawCollection>>,
+    #[serde(default)]
+    fault: Vec<Spanned<RawFault>>,
+    #[serde(default)]
+    metric: Vec<Spanned<RawMetric>>,
+    #[serde(default)]
+    fix: Vec<Spanned<RawFix>>,
 }
 
 fn default_spot_rate() -> f64 {
@@ -110,7 +121,7 @@ struct RawCache {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawLoad {
+pub(super) struct RawLoad {
     #[serde(default)]
     services: Vec<String>,
     #[serde(deserialize_with = "minute")]
@@ -123,6 +134,20 @@ struct RawLoad {
     hold_min: Option<f64>,
     #[serde(default, deserialize_with = "minute")]
     decay_min: f64,
+}
+
+impl RawLoad {
+    /// The multiplier it describes (its `services` are not read here).
+    pub(super) fn event(&self) -> LoadEvent {
+        LoadEvent {
+            services: self.services.clone(),
+            at_s: secs(self.at_min),
+            ramp_s: secs(self.ramp_min).max(1),
+            factor: self.factor,
+            hold_s: self.hold_min.map(secs),
+            decay_s: secs(self.decay_min),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -157,7 +182,9 @@ crate::bounded!(cpu: Option<f64> = CPU);
 crate::bounded!(memory_gb: Option<f64> = MEMORY_GB);
 crate::bounded!(load_factor: Option<f64> = LOAD_FACTOR);
 crate::bounded!(factor: f64 = FACTOR);
-crate::bounded!(minute: f64 = MINUTES);
+crate::bounded!(pub(super) minute: f64 = MINUTES);
+crate::bounded!(pub(super) cpu_value: f64 = CPU);
+crate::bounded!(pub(super) memory_value: f64 = MEMORY_GB);
 crate::bounded!(minute_opt: Option<f64> = MINUTES);
 crate::bounded!(spot_rate: f64 = SPOT_RATE);
 crate::bounded!(memory_pct: Option<f64> = MEMORY_PCT);
@@ -182,7 +209,7 @@ fn secs(min: f64) -> i64 {
     (min * 60.0).round() as i64
 }
 
-type Fail<'a> = dyn Fn(Range<usize>, String) -> ScenarioError + 'a;
+pub(super) type Fail<'a> = dyn Fn(Range<usize>, String) -> ScenarioError + 'a;
 
 impl RawScenario {
     pub(super) fn resolve(self, name: &str, fail: &Fail) -> Result<Scenario, ScenarioError> {
@@ -208,14 +235,7 @@ impl RawScenario {
                     format!("load: unknown service `{unknown}`"),
                 ));
             }
-            load_events.push(LoadEvent {
-                services: l.services.clone(),
-                at_s: secs(l.at_min),
-                ramp_s: secs(l.ramp_min).max(1),
-                factor: l.factor,
-                hold_s: l.hold_min.map(secs),
-                decay_s: secs(l.decay_min),
-            });
+            load_events.push(l.event());
         }
         let mut spot_rates = vec![SpotRate {
             at_s: 0,
@@ -251,7 +271,16 @@ impl RawScenario {
                 return Err(fail(o.span(), format!("objective: unknown cache `{id}`")));
             }
         }
+        let deps = RawDependencies {
+            tables: &self.table,
+            collections: &self.collection,
+            faults: &self.fault,
+            metrics: &self.metric,
+            fixes: &self.fix,
+        }
+        .resolve(&fleet, fail)?;
         Ok(Scenario {
+            deps,
             name: name.to_string(),
             description: self.description.trim().to_string(),
             runbook: self.runbook,

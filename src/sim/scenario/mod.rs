@@ -1,6 +1,7 @@
 //! Scenarios: a fleet, a start time and what happens to it, read from
 //! `scenarios/NAME.toml` (format documented at the top of `calm.toml`).
 
+pub mod deps;
 mod file;
 
 use std::ops::Range;
@@ -71,6 +72,9 @@ pub struct Scenario {
     pub load_events: Vec<LoadEvent>,
     /// Spot interruptions per Spot task-hour, from `at_s` seconds after start.
     pub spot_rates: Vec<SpotRate>,
+    /// Tables, collections, faults and custom metrics beyond ECS, and the
+    /// commands that fix them.
+    pub deps: deps::Dependencies,
 }
 
 /// What the drill scores against.

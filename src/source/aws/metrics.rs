@@ -12,6 +12,7 @@ use super::calls::{ApiError, all_pages, concurrently};
 use super::clients::AwsClients;
 use super::time;
 use crate::config::CustomMetric;
+use crate::model::declared::Declared;
 use crate::model::history::{self, Backfill};
 use crate::model::{Alarm, AlarmState, ServiceKey, ServiceMetrics};
 
@@ -28,6 +29,8 @@ pub const BACKFILL_MIN: i64 = history::WINDOW_S / 60;
 pub enum Subject {
     Service(ServiceKey),
     Cache(String),
+    /// A metric a runbook declares, by its name.
+    Declared(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +43,8 @@ pub enum Field {
     CacheMemory,
     CacheEvictions,
     CacheConnections,
+    /// A declared metric's value.
+    Value,
 }
 
 impl Field {
@@ -61,6 +66,7 @@ pub struct Query {
     pub metric: String,
     pub stat: String,
     pub dimensions: Vec<(String, String)>,
+    pub period_s: u32,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -74,15 +80,30 @@ pub struct CacheMetrics {
 pub struct MetricValues {
     pub services: BTreeMap<ServiceKey, ServiceMetrics>,
     pub caches: BTreeMap<String, CacheMetrics>,
+    /// Declared metrics' latest values, by name.
+    pub declared: BTreeMap<String, f64>,
 }
 
-/// The queries for a fleet; unknown custom fields come back as a warning.
+/// The queries for a fleet and the metrics runbooks declare; unknown custom
+/// fields come back as a warning.
 pub fn queries(
     services: &[ServiceKey],
     caches: &[String],
     custom: &[CustomMetric],
+    declared: &[Declared],
 ) -> (Vec<Query>, Option<String>) {
     let mut out = Vec::new();
+    for d in declared {
+        out.push(Query {
+            subject: Subject::Declared(d.name.clone()),
+            field: Field::Value,
+            namespace: d.query.namespace.clone(),
+            metric: d.query.metric.clone(),
+            stat: d.query.stat.clone(),
+            dimensions: d.query.dimensions.clone(),
+            period_s: d.query.period_s,
+        });
+    }
     for key in services {
         let dims = vec![
             ("ClusterName".to_string(), key.cluster.clone()),
@@ -99,6 +120,7 @@ pub fn queries(
                 metric: metric.into(),
                 stat: "Average".into(),
                 dimensions: dims.clone(),
+                period_s: 60,
             });
         }
         for m in custom {
@@ -121,6 +143,7 @@ pub fn queries(
                         (k.clone(), v)
                     })
                     .collect(),
+                period_s: 60,
             });
         }
     }
@@ -141,6 +164,7 @@ pub fn queries(
                 metric: metric.into(),
                 stat: stat.into(),
                 dimensions: vec![("CacheClusterId".into(), id.clone())],
+                period_s: 60,
             });
         }
     }
@@ -243,6 +267,7 @@ pub async fn read(
             Subject::Cache(id) => {
                 values.caches.entry(id.clone()).or_default();
             }
+            Subject::Declared(_) => {}
         }
     }
     for (index, v) in latest {
@@ -270,6 +295,9 @@ pub async fn read(
                 };
                 *slot = Some(v);
             }
+            Subject::Declared(name) => {
+                values.declared.insert(name.clone(), v);
+            }
         }
     }
     Ok((values, backfill(queries, &series)))
@@ -291,11 +319,13 @@ fn backfill(queries: &[Query], series: &BTreeMap<usize, Vec<(i64, f64)>>) -> Bac
             Field::Requests => history::Metric::Requests,
             Field::CacheMemory => history::Metric::CacheMemory,
             Field::CacheEvictions => history::Metric::Evictions,
+            Field::Value => history::Metric::Value,
             Field::CacheConnections => continue,
         };
         let subject = match &q.subject {
             Subject::Service(key) => history::Subject::Service(key.clone()),
             Subject::Cache(id) => history::Subject::Cache(id.clone()),
+            Subject::Declared(name) => history::Subject::Declared(name.clone()),
         };
         let older = &points[..points.len().saturating_sub(1)];
         if !older.is_empty() {
@@ -321,7 +351,7 @@ fn request(id: &str, q: &Query) -> MetricDataQuery {
         .metric_stat(
             MetricStat::builder()
                 .metric(metric)
-                .period(60)
+                .period(q.period_s as i32)
                 .stat(&q.stat)
                 .build(),
         )
@@ -410,14 +440,28 @@ mod tests {
                 dimensions: BTreeMap::new(),
             },
         ];
+        let declared = Declared {
+            name: "read_throttles".into(),
+            query: crate::model::declared::MetricQuery {
+                namespace: "AWS/DynamoDB".into(),
+                metric: "ReadThrottleEvents".into(),
+                dimensions: vec![("TableName".into(), "sessions".into())],
+                stat: "Sum".into(),
+                period_s: 300,
+            },
+        };
         let (qs, warning) = queries(
             &[ServiceKey::new("manga", "api")],
             &["redis-1".into()],
             &custom,
+            &[declared],
         );
-        assert_eq!(qs.len(), 2 + 1 + 3);
+        assert_eq!(qs.len(), 1 + 2 + 1 + 3);
+        // A declared metric is asked once, at its own period, whatever the fleet's size.
+        assert_eq!(qs[0].subject, Subject::Declared("read_throttles".into()));
+        assert_eq!(qs[0].period_s, 300);
         assert_eq!(
-            qs[2].dimensions,
+            qs[3].dimensions,
             vec![("TargetGroup".into(), "tg-manga-api".into())]
         );
         assert!(warning.unwrap().contains("latency"));

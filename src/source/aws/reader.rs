@@ -15,6 +15,7 @@ use super::clients::AwsClients;
 use super::ecs::{self, ClusterInfo, ServiceInfo, TaskCounts, TaskDef};
 use super::kept::{EventLog, Kept, merge};
 use super::metrics::{self, MetricValues};
+use crate::model::declared::DeclaredValue;
 use super::scaling::{self, TargetInfo};
 use crate::config::AwsConfig;
 use crate::model::{
@@ -284,7 +285,7 @@ impl AwsReader {
         let names: Vec<String> = self.clusters.value.iter().map(|c| c.name.clone()).collect();
         let keys: Vec<ServiceKey> = self.services.value.iter().map(|s| s.key.clone()).collect();
         let cache_ids: Vec<String> = self.caches.value.iter().map(|c| c.id.clone()).collect();
-        let (queries, warning) = metrics::queries(&keys, &cache_ids, &self.cfg.metrics);
+        let (queries, warning) = metrics::queries(&keys, &cache_ids, &self.cfg.metrics, &self.cfg.declared);
         // Without a first cluster or service list, an empty answer would look like a read.
         let clusters_known = self.clusters.fetched_at.is_some();
         let fleet_known = self.services.fetched_at.is_some() || self.caches.fetched_at.is_some();
@@ -470,6 +471,15 @@ impl AwsReader {
             parts,
             stats,
             backfill: None,
+            declared: self
+                .cfg
+                .declared
+                .iter()
+                .map(|d| DeclaredValue {
+                    name: d.name.clone(),
+                    value: self.metrics.value.declared.get(&d.name).copied(),
+                })
+                .collect(),
         }
     }
 

@@ -73,6 +73,7 @@ impl Runbooks {
                 Output::Audit(record) => reply.effects.push(Effect::Audit(record)),
                 Output::Say { text, error } => reply.message = Some(Message { text, error }),
                 Output::Scored(event) => reply.effects.extend(self.score(&event)),
+                Output::Ran(command) => reply.effects.push(Effect::OperatorRan(command)),
             }
         }
         reply
