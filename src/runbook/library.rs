@@ -38,6 +38,19 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "failed-deploy.toml",
         include_str!("../../runbooks/failed-deploy.toml"),
     ),
+    (
+        "dynamodb-throttling.toml",
+        include_str!("../../runbooks/dynamodb-throttling.toml"),
+    ),
+    (
+        "opensearch-lag.toml",
+        include_str!("../../runbooks/opensearch-lag.toml"),
+    ),
+    (
+        "p95-latency.toml",
+        include_str!("../../runbooks/p95-latency.toml"),
+    ),
+    ("right-size.toml", include_str!("../../runbooks/right-size.toml")),
 ];
 
 /// One file's outcome.

@@ -335,7 +335,7 @@ impl Backing {
             .filter(|f| said.starts_with(&f.command))
             .collect();
         if matched.is_empty() {
-            return format!("simulator: no model for `{said}`; nothing changes in this scenario");
+            return "the simulator has no model for this command: nothing changes".to_string();
         }
         let mut out = Vec::new();
         for f in matched {
@@ -348,7 +348,7 @@ impl Backing {
                 s => format!("takes effect in {} min", (s as f64 / 60.0).ceil()),
             });
         }
-        format!("simulator: ran `{said}`: {}", out.join(", "))
+        format!("the simulator played it: {}", out.join(", "))
     }
 }
 

@@ -49,6 +49,22 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../../scenarios/release-prewarm.toml"),
     ),
     (
+        "dynamodb-throttling",
+        include_str!("../../../scenarios/dynamodb-throttling.toml"),
+    ),
+    (
+        "opensearch-lag",
+        include_str!("../../../scenarios/opensearch-lag.toml"),
+    ),
+    (
+        "p95-latency",
+        include_str!("../../../scenarios/p95-latency.toml"),
+    ),
+    (
+        "right-size",
+        include_str!("../../../scenarios/right-size.toml"),
+    ),
+    (
         "large-fleet",
         include_str!("../../../scenarios/large-fleet.toml"),
     ),
