@@ -90,6 +90,8 @@ pub struct RunReport {
     pub triggered_at_min: Option<f64>,
     pub ended_at_min: f64,
     pub applied: Vec<ActionRequest>,
+    /// Commands of ticked steps, in order (the operator runs them).
+    pub ran: Vec<String>,
     pub path: Vec<String>,
     pub overrules: usize,
     pub last: FleetSnapshot,
@@ -104,6 +106,7 @@ struct Runner<'o> {
     mode: Mode,
     out: &'o mut dyn FnMut(String),
     applied: Vec<ActionRequest>,
+    ran: Vec<String>,
     /// The walk's service and what its runbook's `log_matches` calls count,
     /// counted again with each snapshot.
     logs_of: Option<(ServiceKey, Vec<LogQuery>)>,
@@ -206,9 +209,15 @@ impl Runner<'_> {
                 }
                 Output::Scored(_) => {}
                 Output::Ran(command) => {
-                    if let Some(line) = self.executor.as_ref().and_then(|ex| ex.operator_ran(&command)) {
-                        self.say(at, format!("  ran: {command}: {line}"));
+                    let played = self
+                        .executor
+                        .as_ref()
+                        .and_then(|ex| ex.operator_ran(&command));
+                    self.say(at, format!("  ran: {command}"));
+                    if let Some(line) = played {
+                        self.say(at, format!("    {line}"));
                     }
+                    self.ran.push(command);
                 }
             }
         }
@@ -369,6 +378,7 @@ pub async fn run(opts: RunOptions, out: &mut dyn FnMut(String)) -> RunReport {
         mode: opts.mode,
         out,
         applied: Vec::new(),
+        ran: Vec::new(),
         logs_of: None,
         logs: None,
     };
@@ -402,6 +412,7 @@ pub async fn run(opts: RunOptions, out: &mut dyn FnMut(String)) -> RunReport {
             triggered_at_min: None,
             ended_at_min: runner.minutes(snap.taken_at),
             applied: Vec::new(),
+            ran: Vec::new(),
             path: Vec::new(),
             overrules: 0,
             last: snap,
@@ -444,6 +455,7 @@ pub async fn run(opts: RunOptions, out: &mut dyn FnMut(String)) -> RunReport {
         triggered_at_min,
         ended_at_min: runner.minutes(snap.taken_at),
         applied: runner.applied,
+        ran: runner.ran,
         path: machine.path().into_iter().map(str::to_string).collect(),
         overrules: machine.overrules().len(),
         last: snap,

@@ -85,6 +85,53 @@ async fn release_prewarm() {
     won_by_its_runbook_and_lost_by_nobody("release-prewarm").await;
 }
 
+#[tokio::test]
+async fn dynamodb_throttling() {
+    won_by_its_runbook_and_lost_by_nobody("dynamodb-throttling").await;
+}
+
+#[tokio::test]
+async fn opensearch_lag() {
+    won_by_its_runbook_and_lost_by_nobody("opensearch-lag").await;
+}
+
+#[tokio::test]
+async fn p95_latency() {
+    won_by_its_runbook_and_lost_by_nobody("p95-latency").await;
+}
+
+#[tokio::test]
+async fn right_size() {
+    won_by_its_runbook_and_lost_by_nobody("right-size").await;
+}
+
+/// Where sitrep has no action for the fix, the runbook's step names the
+/// command; ticked, it is in the score's actions, and the simulator plays it.
+#[tokio::test]
+async fn a_ticked_command_is_an_action_and_the_simulator_plays_it() {
+    let par = played("dynamodb-throttling", Play::Runbook).await;
+    let ran = &par.score.actions;
+    assert!(
+        ran.iter().any(|a| a.contains(
+            "aws dynamodb update-table --table-name manga-sessions --provisioned-throughput"
+        )),
+        "{ran:?}"
+    );
+    assert!(
+        par.steps
+            .iter()
+            .any(|s| s.contains("ran: aws dynamodb update-table")),
+        "{:?}",
+        par.steps
+    );
+    // At least ten drills, each with its runbook.
+    let drills = scenario_names()
+        .into_iter()
+        .filter(|n| load_scenario(n).unwrap().objective.is_some())
+        .count();
+    assert!(drills >= 10, "{drills}");
+}
+
 #[test]
 fn every_drill_is_tested_here() {
     let drills: Vec<&str> = scenario_names()
@@ -100,7 +147,11 @@ fn every_drill_is_tested_here() {
             "cache-noeviction",
             "image-missing",
             "scale-in-stuck",
-            "release-prewarm"
+            "release-prewarm",
+            "dynamodb-throttling",
+            "opensearch-lag",
+            "p95-latency",
+            "right-size"
         ]
     );
 }

@@ -255,7 +255,9 @@ async fn simulator_sessions_keep_their_own_files() {
     };
     let mut cfg = Config::default();
     cfg.sim.scenario = "manga-release".into();
-    let session = sitrep::session::Session::open(&cfg, &paths, &[]).await.unwrap();
+    let session = sitrep::session::Session::open(&cfg, &paths, &[])
+        .await
+        .unwrap();
     let executor = session.executor.as_ref().unwrap();
     assert_eq!(executor.ledger().path(), paths.sim_ledger());
     assert_eq!(executor.audit().path(), paths.sim_audit_log());
@@ -269,7 +271,9 @@ async fn simulator_sessions_keep_their_own_files() {
     ));
 
     cfg.read_only = true;
-    let read_only = sitrep::session::Session::open(&cfg, &paths, &[]).await.unwrap();
+    let read_only = sitrep::session::Session::open(&cfg, &paths, &[])
+        .await
+        .unwrap();
     assert!(read_only.executor.is_none());
     assert_eq!(read_only.audit.path(), paths.sim_audit_log());
 }

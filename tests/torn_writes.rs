@@ -90,7 +90,10 @@ fn child_process_appends_until_killed() {
             Some(&source()),
             None,
             None,
-            AuditEntry::StepTicked { step: step.clone(), command: None },
+            AuditEntry::StepTicked {
+                step: step.clone(),
+                command: None,
+            },
         );
         audit.append(&record).unwrap();
         writeln!(out, "ack audit {step}").unwrap();

@@ -53,6 +53,7 @@ impl DrillState {
             WalkEvent::Overruled { what } => format!("overruled: {what}"),
             WalkEvent::Refused { what } => format!("refused by guard: {what}"),
             WalkEvent::Applied { what, .. } => format!("action: {what}"),
+            WalkEvent::Ran { command } => format!("ran: {command}"),
             WalkEvent::Ended { .. } => "runbook walked to its end".into(),
         };
         self.step(line);
@@ -63,6 +64,9 @@ impl DrillState {
                 self.scorer.note_overrule(what.clone());
             }
             WalkEvent::Refused { what } => self.scorer.note_refusal(what.clone()),
+            WalkEvent::Ran { command } => {
+                self.scorer.note_action(format!("ran `{command}`"), false)
+            }
             // A risky action the evidence led to answers a need; after an
             // overrule it is a risky move.
             WalkEvent::Applied { what, risky } => self

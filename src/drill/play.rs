@@ -152,11 +152,21 @@ pub async fn play(
                 baseline: baseline.cloned(),
             };
             let report = headless::run(opts, &mut |line| {
-                if line.contains("action:") || line.contains("? ") || line.contains("trigger:") {
+                if line.contains("action:")
+                    || line.contains("ran:")
+                    || line.contains("? ")
+                    || line.contains("trigger:")
+                {
                     steps.push(line.trim().to_string());
                 }
             })
             .await;
+            for command in &report.ran {
+                lock(&drill)
+                    .state
+                    .scorer
+                    .note_action(format!("ran `{command}`"), false);
+            }
             for applied in &report.applied {
                 let what = format!("{} {}", applied.id(), applied.target_name());
                 let risky = catalogue::spec(applied.id()).is_some_and(|s| s.risky);

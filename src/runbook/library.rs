@@ -50,7 +50,10 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "p95-latency.toml",
         include_str!("../../runbooks/p95-latency.toml"),
     ),
-    ("right-size.toml", include_str!("../../runbooks/right-size.toml")),
+    (
+        "right-size.toml",
+        include_str!("../../runbooks/right-size.toml"),
+    ),
 ];
 
 /// One file's outcome.

@@ -107,7 +107,7 @@ pub fn snapshot() -> FleetSnapshot {
         parts: BTreeMap::new(),
         stats: Default::default(),
         backfill: None,
-            declared: Vec::new(),
+        declared: Vec::new(),
     }
 }
 

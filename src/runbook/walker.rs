@@ -81,6 +81,8 @@ pub enum WalkEvent {
     Refused { what: String },
     /// An action was applied; `risky` as the catalogue says.
     Applied { what: String, risky: bool },
+    /// A step's command the operator ran (ticked off).
+    Ran { command: String },
     /// The walk reached done or escalate.
     Ended { at: DateTime<Utc> },
 }
@@ -155,6 +157,8 @@ pub struct Walker {
     pub applying: bool,
     /// The current step's text, rendered when the step was entered.
     pub step_text: Option<String>,
+    /// The command the current step asks the operator to run.
+    pub step_command: Option<String>,
     /// The result line of the last apply.
     pub last_outcome: Option<(bool, String)>,
     /// Done or escalate text once the walk ended; `true` when escalated.
@@ -185,6 +189,7 @@ impl Walker {
             view: None,
             applying: false,
             step_text: None,
+            step_command: None,
             last_outcome: None,
             ended: None,
         }
@@ -399,8 +404,12 @@ impl Walker {
                 self.since = at;
                 self.cursor = 0;
                 self.step_text = None;
+                self.step_command = None;
             }
-            Effect::AwaitStep { text, .. } => self.step_text = Some(text.clone()),
+            Effect::AwaitStep { text, command, .. } => {
+                self.step_text = Some(text.clone());
+                self.step_command = command.clone();
+            }
             Effect::AwaitAnswer {
                 answers, suggested, ..
             } => {
@@ -497,6 +506,9 @@ impl Walker {
             Walked::StepDone(command) => {
                 if let Some(command) = command {
                     out.push(Output::Ran(command.clone()));
+                    out.push(Output::Scored(WalkEvent::Ran {
+                        command: command.clone(),
+                    }));
                 }
                 Some(AuditEntry::StepTicked {
                     step: label(node),

@@ -37,7 +37,8 @@ struct Table {
 
 impl Table {
     fn step(&mut self, t: i64) {
-        self.demand = self.spec.demand_rcu * self.spec.surge.as_ref().map_or(1.0, |s| s.multiplier(t));
+        self.demand =
+            self.spec.demand_rcu * self.spec.surge.as_ref().map_or(1.0, |s| s.multiplier(t));
         if self.spec.autoscaling
             && !self.on_demand
             && t - self.last_scale >= DDB_SCALE_EVERY_S
@@ -72,10 +73,19 @@ impl Table {
             period_s: 60,
         };
         let consumed = self.demand - self.throttled;
-        out.push((q("ConsumedReadCapacityUnits", "Sum", dims.clone()), consumed * 60.0));
-        out.push((q("ReadThrottleEvents", "Sum", dims.clone()), self.throttled / RCU_PER_READ * 60.0));
+        out.push((
+            q("ConsumedReadCapacityUnits", "Sum", dims.clone()),
+            consumed * 60.0,
+        ));
+        out.push((
+            q("ReadThrottleEvents", "Sum", dims.clone()),
+            self.throttled / RCU_PER_READ * 60.0,
+        ));
         if !self.on_demand {
-            out.push((q("ProvisionedReadCapacityUnits", "Average", dims.clone()), self.provisioned));
+            out.push((
+                q("ProvisionedReadCapacityUnits", "Average", dims.clone()),
+                self.provisioned,
+            ));
         }
         let latency_dims = vec![
             ("Operation".to_string(), "GetItem".to_string()),
@@ -101,7 +111,8 @@ struct Collection {
 
 impl Collection {
     fn step(&mut self, t: i64) {
-        self.rate = self.spec.search_rate * self.spec.surge.as_ref().map_or(1.0, |s| s.multiplier(t));
+        self.rate =
+            self.spec.search_rate * self.spec.surge.as_ref().map_or(1.0, |s| s.multiplier(t));
         let needed = (self.rate / (self.spec.qps_per_ocu * 0.75)).ceil();
         let target = needed.min(self.max_ocu);
         if target > self.ocu {
@@ -225,8 +236,9 @@ impl Backing {
     /// that change a service (its task size) are handed back to the fleet.
     pub fn step(&mut self, t: i64) -> Vec<FixEffect> {
         self.t = t;
-        let (due, later): (Vec<Pending>, Vec<Pending>) =
-            std::mem::take(&mut self.pending).into_iter().partition(|p| p.due <= t);
+        let (due, later): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|p| p.due <= t);
         self.pending = later;
         let mut for_fleet = Vec::new();
         for p in due {
@@ -242,7 +254,11 @@ impl Backing {
                     }
                 }
                 FixEffect::MaxOcu { collection, value } => {
-                    for x in self.collections.iter_mut().filter(|x| x.spec.name == collection) {
+                    for x in self
+                        .collections
+                        .iter_mut()
+                        .filter(|x| x.spec.name == collection)
+                    {
                         x.max_ocu = value;
                     }
                 }
@@ -272,7 +288,11 @@ impl Backing {
             p95 += share * 6000.0;
             errors += share * 8.0;
         }
-        for x in self.collections.iter().filter(|x| x.spec.service == service) {
+        for x in self
+            .collections
+            .iter()
+            .filter(|x| x.spec.service == service)
+        {
             p95 += (x.latency_ms - SEARCH_BASE_MS) * SEARCHES_PER_ANSWER;
         }
         for x in self.faults.iter().filter(|x| x.spec.service == service) {
@@ -313,14 +333,13 @@ impl Backing {
             .iter()
             .map(|d| DeclaredValue {
                 name: d.name.clone(),
-                value: published
-                    .iter()
-                    .find(|(q, _)| q.same_series(&d.query))
-                    .map(|(q, v)| match q.stat.as_str() {
+                value: published.iter().find(|(q, _)| q.same_series(&d.query)).map(
+                    |(q, v)| match q.stat.as_str() {
                         // A sum over a longer (or shorter) period than a minute.
                         "Sum" | "SampleCount" => v * f64::from(d.query.period_s) / 60.0,
                         _ => *v,
-                    }),
+                    },
+                ),
             })
             .collect()
     }
@@ -380,7 +399,9 @@ mod tests {
                 surge: surge(4.0),
             }],
             fixes: vec![FixSpec {
-                command: "aws dynamodb update-table --table-name sessions --billing-mode PAY_PER_REQUEST".into(),
+                command:
+                    "aws dynamodb update-table --table-name sessions --billing-mode PAY_PER_REQUEST"
+                        .into(),
                 takes_s: 120,
                 effect: FixEffect::OnDemand {
                     table: "sessions".into(),
@@ -425,7 +446,12 @@ mod tests {
         assert_eq!(v[2].value, None);
         let (p95, errors) = b.impact("orchestrator");
         assert!(p95 > 2000.0 && errors > 2.0, "{p95} {errors}");
-        assert!(b.ran("aws   dynamodb update-table --table-name sessions --billing-mode PAY_PER_REQUEST").contains("in 2 min"));
+        assert!(
+            b.ran(
+                "aws   dynamodb update-table --table-name sessions --billing-mode PAY_PER_REQUEST"
+            )
+            .contains("in 2 min")
+        );
         b.step(660);
         assert!(b.impact("orchestrator").0 > 0.0);
         b.step(720);
@@ -500,7 +526,9 @@ mod tests {
             fixes: vec![FixSpec {
                 command: "aws ecs update-service".into(),
                 takes_s: 0,
-                effect: FixEffect::EndsFault { fault: "dns".into() },
+                effect: FixEffect::EndsFault {
+                    fault: "dns".into(),
+                },
             }],
             ..Default::default()
         };

@@ -263,7 +263,7 @@ pub fn manga_release(minutes: f64) -> FleetSnapshot {
         parts,
         stats: RefreshStats::default(),
         backfill: None,
-            declared: Vec::new(),
+        declared: Vec::new(),
     }
 }
 

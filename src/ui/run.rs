@@ -245,7 +245,11 @@ where
                         )))),
                     },
                     Effect::OperatorRan(command) => {
-                        if let Some(line) = io.executor.as_deref().and_then(|ex| ex.operator_ran(&command)) {
+                        if let Some(line) = io
+                            .executor
+                            .as_deref()
+                            .and_then(|ex| ex.operator_ran(&command))
+                        {
                             batch.push_back(Event::Played(line));
                         }
                     }

@@ -302,6 +302,8 @@ struct HelperData {
     /// Declared metrics: latest values, and their last hour.
     declared: HashMap<String, f64>,
     declared_series: HashMap<String, Vec<(i64, f64)>>,
+    /// Every declared name the snapshot carries, with data or without.
+    declared_names: Vec<String>,
     events: Vec<EventFact>,
     overdue: f64,
     drift: f64,
@@ -395,6 +397,12 @@ impl HelperData {
                 .filter_map(|d| Some((d.name.clone(), d.value?)))
                 .collect(),
             declared_series,
+            declared_names: ec
+                .snapshot
+                .declared
+                .iter()
+                .map(|d| d.name.clone())
+                .collect(),
             running: service.map_or(0.0, |s| f64::from(s.running)),
             cpu: service.and_then(|s| s.metrics.cpu_pct),
             service: service.map(|s| crate::model::Service {
@@ -445,7 +453,7 @@ impl HelperData {
         pred: impl Fn(f64) -> bool,
     ) -> Result<bool, ExecutionError> {
         let since = self.now - (minutes * 60.0) as i64;
-        let Some(points) = self.points(metric) else {
+        let Some(points) = self.points(metric)? else {
             return Ok(false);
         };
         let mut series = Series::default();
@@ -457,7 +465,7 @@ impl HelperData {
 
     /// Minutes to `limit` on the metric's recent trend; -1 when it is not heading there.
     fn eta(&self, metric: &str, limit: f64, toward: Toward) -> Result<f64, ExecutionError> {
-        let Some(points) = self.points(metric) else {
+        let Some(points) = self.points(metric)? else {
             return Ok(Eta::Unknown.minutes());
         };
         let mut series = Series::default();
@@ -471,7 +479,7 @@ impl HelperData {
     /// the samples do not reach back to the window's start.
     fn average(&self, metric: &str, minutes: f64) -> Result<f64, ExecutionError> {
         let since = self.now - (minutes * 60.0) as i64;
-        let Some(points) = self.points(metric) else {
+        let Some(points) = self.points(metric)? else {
             return Ok(super::variables::MISSING);
         };
         let mut series = Series::default();
@@ -485,19 +493,26 @@ impl HelperData {
         Ok(window.iter().sum::<f64>() / window.len() as f64)
     }
 
-    /// The last hour of a scope metric or a declared one; `None` without data.
-    fn points(&self, metric: &str) -> Option<&Vec<(i64, f64)>> {
+    /// The last hour of a scope metric or a declared one (`None` without
+    /// data); an error for a name that is neither.
+    fn points(&self, metric: &str) -> Result<Option<&Vec<(i64, f64)>>, ExecutionError> {
         match metric_by_name(metric) {
-            Some(m) => self.series.get(&m),
-            None => self.declared_series.get(metric),
+            Some(m) => Ok(self.series.get(&m)),
+            None if self.declared_names.iter().any(|n| n == metric) => {
+                Ok(self.declared_series.get(metric))
+            }
+            None => Err(ExecutionError::function_error(
+                "metric",
+                format!("unknown metric `{metric}`"),
+            )),
         }
     }
 
     /// The smallest (or largest) sample of the window; -1 when there is none.
-    fn extreme(&self, metric: &str, minutes: f64, largest: bool) -> f64 {
+    fn extreme(&self, metric: &str, minutes: f64, largest: bool) -> Result<f64, ExecutionError> {
         let since = self.now - (minutes * 60.0) as i64;
         let window = self
-            .points(metric)
+            .points(metric)?
             .into_iter()
             .flatten()
             .filter(|p| p.0 >= since)
@@ -507,7 +522,7 @@ impl HelperData {
         } else {
             window.reduce(f64::min)
         };
-        found.unwrap_or(super::variables::MISSING)
+        Ok(found.unwrap_or(super::variables::MISSING))
     }
 
     fn count(&self, minutes: f64, kind: EventKind, scoped_only: bool) -> f64 {
@@ -649,13 +664,7 @@ pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) 
         data.clone(),
         data.clone(),
     );
-    let (d17, d18, d19, d20, d21) = (
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data,
-    );
+    let (d17, d18, d19, d20, d21) = (data.clone(), data.clone(), data.clone(), data.clone(), data);
     let results = [
         ctx.add_function(
             "sustained_above",

@@ -11,8 +11,8 @@ use super::source::Source;
 use crate::action::catalogue::{self, MANUAL, ParamType, Target, TargetKind};
 use crate::model::declared::{Declared, MetricQuery};
 use crate::model::evidence::LogQuery;
-use crate::runbook::cel::functions::{CACHE_METRICS, SERVICE_METRICS};
 use crate::runbook::cel::check::{self, CheckEnv, did_you_mean};
+use crate::runbook::cel::functions::{CACHE_METRICS, SERVICE_METRICS};
 use crate::runbook::cel::schema::Ty;
 use crate::runbook::cel::{Evaluator, Expr, Template};
 use crate::runbook::graph;
@@ -182,24 +182,52 @@ impl<'a> Builder<'a> {
         for m in &raw.metrics {
             let m = m.get_ref();
             let name = m.name.get_ref();
-            let builtin = SERVICE_METRICS.contains(&name.as_str()) || CACHE_METRICS.contains(&name.as_str());
+            let builtin =
+                SERVICE_METRICS.contains(&name.as_str()) || CACHE_METRICS.contains(&name.as_str());
             let problem = if !valid_name(name) {
-                Some((m.name.span().start, format!("metric name `{name}`: use lowercase letters, digits and `_`, starting with a letter")))
+                Some((
+                    m.name.span().start,
+                    format!(
+                        "metric name `{name}`: use lowercase letters, digits and `_`, starting with a letter"
+                    ),
+                ))
             } else if builtin {
-                Some((m.name.span().start, format!("metric name `{name}` is a built-in metric; pick another")))
+                Some((
+                    m.name.span().start,
+                    format!("metric name `{name}` is a built-in metric; pick another"),
+                ))
             } else if out.iter().any(|d| &d.name == name) {
-                Some((m.name.span().start, format!("metric `{name}` is declared twice")))
-            } else if m.namespace.get_ref().trim().is_empty() || m.metric.get_ref().trim().is_empty() {
-                Some((m.namespace.span().start, "`namespace` and `metric` must not be empty".to_string()))
+                Some((
+                    m.name.span().start,
+                    format!("metric `{name}` is declared twice"),
+                ))
+            } else if m.namespace.get_ref().trim().is_empty()
+                || m.metric.get_ref().trim().is_empty()
+            {
+                Some((
+                    m.namespace.span().start,
+                    "`namespace` and `metric` must not be empty".to_string(),
+                ))
             } else if !valid_stat(m.stat.get_ref()) {
-                Some((m.stat.span().start, format!("unknown statistic `{}` (Average, Sum, Maximum, Minimum, SampleCount, or a percentile such as p95 or p99.9)", m.stat.get_ref())))
+                Some((
+                    m.stat.span().start,
+                    format!(
+                        "unknown statistic `{}` (Average, Sum, Maximum, Minimum, SampleCount, or a percentile such as p95 or p99.9)",
+                        m.stat.get_ref()
+                    ),
+                ))
             } else {
                 None
             };
             let period = m.period.as_ref().map_or(Ok(60), |p| match *p.get_ref() {
                 v @ (1 | 5 | 10 | 30) => Ok(v as u32),
                 v if v >= 60 && v % 60 == 0 && v <= 86_400 => Ok(v as u32),
-                v => Err((p.span().start, format!("period {v}: CloudWatch takes 1, 5, 10, 30 or a multiple of 60 seconds"))),
+                v => Err((
+                    p.span().start,
+                    format!(
+                        "period {v}: CloudWatch takes 1, 5, 10, 30 or a multiple of 60 seconds"
+                    ),
+                )),
             });
             match (problem, period) {
                 (Some((at, message)), _) | (None, Err((at, message))) => self.report(at, message),
@@ -847,9 +875,11 @@ fn valid_name(name: &str) -> bool {
 
 /// CloudWatch's statistics: the five plain ones or a percentile `pNN[.N]`.
 fn valid_stat(stat: &str) -> bool {
-    matches!(stat, "Average" | "Sum" | "Maximum" | "Minimum" | "SampleCount")
-        || stat
-            .strip_prefix('p')
-            .and_then(|p| p.parse::<f64>().ok())
-            .is_some_and(|p| p > 0.0 && p < 100.0)
+    matches!(
+        stat,
+        "Average" | "Sum" | "Maximum" | "Minimum" | "SampleCount"
+    ) || stat
+        .strip_prefix('p')
+        .and_then(|p| p.parse::<f64>().ok())
+        .is_some_and(|p| p > 0.0 && p < 100.0)
 }

@@ -83,11 +83,25 @@ pub struct MetricSpec {
 /// What a fix changes once it takes effect.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FixEffect {
-    OnDemand { table: String },
-    Rcu { table: String, value: f64 },
-    MaxOcu { collection: String, value: f64 },
-    EndsFault { fault: String },
-    TaskSize { service: String, vcpu: f64, memory_gb: f64 },
+    OnDemand {
+        table: String,
+    },
+    Rcu {
+        table: String,
+        value: f64,
+    },
+    MaxOcu {
+        collection: String,
+        value: f64,
+    },
+    EndsFault {
+        fault: String,
+    },
+    TaskSize {
+        service: String,
+        vcpu: f64,
+        memory_gb: f64,
+    },
 }
 
 /// A command an operator runs (matched on its words, as a prefix) and what it does.
@@ -206,7 +220,11 @@ pub(super) struct RawDependencies<'a> {
 }
 
 impl RawDependencies<'_> {
-    pub(super) fn resolve(&self, fleet: &Fleet, fail: &Fail) -> Result<Dependencies, super::ScenarioError> {
+    pub(super) fn resolve(
+        &self,
+        fleet: &Fleet,
+        fail: &Fail,
+    ) -> Result<Dependencies, super::ScenarioError> {
         let known = |n: &str| fleet.services.iter().any(|s| s.key.service == n);
         let service = |n: &str, what: &str| {
             if known(n) {
@@ -257,7 +275,10 @@ impl RawDependencies<'_> {
                 return Err(fail(m.span(), format!("metric: unknown fault `{id}`")));
             }
             if !(r.value.is_finite() && r.during.is_none_or(f64::is_finite)) {
-                return Err(fail(m.span(), "metric: value and during must be numbers".into()));
+                return Err(fail(
+                    m.span(),
+                    "metric: value and during must be numbers".into(),
+                ));
             }
             out.metrics.push(MetricSpec {
                 query: MetricQuery {
@@ -308,7 +329,10 @@ fn fix_effect(r: &RawFix, deps: &Dependencies, fleet: &Fleet) -> Result<FixEffec
         });
     }
     if let Some(t) = &r.max_ocu {
-        let name = t.collection.as_deref().ok_or("fix: `max_ocu` needs a `collection`")?;
+        let name = t
+            .collection
+            .as_deref()
+            .ok_or("fix: `max_ocu` needs a `collection`")?;
         if !deps.collections.iter().any(|c| c.name == name) {
             return Err(format!("fix: unknown collection `{name}`"));
         }

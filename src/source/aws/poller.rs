@@ -102,7 +102,7 @@ pub fn unavailable(cfg: &AwsConfig, reason: &str) -> FleetSnapshot {
             .collect::<BTreeMap<_, _>>(),
         stats: RefreshStats::default(),
         backfill: None,
-            declared: Vec::new(),
+        declared: Vec::new(),
     }
 }
 

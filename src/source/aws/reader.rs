@@ -15,9 +15,9 @@ use super::clients::AwsClients;
 use super::ecs::{self, ClusterInfo, ServiceInfo, TaskCounts, TaskDef};
 use super::kept::{EventLog, Kept, merge};
 use super::metrics::{self, MetricValues};
-use crate::model::declared::DeclaredValue;
 use super::scaling::{self, TargetInfo};
 use crate::config::AwsConfig;
+use crate::model::declared::DeclaredValue;
 use crate::model::{
     Arch, CacheCluster, Cluster, FleetSnapshot, Part, PartStatus, Reading, RefreshStats,
     ScalableTarget, ScheduledAction, Service, ServiceKey, TargetTrackingPolicy,
@@ -285,7 +285,8 @@ impl AwsReader {
         let names: Vec<String> = self.clusters.value.iter().map(|c| c.name.clone()).collect();
         let keys: Vec<ServiceKey> = self.services.value.iter().map(|s| s.key.clone()).collect();
         let cache_ids: Vec<String> = self.caches.value.iter().map(|c| c.id.clone()).collect();
-        let (queries, warning) = metrics::queries(&keys, &cache_ids, &self.cfg.metrics, &self.cfg.declared);
+        let (queries, warning) =
+            metrics::queries(&keys, &cache_ids, &self.cfg.metrics, &self.cfg.declared);
         // Without a first cluster or service list, an empty answer would look like a read.
         let clusters_known = self.clusters.fetched_at.is_some();
         let fleet_known = self.services.fetched_at.is_some() || self.caches.fetched_at.is_some();

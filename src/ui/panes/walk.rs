@@ -172,10 +172,21 @@ fn detail(app: &App, walk: &Walker) -> Vec<Line<'static>> {
             let text = walk.step_text.clone().unwrap_or_default();
             lines.push(Line::from(Span::styled(text, t.style(t.fg))));
             lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(
-                "do it, then tick it off (x)",
-                t.style(t.muted),
-            )));
+            if let Some(command) = &walk.step_command {
+                // sitrep has no action for this fix: the exact command, to copy.
+                lines.push(Line::from(Span::styled("run", t.style(t.muted))));
+                lines.push(Line::from(Span::styled(
+                    format!("  $ {command}"),
+                    t.bold(t.fg),
+                )));
+                lines.push(Line::from(""));
+            }
+            let tick = if walk.step_command.is_some() {
+                "run it, then tick it off (x): the audit log records the command"
+            } else {
+                "do it, then tick it off (x)"
+            };
+            lines.push(Line::from(Span::styled(tick, t.style(t.muted))));
         }
         (State::Waiting { deadline, stuck }, NodeKind::Wait(w)) => {
             lines.push(Line::from(vec![
