@@ -100,6 +100,39 @@ async fn snapshot_holds_the_seeded_fleet() {
     }
 }
 
+/// A metric a runbook declares is read in the fleet's GetMetricData (no
+/// extra call) and lands in the snapshot by name; one nobody publishes is
+/// carried as missing.
+#[tokio::test]
+async fn declared_metrics_ride_along_in_the_same_batched_read() {
+    use sitrep::model::declared::{Declared, MetricQuery};
+    let declared = |name: &str, table: &str| Declared {
+        name: name.into(),
+        query: MetricQuery {
+            namespace: "AWS/DynamoDB".into(),
+            metric: "ReadThrottleEvents".into(),
+            dimensions: vec![("TableName".into(), table.into())],
+            stat: "Sum".into(),
+            period_s: 60,
+        },
+    };
+    let mut cfg = moto().aws_config();
+    cfg.declared = vec![
+        declared("read_throttles", "manga-sessions"),
+        declared("other_throttles", "no-such-table"),
+    ];
+    let clients = AwsClients::new(&cfg).await.expect("clients");
+    let mut reader = AwsReader::new(clients, &cfg);
+    let snap = reader.refresh(None).await;
+    assert_eq!(snap.declared("read_throttles"), Some(30000.0));
+    assert_eq!(snap.declared.len(), 2);
+    assert_eq!(snap.declared("other_throttles"), None);
+    assert_eq!(
+        snap.stats.calls_by_api.get("cloudwatch:GetMetricData"),
+        Some(&1)
+    );
+}
+
 #[tokio::test]
 async fn calls_per_api_follow_the_batch_limits() {
     let (mut reader, snap) = read_once().await;

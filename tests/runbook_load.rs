@@ -235,6 +235,24 @@ const INVALID: &[(&str, &[Expected])] = &[
         )],
     ),
     (
+        "declared-metrics",
+        &[
+            (10, 8, "unknown statistic `Summ`"),
+            (13, 8, "metric name `cpu` is a built-in metric"),
+            (
+                23,
+                10,
+                "period 45: CloudWatch takes 1, 5, 10, 30 or a multiple of 60",
+            ),
+            (
+                36,
+                16,
+                "unknown metric `ocus` declared (metrics: ocu) (did you mean `ocu`?)",
+            ),
+            (43, 11, "`command` does not belong on a `done` node"),
+        ],
+    ),
+    (
         "unknown-names",
         &[
             (10, 25, "unknown metric `cpu_pct` for a service scope"),
@@ -323,7 +341,11 @@ fn every_shipped_runbook_validates_and_renders() {
             "cache-memory",
             "cost-overprovision",
             "scheduled-prewarm",
-            "failed-deploy"
+            "failed-deploy",
+            "dynamodb-throttling",
+            "opensearch-lag",
+            "p95-latency",
+            "right-size"
         ]
     );
     for l in shipped {
@@ -354,6 +376,42 @@ fn shipped_runbooks_cover_all_five_phases() {
     }
 }
 
+/// A metric name means one metric across the library: a user runbook that
+/// declares a shipped name differently is listed as broken, naming the other.
+#[test]
+fn a_metric_declared_differently_by_two_runbooks_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = std::fs::read_to_string(fixtures("valid").join("minimal.toml"))
+        .unwrap()
+        .replace("id = \"minimal\"", "id = \"my-table\"")
+        .replacen(
+            "[[node]]",
+            "[[metric]]\nname = \"read_throttles\"\nnamespace = \"AWS/DynamoDB\"\nmetric = \"ReadThrottleEvents\"\ndimensions = { TableName = \"orders\" }\nstat = \"Sum\"\n\n[[node]]",
+            1,
+        );
+    std::fs::write(dir.path().join("mine.toml"), ours).unwrap();
+    let mut loaded = library::shipped();
+    loaded.extend(library::load_dir(dir.path()));
+    let lib = Library::from_loaded(loaded);
+    assert!(lib.get("my-table").is_none());
+    assert!(lib.get("dynamodb-throttling").is_some());
+    let (file, problems) = &lib.broken[0];
+    assert!(file.ends_with("mine.toml"), "{file}");
+    assert!(
+        problems[0]
+            .message
+            .contains("declared differently by runbook `dynamodb-throttling`"),
+        "{problems:?}"
+    );
+    // Each name once, whichever runbooks share it.
+    let names: Vec<String> = lib.declared().into_iter().map(|d| d.name).collect();
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(names.len(), unique.len());
+    assert!(names.contains(&"search_ocu".to_string()));
+}
+
 #[test]
 fn ecs_saturation_mermaid() {
     let rb = library::shipped().remove(0).result.unwrap();
@@ -372,7 +430,7 @@ fn user_runbook_replaces_shipped_one_with_same_id_and_broken_ones_are_listed() {
     let mut loaded = library::shipped();
     loaded.extend(library::load_dir(dir.path()));
     let lib = Library::from_loaded(loaded);
-    assert_eq!(lib.runbooks.len(), 7);
+    assert_eq!(lib.runbooks.len(), library::SHIPPED.len());
     assert_eq!(
         lib.get("spot-cascade").unwrap().title,
         "The smallest runbook"

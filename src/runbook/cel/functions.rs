@@ -786,6 +786,52 @@ mod tests {
         });
     }
 
+    /// A declared metric reads as the snapshot has it (-1 without a
+    /// datapoint), and the history helpers take its name like a scope metric's.
+    #[test]
+    fn declared_metrics_read_by_name_now_and_over_a_window() {
+        use crate::model::declared::DeclaredValue;
+        use crate::model::history::FleetHistory;
+        let mut snap = sample::snapshot();
+        let mut history = FleetHistory::default();
+        let end = snap.taken_at;
+        for (i, v) in [3000.0, 3000.0, 4500.0, 6000.0, 10000.0]
+            .into_iter()
+            .enumerate()
+        {
+            snap.taken_at = end - Duration::minutes(4 - i as i64);
+            snap.declared = vec![
+                DeclaredValue {
+                    name: "provisioned_rcu".into(),
+                    value: Some(v),
+                },
+                DeclaredValue {
+                    name: "throttles".into(),
+                    value: None,
+                },
+            ];
+            history.record(&snap);
+        }
+        let facts = sample::facts();
+        let ec = EvalContext::new(&snap, &history, &facts);
+        let eval = Evaluator::new(
+            &ec,
+            &sample::scope(crate::runbook::model::ScopeKind::Service),
+        );
+        let get = |src: &str| display(&eval.eval(&Expr::compile(src).unwrap()).unwrap());
+        assert_eq!(get("metric('provisioned_rcu')"), "10000");
+        assert_eq!(get("metric('throttles')"), "-1");
+        assert_eq!(get("lowest('provisioned_rcu', 10.0)"), "3000");
+        assert_eq!(get("highest('provisioned_rcu', 2.0)"), "10000");
+        assert_eq!(
+            get("sustained_above('provisioned_rcu', 2000.0, 4.0)"),
+            "true"
+        );
+        assert_eq!(get("lowest('throttles', 10.0)"), "-1");
+        let unknown = eval.eval(&Expr::compile("lowest('nothing', 5.0)").unwrap());
+        assert!(unknown.is_err_and(|e| e.contains("unknown metric `nothing`")));
+    }
+
     /// Every declared helper is registered, and every registered one declared.
     #[test]
     fn helpers_declared_are_the_helpers_registered() {

@@ -370,3 +370,53 @@ fn fix_effect(r: &RawFix, deps: &Dependencies, fleet: &Fleet) -> Result<FixEffec
 pub fn words(command: &str) -> String {
     command.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::scenario::parse_scenario;
+
+    const HEAD: &str = "description = \"d\"\nstart = 2026-11-20T19:00:00+09:00\nsla = { service = \"orchestrator\", p95_ms = 2000 }\n";
+
+    fn error(body: &str) -> String {
+        parse_scenario("t", "t.toml", &format!("{HEAD}{body}"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_fix_does_exactly_one_thing_to_something_the_scenario_has() {
+        let table = "[[table]]\nname = \"s\"\nservice = \"orchestrator\"\nprovisioned_rcu = 3000\ndemand_rcu = 100\n";
+        let two = error(&format!(
+            "{table}[[fix]]\ncommand = \"aws x\"\non_demand = \"s\"\nrcu = {{ table = \"s\", value = 5000 }}\n"
+        ));
+        assert!(
+            two.starts_with("t.toml:9:1: fix: give exactly one"),
+            "{two}"
+        );
+        let unknown = error("[[fix]]\ncommand = \"aws x\"\non_demand = \"nope\"\n");
+        assert!(unknown.contains("fix: unknown table `nope`"), "{unknown}");
+        let service = error(
+            "[[table]]\nname = \"s\"\nservice = \"nobody\"\nprovisioned_rcu = 1\ndemand_rcu = 1\n",
+        );
+        assert!(
+            service.contains("table: unknown service `nobody`"),
+            "{service}"
+        );
+        let fault = error(
+            "[[metric]]\nnamespace = \"N\"\nmetric = \"M\"\nstat = \"p95\"\nvalue = 1\nfault = \"f\"\n",
+        );
+        assert!(fault.contains("metric: unknown fault `f`"), "{fault}");
+        let range = error(
+            "[[collection]]\nname = \"c\"\nservice = \"orchestrator\"\nsearch_rate = 1\nocu = 0\n",
+        );
+        assert!(range.contains("OpenSearch compute units"), "{range}");
+    }
+
+    #[test]
+    fn commands_match_on_their_words() {
+        assert_eq!(
+            super::words("  aws   ecs\tupdate-service \n"),
+            "aws ecs update-service"
+        );
+    }
+}
