@@ -219,7 +219,7 @@ pub fn list() -> Result<ExitCode> {
         let sc = sim::load_scenario(name).map_err(|e| eyre!("{e}"))?;
         match &sc.objective {
             Some(o) => println!(
-                "{name:<22} runbook {:<18} {}",
+                "{name:<22} runbook {:<20} {}",
                 sc.runbook.as_deref().unwrap_or("-"),
                 o.text
             ),

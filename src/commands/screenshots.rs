@@ -134,6 +134,7 @@ pub fn write_all(out: &Path) -> Result<()> {
             ),
             ("runbook-80x24", walk(&[(7, "r\n")], &cfg)?, 80, 24),
             ("drill-hint", drill_hint(&cfg)?, 160, 48),
+            ("drill-finished", drill_finished(&cfg)?, 160, 48),
         ])
         .collect();
     // The evidence views on bad-image: failed pulls, the rolled-back deployment, the logs.
@@ -183,6 +184,24 @@ fn drill_hint(cfg: &Config) -> Result<App> {
         &mut simulator("image-missing")?,
         STEP_S,
         &[(4, "r\nh")],
+        cfg,
+        Some(drill),
+    )
+    .map_err(|e| eyre!(e))
+}
+
+/// The p95-latency drill walked to its end: the slow segment, the DNS of one
+/// AZ, the tasks shifted away by the seed's command, and the verdict.
+fn drill_finished(cfg: &Config) -> Result<App> {
+    let sc = crate::sim::load_scenario("p95-latency").map_err(|e| eyre!("{e}"))?;
+    let drill = crate::drill::start(&sc).map_err(|e| eyre!(e))?;
+    let mut sim = simulator("p95-latency")?;
+    let lib = crate::runbook::Library::load(cfg);
+    sim.declare(&lib.declared());
+    fixtures::stepped_drill(
+        &mut sim,
+        STEP_S,
+        &[(6, "r\n\n\n\n\nxx"), (14, "")],
         cfg,
         Some(drill),
     )

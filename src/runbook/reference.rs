@@ -249,9 +249,39 @@ triage, mitigate, verify, revert) and an optional short `title`:
   and `next`. Revert parameters are evaluated when the action is proposed, so
   `service.max` there is the value before the change.
 - **wait**: `when`, `minutes`, and edges `met` / `timeout`.
-- **step**: `text` to do elsewhere and tick off; `next`.
+- **step**: `text` to do elsewhere and tick off; `next`; and `command`, the
+  exact command to run where sitrep has no action for the fix (DynamoDB
+  capacity, OpenSearch limits, a placement constraint). The walk shows it to
+  copy; ticking the step records it in the audit log, and on the simulator a
+  scenario's `[[fix]]` that the command starts with plays it.
 - **done**, **escalate**: `text`. Texts take `{{expression}}` placeholders; `{{{{`
   and `}}}}` are literal braces.
+
+## Any CloudWatch metric: `[[metric]]`
+
+A runbook declares the metrics it reads beyond the fleet's own, each with a
+`name`, `namespace`, `metric`, `dimensions` (a table), `stat` (`Average`,
+`Sum`, `Maximum`, `Minimum`, `SampleCount` or a percentile such as `p95`) and
+`period` (seconds: 1, 5, 10, 30 or a multiple of 60; default 60):
+
+```toml
+[[metric]]
+name = "read_throttles"
+namespace = "AWS/DynamoDB"
+metric = "ReadThrottleEvents"
+dimensions = {{ TableName = "manga-sessions" }}
+stat = "Sum"
+```
+
+Expressions read it as `metric('read_throttles')` (-1 without a datapoint), and
+the history helpers take its name like a scope metric's
+(`sustained_above('read_throttles', 0.0, 5.0)`, `lowest`, `highest`, `average`).
+On AWS each declared metric is one more query in the batched GetMetricData the
+cockpit already makes (500 per call): it costs $0.01 per 1,000 reads like any
+metric, and nothing per service. The simulator models those its scenarios use
+(`[[table]]`, `[[collection]]`, `[[fault]]`, `[[metric]]` in a scenario file).
+A name means one metric in the whole library: a runbook that declares a name
+another declares differently is listed as broken.
 
 ## How a walk decides
 

@@ -115,4 +115,8 @@ impl SteppedFleet for Simulator {
     ) -> Result<LogMatches, String> {
         Simulator::log_matches(self, service, queries)
     }
+
+    fn operator_ran(&mut self, command: &str) -> Option<String> {
+        Some(Simulator::operator_ran(self, command))
+    }
 }

@@ -61,6 +61,11 @@ pub trait SteppedFleet: Send {
     /// Count the service's log lines matching each query, now (`log_matches`).
     fn log_matches(&self, service: &ServiceKey, queries: &[LogQuery])
     -> Result<LogMatches, String>;
+
+    /// A step's command the operator ran (see `FleetWriter::operator_ran`).
+    fn operator_ran(&mut self, _command: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A fleet shared with its writer (the simulator behind a `SimWriter`) steps as itself.
@@ -85,5 +90,11 @@ impl<F: SteppedFleet + ?Sized> SteppedFleet for std::sync::Arc<std::sync::Mutex<
         self.lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .log_matches(service, queries)
+    }
+
+    fn operator_ran(&mut self, command: &str) -> Option<String> {
+        self.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .operator_ran(command)
     }
 }

@@ -753,3 +753,45 @@ fn a_blind_drill_does_not_point_out_its_runbook() {
     assert_ne!(entries[0].runbook.id, "spot-cascade", "no runbook leads");
     assert!(screen(&app).contains("DRILL spot-cascade · blind"));
 }
+
+/// A drill whose runbook has a step with a command: the walk shows the
+/// command, ticking it plays it on the simulator, and the verdict stays on
+/// screen until the trainee closes it.
+#[test]
+fn a_drill_ends_on_its_verdict_and_waits_for_the_trainee() {
+    let cfg = Config::default();
+    let sc = crate::sim::load_scenario("p95-latency").unwrap();
+    let mut fleet = Simulator::new(sc.clone(), 7);
+    fleet.declare(&crate::runbook::Library::load(&cfg).declared());
+    let drill = crate::drill::start(&sc).unwrap();
+    // Six minutes in: open its runbook, follow the four checks to the AZ.
+    let mut app = crate::ui::fixtures::stepped_drill(
+        &mut fleet,
+        STEP_S,
+        &[(6, "r\n\n\n\n\nx")],
+        &cfg,
+        Some(drill),
+    )
+    .unwrap();
+    let text = buffer_text(&render(&app, 160, 48, view::draw));
+    assert!(
+        text.contains("$ aws ecs update-service --cluster manga-chatbot"),
+        "{text}"
+    );
+    // Ticked, the command is played; the verdict comes and stays.
+    crate::ui::fixtures::play_plan(&mut app, &mut fleet, STEP_S, &[(0, "x"), (14, "")]);
+    let verdict = app
+        .runbooks
+        .drill
+        .as_ref()
+        .and_then(|d| d.verdict())
+        .cloned();
+    assert!(verdict.is_some_and(|v| v.outcome == crate::drill::judge::Outcome::Won));
+    let text = buffer_text(&render(&app, 160, 48, view::draw));
+    assert!(
+        text.contains("Drill over · p95-latency") && text.contains("WON"),
+        "{text}"
+    );
+    assert_eq!(app.handle(Event::Key(key_event('j'))), Vec::<Effect>::new());
+    assert_eq!(app.handle(Event::Key(key_event('q'))), vec![Effect::Quit]);
+}

@@ -517,6 +517,18 @@ impl App {
         if ev.kind != KeyEventKind::Press {
             return Vec::new();
         }
+        // A drill with its verdict waits for the trainee to close it.
+        if self
+            .runbooks
+            .drill
+            .as_ref()
+            .is_some_and(|d| d.verdict().is_some())
+        {
+            return match ev.code {
+                KeyCode::Char('q') | KeyCode::Enter | KeyCode::Esc => vec![Effect::Quit],
+                _ => Vec::new(),
+            };
+        }
         let layer = self.layer();
         let key = Key::from_event(&ev);
         self.dirty = true;

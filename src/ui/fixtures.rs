@@ -538,24 +538,42 @@ pub fn stepped_drill(
     cfg: &crate::config::Config,
     drill: Option<crate::drill::DrillState>,
 ) -> Result<crate::ui::app::App, String> {
-    use crate::ui::{app::App, app::Event, keymap::Keymap, theme::Theme};
+    use crate::ui::{app::App, keymap::Keymap, theme::Theme};
     let theme = Theme::load(&cfg.theme, None)?;
     let mut app = App::new(cfg, Keymap::default_map(), theme, fleet.snapshot().taken_at);
     app.runbooks.drill = drill;
+    play_plan(&mut app, fleet, step_s, plan);
+    Ok(app)
+}
+
+/// Go on: each `(minutes, keys)` steps the fleet that long, then presses the keys.
+pub fn play_plan(
+    app: &mut crate::ui::app::App,
+    fleet: &mut dyn SteppedFleet,
+    step_s: u32,
+    plan: &[(u32, &str)],
+) {
+    use crate::ui::app::Event;
     for (minutes, keys) in plan {
         for _ in 0..(minutes * 60 / step_s) {
             fleet.advance(step_s);
             let snap = fleet.snapshot();
             app.now = snap.taken_at;
             app.handle(Event::Snapshot(Box::new(snap)));
-            count_logs(&mut app, fleet);
+            count_logs(app, fleet);
         }
         for c in keys.chars() {
-            app.handle(Event::Key(key_event(c)));
+            // A ticked step's command is played by the fleet, as the loop has the executor do.
+            for effect in app.handle(Event::Key(key_event(c))) {
+                if let crate::ui::app::Effect::OperatorRan(command) = effect
+                    && let Some(line) = fleet.operator_ran(&command)
+                {
+                    app.handle(Event::Played(line));
+                }
+            }
         }
-        count_logs(&mut app, fleet);
+        count_logs(app, fleet);
     }
-    Ok(app)
 }
 
 /// A clock tick, and the fleet's answer when the open walk asks for its log

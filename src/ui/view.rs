@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::app::{App, Focus};
 use super::panes::{
     cache, capacity, confirm, cost, detail, errors, events, evidence, fleet, header, help, palette,
-    runbook_list, status, timeline, walk, wall,
+    runbook_list, status, timeline, verdict, walk, wall,
 };
 
 pub const MIN_WIDTH: u16 = 80;
@@ -46,6 +46,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     timeline::render(f, area, app);
     help::render(f, area, app);
     palette::render(f, area, app);
+    verdict::render(f, area, app);
 }
 
 fn cache_height(app: &App, per: u16, cap: u16) -> u16 {

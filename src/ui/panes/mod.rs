@@ -15,5 +15,6 @@ pub mod palette;
 pub mod runbook_list;
 pub mod status;
 pub mod timeline;
+pub mod verdict;
 pub mod walk;
 pub mod wall;

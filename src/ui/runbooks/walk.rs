@@ -42,16 +42,16 @@ impl Runbooks {
             self.suggestions = trigger::suggest(&self.library.runbooks, &ec);
             self.triggers_at = Some(snap.taken_at);
         }
-        // The drill ends itself on its verdict (won after the verify window, or lost at the limit).
-        let verdict = self
+        // The drill ends itself on its verdict (won after the verify window,
+        // or lost at the limit): the verdict stays on screen until a key.
+        if self
             .drill
             .as_mut()
-            .is_some_and(|d| d.observe(snap, ctx.history, &self.facts));
-        let mut reply = self.walk_input(Input::Evaluate, ctx);
-        if verdict {
-            reply.effects.push(Effect::Quit);
+            .is_some_and(|d| d.observe(snap, ctx.history, &self.facts))
+        {
+            return Reply::default();
         }
-        reply
+        self.walk_input(Input::Evaluate, ctx)
     }
 
     /// Hand one input to the walker and perform what it answers.
