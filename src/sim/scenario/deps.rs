@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::LoadEvent;
-use super::file::{Fail, RawLoad};
+use super::units::{Fail, RawLoad};
 use crate::bounds::Bound;
 use crate::model::declared::MetricQuery;
 use crate::sim::fleet::Fleet;
@@ -158,7 +158,7 @@ pub(super) struct RawCollection {
 pub(super) struct RawFault {
     id: String,
     service: String,
-    #[serde(deserialize_with = "super::file::minute")]
+    #[serde(deserialize_with = "super::units::minute")]
     at_min: f64,
     #[serde(default, deserialize_with = "added_ms")]
     p95_ms: f64,
@@ -191,9 +191,9 @@ struct RawTarget {
 #[serde(deny_unknown_fields)]
 struct RawSize {
     service: String,
-    #[serde(deserialize_with = "super::file::cpu_value")]
+    #[serde(deserialize_with = "super::units::cpu_value")]
     cpu: f64,
-    #[serde(deserialize_with = "super::file::memory_value")]
+    #[serde(deserialize_with = "super::units::memory_value")]
     memory_gb: f64,
 }
 

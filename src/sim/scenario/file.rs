@@ -2,14 +2,14 @@
 //! resolves against the default fleet.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::deps::{RawCollection, RawDependencies, RawFault, RawFix, RawMetric, RawTable};
-use super::{LoadEvent, Objective, Scenario, ScenarioError, Sla, SpotRate};
+use super::units::{CPU, Fail, MEMORY_GB, RawLoad, minute, minute_opt, secs};
+use super::{Objective, Scenario, ScenarioError, Sla, SpotRate};
 use crate::bounds::Bound;
 use crate::model::{Arch, FARGATE, FARGATE_SPOT, ScalableTarget, StrategyItem};
 use crate::sim::fleet::{self, Fleet};
@@ -121,37 +121,6 @@ struct RawCache {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawLoad {
-    #[serde(default)]
-    services: Vec<String>,
-    #[serde(deserialize_with = "minute")]
-    at_min: f64,
-    #[serde(deserialize_with = "minute")]
-    ramp_min: f64,
-    #[serde(deserialize_with = "factor")]
-    factor: f64,
-    #[serde(default, deserialize_with = "minute_opt")]
-    hold_min: Option<f64>,
-    #[serde(default, deserialize_with = "minute")]
-    decay_min: f64,
-}
-
-impl RawLoad {
-    /// The multiplier it describes (its `services` are not read here).
-    pub(super) fn event(&self) -> LoadEvent {
-        LoadEvent {
-            services: self.services.clone(),
-            at_s: secs(self.at_min),
-            ramp_s: secs(self.ramp_min).max(1),
-            factor: self.factor,
-            hold_s: self.hold_min.map(secs),
-            decay_s: secs(self.decay_min),
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawSpot {
     #[serde(deserialize_with = "minute")]
     at_min: f64,
@@ -164,11 +133,7 @@ struct RawSpot {
 // bounded (ECS runs at most 5,000 tasks per service).
 pub const TASKS: Bound<u32> =
     Bound::new(0, 5000, "a task count (ECS runs at most 5000 per service)");
-pub const CPU: Bound<f64> = Bound::new(0.25, 16.0, "vCPU per Fargate task");
-pub const MEMORY_GB: Bound<f64> = Bound::new(0.5, 120.0, "GB of memory per Fargate task");
 pub const LOAD_FACTOR: Bound<f64> = Bound::new(0.0, 100.0, "a multiplier of the daily load");
-pub const FACTOR: Bound<f64> = Bound::new(0.01, 100.0, "a traffic multiplier");
-pub const MINUTES: Bound<f64> = Bound::new(0.0, 10_080.0, "minutes after start (a week at most)");
 pub const SPOT_RATE: Bound<f64> = Bound::new(0.0, 60.0, "Spot interruptions per Spot task-hour");
 pub const MEMORY_PCT: Bound<f64> = Bound::new(0.0, 100.0, "a percentage of cache memory");
 pub const GROWTH: Bound<f64> = Bound::new(-100.0, 100.0, "cache memory % per hour");
@@ -181,11 +146,6 @@ crate::bounded!(tasks: Option<u32> = TASKS);
 crate::bounded!(cpu: Option<f64> = CPU);
 crate::bounded!(memory_gb: Option<f64> = MEMORY_GB);
 crate::bounded!(load_factor: Option<f64> = LOAD_FACTOR);
-crate::bounded!(factor: f64 = FACTOR);
-crate::bounded!(pub(super) minute: f64 = MINUTES);
-crate::bounded!(pub(super) cpu_value: f64 = CPU);
-crate::bounded!(pub(super) memory_value: f64 = MEMORY_GB);
-crate::bounded!(minute_opt: Option<f64> = MINUTES);
 crate::bounded!(spot_rate: f64 = SPOT_RATE);
 crate::bounded!(memory_pct: Option<f64> = MEMORY_PCT);
 crate::bounded!(growth: Option<f64> = GROWTH);
@@ -204,12 +164,6 @@ pub const MAXMEMORY_POLICIES: [&str; 8] = [
     "volatile-random",
     "volatile-ttl",
 ];
-
-fn secs(min: f64) -> i64 {
-    (min * 60.0).round() as i64
-}
-
-pub(super) type Fail<'a> = dyn Fn(Range<usize>, String) -> ScenarioError + 'a;
 
 impl RawScenario {
     pub(super) fn resolve(self, name: &str, fail: &Fail) -> Result<Scenario, ScenarioError> {

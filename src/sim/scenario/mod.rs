@@ -3,6 +3,7 @@
 
 pub mod deps;
 mod file;
+mod units;
 
 use std::ops::Range;
 
