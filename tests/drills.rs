@@ -132,6 +132,15 @@ async fn a_ticked_command_is_an_action_and_the_simulator_plays_it() {
     assert!(drills >= 10, "{drills}");
 }
 
+/// A scenario that names a runbook is a drill: it states what winning means.
+#[test]
+fn every_scenario_naming_a_runbook_has_an_objective() {
+    for name in scenario_names() {
+        let sc = load_scenario(name).unwrap();
+        assert_eq!(sc.runbook.is_some(), sc.objective.is_some(), "{name}");
+    }
+}
+
 #[test]
 fn every_drill_is_tested_here() {
     let drills: Vec<&str> = scenario_names()
