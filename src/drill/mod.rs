@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::journal::entry::Recorded;
+use crate::journal::observe::Observer;
 use crate::model::FleetSnapshot;
 use crate::model::history::FleetHistory;
 use crate::runbook::OverrideFacts;
@@ -22,6 +24,9 @@ use score::{Score, Scorer};
 
 /// Simulated seconds per real second when the config keeps the default speed:
 /// a 25-minute incident plays out in under 3 minutes.
+/// The report's fleet lines are bounded (a long Spot cascade warns often).
+const FLEET_LINES_KEPT: usize = 500;
+
 pub const DRILL_SPEED: f64 = 10.0;
 
 /// A drill in progress: the score fed from every snapshot and walk event, and
@@ -39,6 +44,11 @@ pub struct DrillState {
     hinted: BTreeSet<String>,
     /// What the trainee did, in order, with its data time (`t+12:30 action: ...`).
     pub steps: Vec<String>,
+    /// What the fleet did meanwhile (alarms, interruptions, scaling, task
+    /// failures, deployments), in the same form, read as the journal reads it.
+    pub fleet: Vec<String>,
+    observer: Observer,
+    started_at: Option<DateTime<Utc>>,
     /// An answer against the evidence was given: risky actions from here on
     /// are not what the data asked for.
     off_the_evidence: bool,
@@ -103,10 +113,47 @@ impl DrillState {
         history: &FleetHistory,
         facts: &OverrideFacts,
     ) -> bool {
+        // The verdict closes the record: the fleet goes on under the popup.
+        if self.verdict().is_some() {
+            return false;
+        }
         self.scorer.observe(snap);
+        self.note_fleet(snap);
         self.judge
             .as_mut()
             .is_some_and(|j| j.observe(snap, history, facts).is_some())
+    }
+
+    /// The fleet's own events in this snapshot, for the report's timeline.
+    fn note_fleet(&mut self, snap: &FleetSnapshot) {
+        let start = *self.started_at.get_or_insert(snap.taken_at);
+        for entry in self.observer.observe(snap) {
+            let shown = matches!(
+                entry.what,
+                Recorded::Alarm { .. }
+                    | Recorded::Interruption { .. }
+                    | Recorded::Task { .. }
+                    | Recorded::Scaling { .. }
+                    | Recorded::Deployment { .. }
+                    | Recorded::Stale { .. }
+                    | Recorded::Recovered { .. }
+            );
+            if shown && self.fleet.len() < FLEET_LINES_KEPT {
+                let t = (entry.at - start).num_seconds().max(0);
+                let who = entry
+                    .what
+                    .service()
+                    .map(|s| format!("{s}: "))
+                    .unwrap_or_default();
+                self.fleet.push(format!(
+                    "t+{:02}:{:02} {}: {who}{}",
+                    t / 60,
+                    t % 60,
+                    entry.what.kind(),
+                    entry.what.describe()
+                ));
+            }
+        }
     }
 
     pub fn verdict(&self) -> Option<&Verdict> {
@@ -137,6 +184,9 @@ pub fn start(sc: &crate::sim::Scenario) -> Result<DrillState, String> {
         blind: false,
         hinted: BTreeSet::new(),
         steps: Vec::new(),
+        fleet: Vec::new(),
+        observer: Observer::default(),
+        started_at: None,
         off_the_evidence: false,
     })
 }
@@ -164,6 +214,7 @@ pub fn finish(
         score: &score,
         par,
         steps: &drill.steps,
+        fleet: &drill.fleet,
         blind: drill.blind,
     });
     std::fs::write(&file, text)?;

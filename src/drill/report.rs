@@ -20,6 +20,8 @@ pub struct Drill<'a> {
     pub par: Option<&'a PlayResult>,
     /// What the trainee did, in order, with its data time.
     pub steps: &'a [String],
+    /// What the fleet did, in the same form.
+    pub fleet: &'a [String],
     /// Played without the runbook pointed out.
     pub blind: bool,
 }
@@ -27,6 +29,32 @@ pub struct Drill<'a> {
 fn minutes(d: Duration) -> String {
     let s = d.num_seconds().max(0);
     format!("{}m{:02}s", s / 60, s % 60)
+}
+
+/// The fleet's lines and the trainee's in data-time order (`t+MM:SS ...`;
+/// the fleet first at the same second: what the trainee saw).
+fn timeline(fleet: &[String], steps: &[String]) -> Vec<String> {
+    let mine = |l: &String| {
+        let (t, rest) = l.split_once(' ').unwrap_or((l.as_str(), ""));
+        (clock(l), 1, format!("{t} **you:** {rest}"))
+    };
+    let mut all: Vec<((u32, u32), u8, String)> = fleet
+        .iter()
+        .map(|l| (clock(l), 0, l.clone()))
+        .chain(steps.iter().map(mine))
+        .collect();
+    all.sort_by_key(|(t, who, _)| (*t, *who));
+    all.into_iter().map(|(_, _, l)| l).collect()
+}
+
+/// Minutes and seconds of a `t+MM:SS ...` line.
+fn clock(line: &str) -> (u32, u32) {
+    let t = line
+        .strip_prefix("t+")
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or("");
+    let mut parts = t.split(':').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
 /// Markdown report for a finished drill.
@@ -117,6 +145,15 @@ pub fn markdown(d: &Drill) -> String {
             let _ = writeln!(out);
         }
     }
+    let _ = writeln!(out, "## Timeline: the fleet and you\n");
+    let timeline = timeline(d.fleet, d.steps);
+    if timeline.is_empty() {
+        let _ = writeln!(out, "- nothing recorded");
+    }
+    for line in timeline {
+        let _ = writeln!(out, "- {line}");
+    }
+    let _ = writeln!(out);
     let _ = writeln!(out, "## What to practise next\n");
     for line in practise_next(d) {
         let _ = writeln!(out, "- {line}");
@@ -216,9 +253,15 @@ mod tests {
             score: &score,
             par: None,
             steps: &["t+03:20 action: ecs.set_task_definition worker".into()],
+            fleet: &[
+                "t+03:20 alarm: worker-p95: OK -> ALARM (P95 > 5 s)".into(),
+                "t+01:05 task: manga/worker: failed to start".into(),
+            ],
             blind: false,
         });
         for needle in [
+            // The fleet and the trainee in one time order; the fleet first at a tie.
+            "- t+01:05 task: manga/worker: failed to start\n- t+03:20 alarm: worker-p95: OK -> ALARM (P95 > 5 s)\n- t+03:20 **you:** action: ecs.set_task_definition worker\n",
             "| hints taken | 2 |",
             "- Play it again without hints (2 taken, 10 points).",
             "Score: **71/100**",

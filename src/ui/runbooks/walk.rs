@@ -44,10 +44,8 @@ impl Runbooks {
         }
         // The drill ends itself on its verdict (won after the verify window,
         // or lost at the limit): the verdict stays on screen until a key.
-        if self
-            .drill
-            .as_mut()
-            .is_some_and(|d| d.observe(snap, ctx.history, &self.facts))
+        if let Some(d) = self.drill.as_mut()
+            && (d.verdict().is_some() || d.observe(snap, ctx.history, &self.facts))
         {
             return Reply::default();
         }
