@@ -2,7 +2,10 @@
 //! scalable targets, policies, task definitions, caches and their parameter
 //! groups) are read every `config_interval_s`; tasks, metrics, alarms and
 //! scaling activities on every refresh. A failed read keeps the part's last
-//! value and marks it with the error.
+//! value and marks it with the error. A slow read is one pipeline: what needs
+//! nothing starts at once (clusters, caches, policies, alarms, activities),
+//! the services and the tasks as soon as the cluster list lands, targets,
+//! metrics and task definitions as soon as the service list does.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -108,13 +111,12 @@ impl AwsReader {
         let changed = self.clients.changed.take();
         let due = changed || self.config_read_at.is_none_or(|t| t.elapsed() >= interval);
         if due {
+            // The slow parts and the live ones in one pipeline: each call
+            // starts as soon as what it needs is known (about five round trips).
             self.read_config(now, partial).await;
             self.config_read_at = Some(Instant::now());
-        }
-        self.read_live(now).await;
-        if due {
-            // After the tasks: running tasks already describe most task definitions.
-            self.read_task_defs().await;
+        } else {
+            self.read_live(now).await;
         }
         let calls_by_api = self.clients.calls.take();
         let stats = RefreshStats {
@@ -130,12 +132,23 @@ impl AwsReader {
     }
 
     async fn read_config(&mut self, now: DateTime<Utc>, partial: Option<&FeedSender>) {
+        // Alarms and scaling activities need nothing and nothing needs them:
+        // they run beside the whole pipeline, so a slow one delays no stage.
+        let side = {
+            let c = self.clients.clone();
+            let seen = self.events.ids.clone();
+            tokio::spawn(async move {
+                tokio::join!(metrics::alarms(&c), scaling::activities(&c, &seen))
+            })
+        };
         let c = &self.clients;
+        // What needs nothing else, at once. Each read is boxed: nested in one
+        // future they would make a state machine too large for a thread's stack.
         let (clusters, caches, policies, scheduled) = tokio::join!(
-            ecs::clusters(c, &self.cfg.clusters),
-            cache::clusters(c),
-            scaling::policies(c),
-            scaling::scheduled(c),
+            Box::pin(ecs::clusters(c, &self.cfg.clusters)),
+            Box::pin(cache::clusters(c)),
+            Box::pin(scaling::policies(c)),
+            Box::pin(scaling::scheduled(c)),
         );
         let mut throttled = false;
         let warnings = clusters.as_ref().ok().map(|(_, w)| w.join("; "));
@@ -159,14 +172,16 @@ impl AwsReader {
         let clusters_known = self.clusters.fetched_at.is_some();
         let caches_known = self.caches.fetched_at.is_some();
         let c = &self.clients;
-        let (services, tags, cache_policies) = tokio::join!(
+        // What needs the cluster and cache lists: the services and, beside
+        // them, the tasks (per cluster, not per service).
+        let (services, tags, cache_policies, tasks) = tokio::join!(
             async {
                 if clusters_known {
                     let read = match partial {
                         Some(tx) if self.services.fetched_at.is_none() => {
-                            self.services_shown_as_read(&names, tx, now).await
+                            Box::pin(self.services_shown_as_read(&names, tx, now)).await
                         }
-                        _ => ecs::services(c, &names, None).await,
+                        _ => Box::pin(ecs::services(c, &names, None)).await,
                     };
                     read.with_kept(&self.services.value)
                 } else {
@@ -175,19 +190,27 @@ impl AwsReader {
             },
             async {
                 if caches_known {
-                    cache::tags(c, &self.caches.value).await
+                    Box::pin(cache::tags(c, &self.caches.value)).await
                 } else {
                     Err(not_yet("cache tags wait for the cache list"))
                 }
             },
             async {
                 if caches_known {
-                    cache::policies(c, &groups).await
+                    Box::pin(cache::policies(c, &groups)).await
                 } else {
                     Err(not_yet("parameter groups wait for the cache list"))
                 }
             },
+            async {
+                if clusters_known {
+                    Box::pin(ecs::tasks(c, &names, &self.stopped_seen)).await
+                } else {
+                    Err(not_yet("tasks wait for the cluster list"))
+                }
+            },
         );
+        throttled |= self.apply_tasks(tasks, now);
         // A partial read is fresh where it read, kept where it could not, and says so.
         let partial = services.as_ref().ok().and_then(|(_, note)| note.clone());
         throttled |= self.services.apply(services.map(|(list, _)| list), now);
@@ -201,15 +224,42 @@ impl AwsReader {
             self.events.add(s.events.iter().cloned());
         }
 
+        // What needs the service list: scalable targets, metrics, and the
+        // task definitions no running task described.
         let keys: Vec<ServiceKey> = self.services.value.iter().map(|s| s.key.clone()).collect();
         let services_known = self.services.fetched_at.is_some();
+        let (queries, warning) = self.metric_queries();
+        let metrics_due = self.metrics_due();
+        let lookback = self.metrics_lookback();
+        let missing = self.task_defs_missing();
         let c = &self.clients;
-        let targets = if services_known {
-            scaling::targets(c, &keys).await
-        } else {
-            Err(not_yet("scalable targets wait for the service list"))
-        };
+        let (targets, values, defs) = tokio::join!(
+            async {
+                if services_known {
+                    Box::pin(scaling::targets(c, &keys)).await
+                } else {
+                    Err(not_yet("scalable targets wait for the service list"))
+                }
+            },
+            async {
+                if !self.fleet_known() {
+                    Some(Err(not_yet("metrics wait for the service and cache lists")))
+                } else if metrics_due {
+                    Some(Box::pin(metrics::read(c, &queries, now, lookback)).await)
+                } else {
+                    None
+                }
+            },
+            Box::pin(ecs::task_defs(c, missing)),
+        );
         throttled |= self.targets.apply(targets, now);
+        throttled |= self.apply_metrics(values, queries.len(), warning, now);
+        self.apply_task_defs(defs);
+        let (alarms, activities) = side.await.unwrap_or_else(|e| {
+            let lost = || not_yet(&format!("the read was lost: {e}"));
+            (Err(lost()), Err(lost()))
+        });
+        throttled |= self.apply_alarms_and_activities(alarms, activities, now);
         self.throttled |= throttled;
     }
 
@@ -262,7 +312,7 @@ impl AwsReader {
 
     /// Task definitions of services that no running task described, a bounded
     /// number per read (they are immutable and cached by ARN).
-    async fn read_task_defs(&mut self) {
+    fn task_defs_missing(&self) -> Vec<String> {
         let mut missing: Vec<String> = self
             .services
             .value
@@ -273,7 +323,10 @@ impl AwsReader {
         missing.sort();
         missing.dedup();
         missing.truncate(TASK_DEFS_PER_READ);
-        let (defs, error) = ecs::task_defs(&self.clients, missing).await;
+        missing
+    }
+
+    fn apply_task_defs(&mut self, (defs, error): (Vec<(String, TaskDef)>, Option<ApiError>)) {
         self.task_defs.extend(defs);
         self.throttled |= error
             .as_ref()
@@ -281,54 +334,87 @@ impl AwsReader {
         self.task_def_error = error.map(|e| e.message);
     }
 
-    async fn read_live(&mut self, now: DateTime<Utc>) {
-        let names: Vec<String> = self.clusters.value.iter().map(|c| c.name.clone()).collect();
+    /// Without a first cluster or service list, an empty answer would look like a read.
+    fn fleet_known(&self) -> bool {
+        self.services.fetched_at.is_some() || self.caches.fetched_at.is_some()
+    }
+
+    fn metric_queries(&self) -> (Vec<metrics::Query>, Option<String>) {
         let keys: Vec<ServiceKey> = self.services.value.iter().map(|s| s.key.clone()).collect();
         let cache_ids: Vec<String> = self.caches.value.iter().map(|c| c.id.clone()).collect();
-        let (queries, warning) =
-            metrics::queries(&keys, &cache_ids, &self.cfg.metrics, &self.cfg.declared);
-        // Without a first cluster or service list, an empty answer would look like a read.
-        let clusters_known = self.clusters.fetched_at.is_some();
-        let fleet_known = self.services.fetched_at.is_some() || self.caches.fetched_at.is_some();
+        metrics::queries(&keys, &cache_ids, &self.cfg.metrics, &self.cfg.declared)
+    }
+
+    fn metrics_due(&self) -> bool {
         let period = Duration::from_secs(self.cfg.metric_period_s);
-        let metrics_due = self.metrics_read_at.is_none_or(|t| t.elapsed() >= period);
+        self.metrics_read_at.is_none_or(|t| t.elapsed() >= period)
+    }
+
+    /// The first read fills the history's hour; later ones only what is new.
+    fn metrics_lookback(&self) -> i64 {
+        if self.metrics.fetched_at.is_none() {
+            metrics::BACKFILL_MIN
+        } else {
+            metrics::LOOKBACK_MIN
+        }
+    }
+
+    /// Tasks, metrics when due, alarms and scaling activities: the refreshes
+    /// between two slow reads.
+    async fn read_live(&mut self, now: DateTime<Utc>) {
+        let names: Vec<String> = self.clusters.value.iter().map(|c| c.name.clone()).collect();
+        let (queries, warning) = self.metric_queries();
+        let clusters_known = self.clusters.fetched_at.is_some();
+        let metrics_due = self.metrics_due();
+        let lookback = self.metrics_lookback();
         let c = &self.clients;
         let (tasks, values, alarms, activities) = tokio::join!(
             async {
                 if clusters_known {
-                    ecs::tasks(c, &names, &self.stopped_seen).await
+                    Box::pin(ecs::tasks(c, &names, &self.stopped_seen)).await
                 } else {
                     Err(not_yet("tasks wait for the cluster list"))
                 }
             },
             async {
-                if !fleet_known {
+                if !self.fleet_known() {
                     Some(Err(not_yet("metrics wait for the service and cache lists")))
                 } else if metrics_due {
-                    // The first read fills the history's hour; later ones only what is new.
-                    let lookback = if self.metrics.fetched_at.is_none() {
-                        metrics::BACKFILL_MIN
-                    } else {
-                        metrics::LOOKBACK_MIN
-                    };
-                    Some(metrics::read(c, &queries, now, lookback).await)
+                    Some(Box::pin(metrics::read(c, &queries, now, lookback)).await)
                 } else {
                     None
                 }
             },
-            metrics::alarms(c),
-            scaling::activities(c, &self.events.ids),
+            Box::pin(metrics::alarms(c)),
+            Box::pin(scaling::activities(c, &self.events.ids)),
         );
-        let mut throttled = false;
+        let mut throttled = self.apply_tasks(tasks, now);
+        throttled |= self.apply_metrics(values, queries.len(), warning, now);
+        throttled |= self.apply_alarms_and_activities(alarms, activities, now);
+        self.throttled |= throttled;
+    }
+
+    fn apply_tasks(&mut self, tasks: Result<ecs::TasksRead, ApiError>, now: DateTime<Utc>) -> bool {
         match tasks {
             Ok(read) => {
                 self.task_defs.extend(read.shapes);
                 self.stopped_seen = read.stopped;
                 self.events.add(read.events);
-                throttled |= self.tasks.apply(Ok(read.counts), now);
+                self.tasks.apply(Ok(read.counts), now)
             }
-            Err(e) => throttled |= self.tasks.apply(Err(e), now),
+            Err(e) => self.tasks.apply(Err(e), now),
         }
+    }
+
+    /// `None`: metrics were not due (their period has not passed).
+    fn apply_metrics(
+        &mut self,
+        values: Option<Result<(MetricValues, crate::model::history::Backfill), ApiError>>,
+        queries: usize,
+        warning: Option<String>,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let mut throttled = false;
         if let Some(values) = values {
             let first = self.metrics.fetched_at.is_none();
             let values = values.map(|(values, past)| {
@@ -337,16 +423,25 @@ impl AwsReader {
                 }
                 values
             });
-            if fleet_known {
+            if self.fleet_known() {
                 self.metrics_read_at = Some(Instant::now());
-                self.metrics_requested = u32::try_from(queries.len()).unwrap_or(u32::MAX);
+                self.metrics_requested = u32::try_from(queries).unwrap_or(u32::MAX);
             }
             throttled |= self.metrics.apply(values, now);
         }
         if let Some(w) = warning {
             self.metrics.error = Some(w);
         }
-        throttled |= self.alarms.apply(alarms, now);
+        throttled
+    }
+
+    fn apply_alarms_and_activities(
+        &mut self,
+        alarms: Result<Vec<crate::model::Alarm>, ApiError>,
+        activities: Result<Vec<(String, crate::model::FleetEvent)>, ApiError>,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let mut throttled = self.alarms.apply(alarms, now);
         match activities {
             Ok(list) => {
                 self.events.add(list);
@@ -354,7 +449,7 @@ impl AwsReader {
             }
             Err(e) => throttled |= self.activities.apply(Err(e), now),
         }
-        self.throttled |= throttled;
+        throttled
     }
 
     fn snapshot(&self, now: DateTime<Utc>, stats: RefreshStats) -> FleetSnapshot {
