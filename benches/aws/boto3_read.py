@@ -2,7 +2,7 @@
 """The reference: what a careful script does to read the same fleet with
 boto3, batched, one call after another (the way most runbook scripts are
 written): clusters, services (paged, described 10 at a time), scalable
-targets and policies, and the CPU of every service (500 queries a call).
+targets (50 at a time, by resource id) and policies, and the CPU of every service (500 queries a call).
 Retries throttled calls with boto3's standard mode.
 
     python3 boto3_read.py http://127.0.0.1:5100
@@ -30,7 +30,10 @@ for cluster in clusters:
     arns = [a for page in ecs.get_paginator("list_services").paginate(cluster=cluster) for a in page["serviceArns"]]
     for i in range(0, len(arns), 10):
         services += [(cluster, s["serviceName"]) for s in ecs.describe_services(cluster=cluster, services=arns[i : i + 10])["services"]]
-targets = [t for page in aas.get_paginator("describe_scalable_targets").paginate(ServiceNamespace="ecs") for t in page["ScalableTargets"]]
+ids = [f"service/{c}/{s}" for c, s in services]
+targets = []
+for i in range(0, len(ids), 50):
+    targets += aas.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=ids[i : i + 50])["ScalableTargets"]
 policies = [p for page in aas.get_paginator("describe_scaling_policies").paginate(ServiceNamespace="ecs") for p in page["ScalingPolicies"]]
 end = datetime.datetime.now(datetime.timezone.utc)
 queries = [

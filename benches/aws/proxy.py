@@ -5,7 +5,12 @@ operation has its own token bucket (ECS's: burst 100, refill 20 per second).
 A call finding its bucket empty is answered as AWS throttles: HTTP 400 with
 ThrottlingException (JSON protocols) or Throttling (query protocols).
 
-    python3 proxy.py --target http://127.0.0.1:5000 --port 5100 [--latency-ms 60] [--no-throttle]
+    python3 proxy.py --target http://127.0.0.1:5000 --port 5100 [--latency-ms 60] [--no-throttle] [--replay]
+
+moto is slow on thousands of services (a DescribeServices of a 500-service
+cluster takes it ~100 ms of Python): with --replay the proxy keeps each answer
+by operation and request body (time windows aside) and serves it again, so
+the figures are the latency's and the quota's, not moto's.
 
 moto 5.2 does not serve DescribeScalingActivities (it answers an HTML 500,
 which every SDK retries with backoff); the proxy answers it as AWS does for an
@@ -17,11 +22,15 @@ import argparse
 import http.client
 import http.server
 import json
+import re
 import threading
 import time
 import urllib.parse
 
 MISSING_IN_MOTO = {"DescribeScalingActivities": b'{"ScalingActivities": []}'}
+REPLAY = {}
+# A metric read's window moves with the clock: the same read, answered again.
+TIMES = re.compile(rb'(Start|End)Time[^&,}]*')
 LOCK = threading.Lock()
 START = time.monotonic()
 BUCKETS = {}
@@ -93,6 +102,19 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if op in MISSING_IN_MOTO:
             self.answer(200, "application/x-amz-json-1.1", MISSING_IN_MOTO[op])
             return
+        key = (self.path, op, TIMES.sub(b"", body))
+        if ARGS.replay:
+            with LOCK:
+                kept = REPLAY.get(key)
+            if kept:
+                status, headers, data = kept
+                self.send_response(status)
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
         target = urllib.parse.urlparse(ARGS.target)
         conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
@@ -100,10 +122,17 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         conn.request(self.command, self.path, body=body, headers=headers)
         answer = conn.getresponse()
         data = answer.read()
+        headers = [
+            (k, v)
+            for k, v in answer.getheaders()
+            if k.lower() not in ("transfer-encoding", "connection", "content-length")
+        ]
+        if ARGS.replay and answer.status == 200:
+            with LOCK:
+                REPLAY[key] = (answer.status, headers, data)
         self.send_response(answer.status)
-        for k, v in answer.getheaders():
-            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(k, v)
+        for k, v in headers:
+            self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -130,6 +159,7 @@ if __name__ == "__main__":
     p.add_argument("--refill", type=float, default=20.0)
     p.add_argument("--no-throttle", dest="throttle", action="store_false")
     p.add_argument("--verbose", action="store_true", help="print each call as it arrives")
+    p.add_argument("--replay", action="store_true", help="answer a request seen before from memory")
     ARGS = p.parse_args()
     threading.Thread(target=report, daemon=True).start()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", ARGS.port), Proxy)

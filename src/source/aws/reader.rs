@@ -141,12 +141,73 @@ impl AwsReader {
                 tokio::join!(metrics::alarms(&c), scaling::activities(&c, &seen))
             })
         };
+        // Two chains and two single reads, at once: the cluster list, then
+        // the services and the tasks of those clusters; the cache list, then
+        // its tags and parameter groups; policies; scheduled actions. Each
+        // read is boxed: nested in one future they would make a state machine
+        // too large for a thread's stack. A list that fails this time is
+        // followed with the one kept from before.
         let c = &self.clients;
-        // What needs nothing else, at once. Each read is boxed: nested in one
-        // future they would make a state machine too large for a thread's stack.
-        let (clusters, caches, policies, scheduled) = tokio::join!(
-            Box::pin(ecs::clusters(c, &self.cfg.clusters)),
-            Box::pin(cache::clusters(c)),
+        let clusters_chain = async {
+            let clusters = Box::pin(ecs::clusters(c, &self.cfg.clusters)).await;
+            let names: Option<Vec<String>> = match &clusters {
+                Ok((list, _)) => Some(list.iter().map(|c| c.name.clone()).collect()),
+                Err(_) if self.clusters.fetched_at.is_some() => {
+                    Some(self.clusters.value.iter().map(|c| c.name.clone()).collect())
+                }
+                Err(_) => None,
+            };
+            let Some(names) = names else {
+                let services = Err(not_yet("services wait for the cluster list"));
+                return (
+                    clusters,
+                    services,
+                    Err(not_yet("tasks wait for the cluster list")),
+                );
+            };
+            let services = async {
+                let read = match partial {
+                    Some(tx) if self.services.fetched_at.is_none() => {
+                        Box::pin(self.services_shown_as_read(&names, tx, now)).await
+                    }
+                    _ => Box::pin(ecs::services(c, &names, None)).await,
+                };
+                read.with_kept(&self.services.value)
+            };
+            let tasks = Box::pin(ecs::tasks(c, &names, &self.stopped_seen));
+            let (services, tasks) = tokio::join!(services, tasks);
+            (clusters, services, tasks)
+        };
+        let caches_chain = async {
+            let caches = Box::pin(cache::clusters(c)).await;
+            let list: Option<Vec<CacheInfo>> = match &caches {
+                Ok(list) => Some(list.clone()),
+                Err(_) if self.caches.fetched_at.is_some() => Some(self.caches.value.clone()),
+                Err(_) => None,
+            };
+            let Some(list) = list else {
+                let tags = Err(not_yet("cache tags wait for the cache list"));
+                return (
+                    caches,
+                    tags,
+                    Err(not_yet("parameter groups wait for the cache list")),
+                );
+            };
+            let mut groups: Vec<String> = list
+                .iter()
+                .filter_map(|c| c.parameter_group.clone())
+                .collect();
+            groups.sort();
+            groups.dedup();
+            let (tags, policies) = tokio::join!(
+                Box::pin(cache::tags(c, &list)),
+                Box::pin(cache::policies(c, &groups)),
+            );
+            (caches, tags, policies)
+        };
+        let ((clusters, services, tasks), (caches, tags, cache_policies), policies, scheduled) = tokio::join!(
+            clusters_chain,
+            caches_chain,
             Box::pin(scaling::policies(c)),
             Box::pin(scaling::scheduled(c)),
         );
@@ -159,57 +220,6 @@ impl AwsReader {
         throttled |= self.caches.apply(caches, now);
         throttled |= self.policies.apply(policies, now);
         throttled |= self.scheduled.apply(scheduled, now);
-
-        let names: Vec<String> = self.clusters.value.iter().map(|c| c.name.clone()).collect();
-        let mut groups: Vec<String> = self
-            .caches
-            .value
-            .iter()
-            .filter_map(|c| c.parameter_group.clone())
-            .collect();
-        groups.sort();
-        groups.dedup();
-        let clusters_known = self.clusters.fetched_at.is_some();
-        let caches_known = self.caches.fetched_at.is_some();
-        let c = &self.clients;
-        // What needs the cluster and cache lists: the services and, beside
-        // them, the tasks (per cluster, not per service).
-        let (services, tags, cache_policies, tasks) = tokio::join!(
-            async {
-                if clusters_known {
-                    let read = match partial {
-                        Some(tx) if self.services.fetched_at.is_none() => {
-                            Box::pin(self.services_shown_as_read(&names, tx, now)).await
-                        }
-                        _ => Box::pin(ecs::services(c, &names, None)).await,
-                    };
-                    read.with_kept(&self.services.value)
-                } else {
-                    Err(not_yet("services wait for the cluster list"))
-                }
-            },
-            async {
-                if caches_known {
-                    Box::pin(cache::tags(c, &self.caches.value)).await
-                } else {
-                    Err(not_yet("cache tags wait for the cache list"))
-                }
-            },
-            async {
-                if caches_known {
-                    Box::pin(cache::policies(c, &groups)).await
-                } else {
-                    Err(not_yet("parameter groups wait for the cache list"))
-                }
-            },
-            async {
-                if clusters_known {
-                    Box::pin(ecs::tasks(c, &names, &self.stopped_seen)).await
-                } else {
-                    Err(not_yet("tasks wait for the cluster list"))
-                }
-            },
-        );
         throttled |= self.apply_tasks(tasks, now);
         // A partial read is fresh where it read, kept where it could not, and says so.
         let partial = services.as_ref().ok().and_then(|(_, note)| note.clone());
