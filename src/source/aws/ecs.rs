@@ -71,12 +71,11 @@ pub struct TasksRead {
     pub events: Vec<(String, FleetEvent)>,
 }
 
-/// The clusters to watch: `wanted`, or all of them. Missing names are warnings.
-pub async fn clusters(
-    c: &AwsClients,
-    wanted: &[String],
-) -> Result<(Vec<ClusterInfo>, Vec<String>), ApiError> {
-    let names = if wanted.is_empty() {
+/// The clusters to watch, by name: `wanted`, or every cluster listed. The
+/// services and tasks are read from these names while the clusters are
+/// described (`describe_clusters`), not after.
+pub async fn cluster_names(c: &AwsClients, wanted: &[String]) -> Result<Vec<String>, ApiError> {
+    let listed = if wanted.is_empty() {
         all_pages(|token| async move {
             let page = c
                 .calls
@@ -98,6 +97,19 @@ pub async fn clusters(
     } else {
         wanted.to_vec()
     };
+    // An ARN (`arn:aws:ecs:...:cluster/NAME`) or a name: the name.
+    Ok(listed
+        .iter()
+        .map(|n| n.rsplit('/').next().unwrap_or(n).to_string())
+        .collect())
+}
+
+/// The named clusters that are active, with their task counts; a name ECS
+/// does not know is a warning.
+pub async fn describe_clusters(
+    c: &AwsClients,
+    names: &[String],
+) -> Result<(Vec<ClusterInfo>, Vec<String>), ApiError> {
     let pages = concurrently(names.chunks(100).map(<[String]>::to_vec).map(|chunk| {
         c.calls.run(
             "ecs:DescribeClusters",

@@ -149,9 +149,9 @@ impl AwsReader {
         // followed with the one kept from before.
         let c = &self.clients;
         let clusters_chain = async {
-            let clusters = Box::pin(ecs::clusters(c, &self.cfg.clusters)).await;
-            let names: Option<Vec<String>> = match &clusters {
-                Ok((list, _)) => Some(list.iter().map(|c| c.name.clone()).collect()),
+            let listed = Box::pin(ecs::cluster_names(c, &self.cfg.clusters)).await;
+            let names: Option<Vec<String>> = match &listed {
+                Ok(names) => Some(names.clone()),
                 Err(_) if self.clusters.fetched_at.is_some() => {
                     Some(self.clusters.value.iter().map(|c| c.name.clone()).collect())
                 }
@@ -159,11 +159,8 @@ impl AwsReader {
             };
             let Some(names) = names else {
                 let services = Err(not_yet("services wait for the cluster list"));
-                return (
-                    clusters,
-                    services,
-                    Err(not_yet("tasks wait for the cluster list")),
-                );
+                let tasks = Err(not_yet("tasks wait for the cluster list"));
+                return (listed.map(|_| (Vec::new(), Vec::new())), services, tasks);
             };
             let services = async {
                 let read = match partial {
@@ -175,7 +172,9 @@ impl AwsReader {
                 read.with_kept(&self.services.value)
             };
             let tasks = Box::pin(ecs::tasks(c, &names, &self.stopped_seen));
-            let (services, tasks) = tokio::join!(services, tasks);
+            let described = Box::pin(ecs::describe_clusters(c, &names));
+            let (services, tasks, described) = tokio::join!(services, tasks, described);
+            let clusters = listed.and(described);
             (clusters, services, tasks)
         };
         let caches_chain = async {
@@ -220,6 +219,29 @@ impl AwsReader {
         throttled |= self.caches.apply(caches, now);
         throttled |= self.policies.apply(policies, now);
         throttled |= self.scheduled.apply(scheduled, now);
+        // Read beside the description: what belongs to a cluster that is not
+        // active (or not found) is left out; without any cluster list yet
+        // (the description failed the first time), nothing read is kept.
+        let active: Option<HashSet<String>> = self
+            .clusters
+            .fetched_at
+            .map(|_| self.clusters.value.iter().map(|c| c.name.clone()).collect());
+        let (services, tasks) = match &active {
+            Some(active) => (
+                services.map(|(mut list, note)| {
+                    list.retain(|s| active.contains(&s.key.cluster));
+                    (list, note)
+                }),
+                tasks.map(|mut read| {
+                    read.counts.retain(|k, _| active.contains(&k.cluster));
+                    read
+                }),
+            ),
+            None => (
+                Err(not_yet("services wait for the cluster list")),
+                Err(not_yet("tasks wait for the cluster list")),
+            ),
+        };
         throttled |= self.apply_tasks(tasks, now);
         // A partial read is fresh where it read, kept where it could not, and says so.
         let partial = services.as_ref().ok().and_then(|(_, note)| note.clone());
