@@ -29,6 +29,14 @@ fn triggers_over_large_fleets(c: &mut Criterion) {
                 black_box(trigger::suggest(&library.runbooks, &ec))
             })
         });
+        // As the cockpit evaluates them: the history shared, series read in place.
+        let shared = std::sync::Arc::new(history);
+        group.bench_function(format!("suggest_{services}_services_shared"), |b| {
+            b.iter(|| {
+                let ec = EvalContext::new(&snapshot, &shared, &facts).with_shared(&shared);
+                black_box(trigger::suggest(&library.runbooks, &ec))
+            })
+        });
     }
     group.finish();
 }

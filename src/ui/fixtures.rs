@@ -447,7 +447,7 @@ pub fn app(minutes: f64, cfg: &crate::config::Config) -> crate::ui::app::App {
     let theme = Theme::load(&cfg.theme, None).unwrap_or_else(|_| Theme::dark());
     let (snap, history) = manga_release_with_history(minutes);
     let mut app = App::new(cfg, Keymap::default_map(), theme, snap.taken_at);
-    app.history = history;
+    app.history = history.into();
     app.handle(Event::Snapshot(Box::new(snap)));
     app
 }

@@ -3,6 +3,7 @@
 //! fleet aggregates computed once per snapshot.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -26,6 +27,9 @@ pub struct EvalContext<'a> {
     /// Lookups built once when every scope is evaluated (the triggers):
     /// without it each scope searched the whole fleet and its events.
     pub index: Option<&'a FleetIndex<'a>>,
+    /// The same history, shared: helpers then read the series they use where
+    /// they are, instead of copying every series of the scope's hour.
+    pub shared: Option<&'a Arc<FleetHistory>>,
 }
 
 /// The snapshot's services by key, and its events by service, for
@@ -69,6 +73,7 @@ impl<'a> EvalContext<'a> {
             logs: None,
             fleet: FleetVars::from_snapshot(snapshot),
             index: None,
+            shared: None,
         }
     }
 
@@ -76,6 +81,14 @@ impl<'a> EvalContext<'a> {
     pub fn with_index(self, index: &'a FleetIndex<'a>) -> Self {
         Self {
             index: Some(index),
+            ..self
+        }
+    }
+
+    /// The same context reading `history` shared (it must be the one given).
+    pub fn with_shared(self, history: &'a Arc<FleetHistory>) -> Self {
+        Self {
+            shared: Some(history),
             ..self
         }
     }

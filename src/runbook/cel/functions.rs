@@ -6,6 +6,7 @@
 //! checker, `sitrep runbook helpers` and docs/runbooks.md read it, and a test
 //! holds it equal to what `register` adds.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::context::EvalContext;
 use crate::model::evidence::{LogMatches, LogQuery};
-use crate::model::history::{Metric, Series, Subject};
+use crate::model::history::{FleetHistory, Metric, Points, Series, Subject};
 use crate::model::projection::{self, Eta, Toward};
 use crate::model::{EventKind, ServiceKey};
 use crate::runbook::model::Scope;
@@ -291,6 +292,33 @@ struct EventFact {
     message: String,
 }
 
+/// Where a scope's series are read: copied when the evaluation starts, or,
+/// when the history is shared (the cockpit's triggers over every scope),
+/// read where they are when a helper asks: one metric, not the ten.
+enum ScopeSeries {
+    Copied(HashMap<Metric, Points>),
+    Shared {
+        history: Arc<FleetHistory>,
+        subject: Subject,
+        since: i64,
+    },
+}
+
+impl ScopeSeries {
+    fn get(&self, metric: Metric) -> Option<Cow<'_, Points>> {
+        match self {
+            ScopeSeries::Copied(series) => series.get(&metric).map(Cow::Borrowed),
+            ScopeSeries::Shared {
+                history,
+                subject,
+                since,
+            } => history
+                .get(subject, metric)
+                .map(|s| Cow::Owned(s.fine.since(*since).collect())),
+        }
+    }
+}
+
 struct HelperData {
     now: i64,
     scoped: Option<ServiceKey>,
@@ -298,7 +326,7 @@ struct HelperData {
     cpu: Option<f64>,
     /// The scoped service, for `cost_of`: its task size, arch and strategy.
     service: Option<crate::model::Service>,
-    series: HashMap<Metric, Vec<(i64, f64)>>,
+    series: ScopeSeries,
     /// Declared metrics: latest values, and their last hour.
     declared: HashMap<String, f64>,
     declared_series: HashMap<String, Vec<(i64, f64)>>,
@@ -349,10 +377,21 @@ impl HelperData {
             Scope::Service(key) => Subject::Service(key.clone()),
             Scope::Cache(id) => Subject::Cache(id.clone()),
         };
-        let series = METRICS
-            .iter()
-            .filter_map(|&m| Some((m, ec.history.get(&subject, m)?.fine.since(since).collect())))
-            .collect();
+        let series = match ec.shared {
+            Some(history) => ScopeSeries::Shared {
+                history: Arc::clone(history),
+                subject,
+                since,
+            },
+            None => ScopeSeries::Copied(
+                METRICS
+                    .iter()
+                    .filter_map(|&m| {
+                        Some((m, ec.history.get(&subject, m)?.fine.since(since).collect()))
+                    })
+                    .collect(),
+            ),
+        };
         let scoped = match scope {
             Scope::Service(key) => Some(key.clone()),
             Scope::Cache(_) => None,
@@ -457,7 +496,7 @@ impl HelperData {
             return Ok(false);
         };
         let mut series = Series::default();
-        for &(t, v) in points {
+        for &(t, v) in points.iter() {
             series.record(t, v);
         }
         Ok(series.sustained(since, pred))
@@ -469,7 +508,7 @@ impl HelperData {
             return Ok(Eta::Unknown.minutes());
         };
         let mut series = Series::default();
-        for &(t, v) in points {
+        for &(t, v) in points.iter() {
             series.record(t, v);
         }
         Ok(projection::eta(&series, limit, toward).minutes())
@@ -483,7 +522,7 @@ impl HelperData {
             return Ok(super::variables::MISSING);
         };
         let mut series = Series::default();
-        for &(t, v) in points {
+        for &(t, v) in points.iter() {
             series.record(t, v);
         }
         if !series.sustained(since, |_| true) {
@@ -495,11 +534,11 @@ impl HelperData {
 
     /// The last hour of a scope metric or a declared one (`None` without
     /// data); an error for a name that is neither.
-    fn points(&self, metric: &str) -> Result<Option<&Vec<(i64, f64)>>, ExecutionError> {
+    fn points(&self, metric: &str) -> Result<Option<Cow<'_, Points>>, ExecutionError> {
         match metric_by_name(metric) {
-            Some(m) => Ok(self.series.get(&m)),
+            Some(m) => Ok(self.series.get(m)),
             None if self.declared_names.iter().any(|n| n == metric) => {
-                Ok(self.declared_series.get(metric))
+                Ok(self.declared_series.get(metric).map(Cow::Borrowed))
             }
             None => Err(ExecutionError::function_error(
                 "metric",
@@ -511,12 +550,8 @@ impl HelperData {
     /// The smallest (or largest) sample of the window; -1 when there is none.
     fn extreme(&self, metric: &str, minutes: f64, largest: bool) -> Result<f64, ExecutionError> {
         let since = self.now - (minutes * 60.0) as i64;
-        let window = self
-            .points(metric)?
-            .into_iter()
-            .flatten()
-            .filter(|p| p.0 >= since)
-            .map(|p| p.1);
+        let points = self.points(metric)?.unwrap_or_default();
+        let window = points.iter().filter(|p| p.0 >= since).map(|p| p.1);
         let found = if largest {
             window.reduce(f64::max)
         } else {
@@ -552,8 +587,7 @@ impl HelperData {
         if cpu < SATURATED_CPU {
             return Ok(simple);
         }
-        let empty = Vec::new();
-        let get = |m| self.series.get(&m).unwrap_or(&empty);
+        let get = |m| self.series.get(m).unwrap_or_default();
         let (cpus, requests, running) = (
             get(Metric::Cpu),
             get(Metric::Requests),
@@ -567,7 +601,7 @@ impl HelperData {
         };
         // Requests per minute one task served per CPU %, when CPU still told the load.
         let per_task_pct = cpus.iter().rev().find_map(|&(t, c)| {
-            let (r, n) = (at(requests, t)?, at(running, t)?);
+            let (r, n) = (at(&requests, t)?, at(&running, t)?);
             (c < SATURATED_CPU && c > 0.0 && r > 0.0 && n > 0.0).then(|| r / (n * c))
         });
         let (Some(per_task_pct), Some(&(now_t, now_r))) = (per_task_pct, requests.last()) else {
@@ -620,7 +654,7 @@ impl HelperData {
 
     fn desired_rising(&self, minutes: f64) -> bool {
         let since = self.now - (minutes * 60.0) as i64;
-        let Some(points) = self.series.get(&Metric::Desired) else {
+        let Some(points) = self.series.get(Metric::Desired) else {
             return false;
         };
         let mut window = points.iter().filter(|p| p.0 >= since);

@@ -17,7 +17,7 @@ use crate::ui::event::{ActionResult, Effect, Message, Reply};
 /// What the runbook side reads of the rest of the cockpit.
 pub struct Ctx<'a> {
     pub snapshot: Option<&'a Arc<FleetSnapshot>>,
-    pub history: &'a FleetHistory,
+    pub history: &'a Arc<FleetHistory>,
     /// An executor exists in the loop: actions can be applied.
     pub writable: bool,
     /// The service selected in the fleet table.
@@ -38,7 +38,7 @@ impl Runbooks {
             .triggers_at
             .is_none_or(|at| snap.taken_at - at >= every || snap.taken_at < at);
         if due {
-            let ec = EvalContext::new(snap, ctx.history, &self.facts);
+            let ec = EvalContext::new(snap, ctx.history, &self.facts).with_shared(ctx.history);
             self.suggestions = trigger::suggest(&self.library.runbooks, &ec);
             self.triggers_at = Some(snap.taken_at);
         }
