@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 
 use super::entry::{Entry, Figures, Recorded};
-use crate::model::{AlarmState, DeploymentState, EventKind, FleetEvent, FleetSnapshot, Part};
+use crate::model::{
+    AlarmState, DeploymentState, EventKind, FleetEvent, FleetSnapshot, Part, ServiceKey,
+};
 
 /// Service figures are sampled once per this much data time.
 pub const SAMPLE_EVERY: Duration = Duration::seconds(60);
@@ -18,9 +20,9 @@ pub struct Observer {
     /// it was opened): a restarted session does not repeat what AWS still lists.
     resume_after: Option<DateTime<Utc>>,
     alarms: HashMap<String, AlarmState>,
-    deployments: HashMap<String, DeploymentState>,
+    deployments: HashMap<ServiceKey, DeploymentState>,
     /// Events recorded, by identity, while the source still lists them.
-    seen: HashSet<EventId>,
+    seen: HashSet<(DateTime<Utc>, u64)>,
     /// The last service event recorded per service, to skip ECS's repeats.
     last_message: HashMap<String, String>,
     failing: HashMap<Part, String>,
@@ -28,24 +30,21 @@ pub struct Observer {
     last_taken: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct EventId {
-    at: DateTime<Utc>,
-    kind: EventKind,
-    service: Option<String>,
-    message: String,
+/// An event's identity: its time and a fingerprint of its kind, service and
+/// message (checked every snapshot for every listed event: no copy of the
+/// strings; two events alike in all four are one line anyway).
+fn event_id(e: &FleetEvent) -> (DateTime<Utc>, u64) {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = FINGERPRINT.build_hasher();
+    e.kind.hash(&mut h);
+    e.service.hash(&mut h);
+    e.message.hash(&mut h);
+    (e.at, h.finish())
 }
 
-impl EventId {
-    fn of(e: &FleetEvent) -> Self {
-        Self {
-            at: e.at,
-            kind: e.kind,
-            service: e.service.as_ref().map(ToString::to_string),
-            message: e.message.clone(),
-        }
-    }
-}
+/// Fixed keys: the fingerprints must agree across the observer's life.
+const FINGERPRINT: std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher> =
+    std::hash::BuildHasherDefault::new();
 
 impl Observer {
     /// An observer that records only events after `t` (the journal's newest line).
@@ -82,7 +81,11 @@ impl Observer {
             return;
         }
         for alarm in &snap.alarms {
-            let before = self.alarms.insert(alarm.name.clone(), alarm.state);
+            // No allocation for an alarm already known (thousands a snapshot).
+            let before = match self.alarms.get_mut(&alarm.name) {
+                Some(state) => Some(std::mem::replace(state, alarm.state)),
+                None => self.alarms.insert(alarm.name.clone(), alarm.state),
+            };
             let changed = match before {
                 Some(before) => before != alarm.state,
                 // First sight: only what is wrong is worth a line, and not
@@ -120,7 +123,7 @@ impl Observer {
             if self.resume_after.is_some_and(|t| e.at <= t) {
                 continue;
             }
-            if !self.seen.insert(EventId::of(e)) {
+            if !self.seen.insert(event_id(e)) {
                 continue;
             }
             if let Some(recorded) = self.recorded(e) {
@@ -129,7 +132,7 @@ impl Observer {
         }
         // Forget what the source no longer lists: it cannot come back.
         if let Some(oldest) = snap.events.iter().map(|e| e.at).min() {
-            self.seen.retain(|id| id.at >= oldest);
+            self.seen.retain(|id| id.0 >= oldest);
         }
     }
 
@@ -174,10 +177,15 @@ impl Observer {
             return;
         }
         for svc in &snap.services {
+            // Compared in place; copied only when it changed.
+            let before = match self.deployments.get_mut(&svc.key) {
+                Some(known) if known.state() == svc.deployment.state() => continue,
+                Some(known) => Some(std::mem::replace(known, svc.deployment.clone())),
+                None => self
+                    .deployments
+                    .insert(svc.key.clone(), svc.deployment.clone()),
+            };
             let name = svc.key.to_string();
-            let before = self
-                .deployments
-                .insert(name.clone(), svc.deployment.clone());
             let state = match (before.as_ref(), &svc.deployment) {
                 (Some(b), now) if b.state() == now.state() => continue,
                 // First sight: a stable service is not news, a rollout under way is.
