@@ -261,8 +261,6 @@ impl AwsReader {
         let keys: Vec<ServiceKey> = self.services.value.iter().map(|s| s.key.clone()).collect();
         let services_known = self.services.fetched_at.is_some();
         let (queries, warning) = self.metric_queries();
-        let metrics_due = self.metrics_due();
-        let lookback = self.metrics_lookback();
         let missing = self.task_defs_missing();
         let c = &self.clients;
         let (targets, values, defs) = tokio::join!(
@@ -273,15 +271,7 @@ impl AwsReader {
                     Err(not_yet("scalable targets wait for the service list"))
                 }
             },
-            async {
-                if !self.fleet_known() {
-                    Some(Err(not_yet("metrics wait for the service and cache lists")))
-                } else if metrics_due {
-                    Some(Box::pin(metrics::read(c, &queries, now, lookback)).await)
-                } else {
-                    None
-                }
-            },
+            self.read_metrics(&queries, now),
             Box::pin(ecs::task_defs(c, missing)),
         );
         throttled |= self.targets.apply(targets, now);
@@ -377,18 +367,30 @@ impl AwsReader {
         metrics::queries(&keys, &cache_ids, &self.cfg.metrics, &self.cfg.declared)
     }
 
-    fn metrics_due(&self) -> bool {
-        let period = Duration::from_secs(self.cfg.metric_period_s);
-        self.metrics_read_at.is_none_or(|t| t.elapsed() >= period)
-    }
-
-    /// The first read fills the history's hour; later ones only what is new.
-    fn metrics_lookback(&self) -> i64 {
-        if self.metrics.fetched_at.is_none() {
+    /// The metrics when their period has passed (`None` otherwise). The first
+    /// read fills the history's hour; later ones only what is new.
+    async fn read_metrics(
+        &self,
+        queries: &[metrics::Query],
+        now: DateTime<Utc>,
+    ) -> Option<Result<(MetricValues, crate::model::history::Backfill), ApiError>> {
+        if !self.fleet_known() {
+            return Some(Err(not_yet("metrics wait for the service and cache lists")));
+        }
+        if !self.metrics_due() {
+            return None;
+        }
+        let lookback = if self.metrics.fetched_at.is_none() {
             metrics::BACKFILL_MIN
         } else {
             metrics::LOOKBACK_MIN
-        }
+        };
+        Some(Box::pin(metrics::read(&self.clients, queries, now, lookback)).await)
+    }
+
+    fn metrics_due(&self) -> bool {
+        let period = Duration::from_secs(self.cfg.metric_period_s);
+        self.metrics_read_at.is_none_or(|t| t.elapsed() >= period)
     }
 
     /// Tasks, metrics when due, alarms and scaling activities: the refreshes
@@ -397,8 +399,6 @@ impl AwsReader {
         let names: Vec<String> = self.clusters.value.iter().map(|c| c.name.clone()).collect();
         let (queries, warning) = self.metric_queries();
         let clusters_known = self.clusters.fetched_at.is_some();
-        let metrics_due = self.metrics_due();
-        let lookback = self.metrics_lookback();
         let c = &self.clients;
         let (tasks, values, alarms, activities) = tokio::join!(
             async {
@@ -408,15 +408,7 @@ impl AwsReader {
                     Err(not_yet("tasks wait for the cluster list"))
                 }
             },
-            async {
-                if !self.fleet_known() {
-                    Some(Err(not_yet("metrics wait for the service and cache lists")))
-                } else if metrics_due {
-                    Some(Box::pin(metrics::read(c, &queries, now, lookback)).await)
-                } else {
-                    None
-                }
-            },
+            self.read_metrics(&queries, now),
             Box::pin(metrics::alarms(c)),
             Box::pin(scaling::activities(c, &self.events.ids)),
         );
