@@ -312,6 +312,11 @@ impl FleetHistory {
         self.caches.get(id).and_then(|s| s.get(metric))
     }
 
+    /// A declared metric's series, by its name.
+    pub fn declared(&self, name: &str) -> Option<&Series> {
+        self.declared.get(name).and_then(|s| s.get(Metric::Value))
+    }
+
     pub fn last_recorded(&self) -> Option<DateTime<Utc>> {
         self.last_recorded
     }

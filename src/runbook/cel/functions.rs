@@ -292,11 +292,15 @@ struct EventFact {
     message: String,
 }
 
-/// Where a scope's series are read: copied when the evaluation starts, or,
-/// when the history is shared (the cockpit's triggers over every scope),
-/// read where they are when a helper asks: one metric, not the ten.
+/// Where a scope's series and the declared metrics' are read: copied when
+/// the evaluation starts, or, when the history is shared (the cockpit's
+/// triggers over every scope), read where they are when a helper asks: one
+/// series, not every one of the scope and every declared metric.
 enum ScopeSeries {
-    Copied(HashMap<Metric, Points>),
+    Copied {
+        scope: HashMap<Metric, Points>,
+        declared: HashMap<String, Points>,
+    },
     Shared {
         history: Arc<FleetHistory>,
         subject: Subject,
@@ -307,13 +311,22 @@ enum ScopeSeries {
 impl ScopeSeries {
     fn get(&self, metric: Metric) -> Option<Cow<'_, Points>> {
         match self {
-            ScopeSeries::Copied(series) => series.get(&metric).map(Cow::Borrowed),
+            ScopeSeries::Copied { scope, .. } => scope.get(&metric).map(Cow::Borrowed),
             ScopeSeries::Shared {
                 history,
                 subject,
                 since,
             } => history
                 .get(subject, metric)
+                .map(|s| Cow::Owned(s.fine.since(*since).collect())),
+        }
+    }
+
+    fn declared(&self, name: &str) -> Option<Cow<'_, Points>> {
+        match self {
+            ScopeSeries::Copied { declared, .. } => declared.get(name).map(Cow::Borrowed),
+            ScopeSeries::Shared { history, since, .. } => history
+                .declared(name)
                 .map(|s| Cow::Owned(s.fine.since(*since).collect())),
         }
     }
@@ -327,9 +340,8 @@ struct HelperData {
     /// The scoped service, for `cost_of`: its task size, arch and strategy.
     service: Option<crate::model::Service>,
     series: ScopeSeries,
-    /// Declared metrics: latest values, and their last hour.
+    /// Declared metrics' latest values.
     declared: HashMap<String, f64>,
-    declared_series: HashMap<String, Vec<(i64, f64)>>,
     /// Every declared name the snapshot carries, with data or without.
     declared_names: Vec<String>,
     events: Vec<EventFact>,
@@ -383,14 +395,23 @@ impl HelperData {
                 subject,
                 since,
             },
-            None => ScopeSeries::Copied(
-                METRICS
+            None => ScopeSeries::Copied {
+                scope: METRICS
                     .iter()
                     .filter_map(|&m| {
                         Some((m, ec.history.get(&subject, m)?.fine.since(since).collect()))
                     })
                     .collect(),
-            ),
+                declared: ec
+                    .snapshot
+                    .declared
+                    .iter()
+                    .filter_map(|d| {
+                        let points = ec.history.declared(&d.name)?.fine.since(since);
+                        Some((d.name.clone(), points.collect()))
+                    })
+                    .collect(),
+            },
         };
         let scoped = match scope {
             Scope::Service(key) => Some(key.clone()),
@@ -417,16 +438,6 @@ impl HelperData {
             })
             .collect();
         let mine = |s: &ServiceKey| scoped.as_ref() == Some(s);
-        let declared_series = ec
-            .snapshot
-            .declared
-            .iter()
-            .filter_map(|d| {
-                let subject = Subject::Declared(d.name.clone());
-                let points = ec.history.get(&subject, Metric::Value)?.fine.since(since);
-                Some((d.name.clone(), points.collect()))
-            })
-            .collect();
         Self {
             now,
             declared: ec
@@ -435,7 +446,6 @@ impl HelperData {
                 .iter()
                 .filter_map(|d| Some((d.name.clone(), d.value?)))
                 .collect(),
-            declared_series,
             declared_names: ec
                 .snapshot
                 .declared
@@ -538,7 +548,7 @@ impl HelperData {
         match metric_by_name(metric) {
             Some(m) => Ok(self.series.get(m)),
             None if self.declared_names.iter().any(|n| n == metric) => {
-                Ok(self.declared_series.get(metric).map(Cow::Borrowed))
+                Ok(self.series.declared(metric))
             }
             None => Err(ExecutionError::function_error(
                 "metric",
@@ -864,6 +874,21 @@ mod tests {
         assert_eq!(get("lowest('throttles', 10.0)"), "-1");
         let unknown = eval.eval(&Expr::compile("lowest('nothing', 5.0)").unwrap());
         assert!(unknown.is_err_and(|e| e.contains("unknown metric `nothing`")));
+        // Read in place from a shared history, the same answers.
+        let shared = Arc::new(history.clone());
+        let ec = EvalContext::new(&snap, &shared, &facts).with_shared(&shared);
+        let eval = Evaluator::new(
+            &ec,
+            &sample::scope(crate::runbook::model::ScopeKind::Service),
+        );
+        let get = |src: &str| display(&eval.eval(&Expr::compile(src).unwrap()).unwrap());
+        assert_eq!(get("lowest('provisioned_rcu', 10.0)"), "3000");
+        assert_eq!(get("highest('provisioned_rcu', 2.0)"), "10000");
+        assert_eq!(
+            get("sustained_above('provisioned_rcu', 2000.0, 4.0)"),
+            "true"
+        );
+        assert_eq!(get("lowest('throttles', 10.0)"), "-1");
     }
 
     /// Every declared helper is registered, and every registered one declared.
