@@ -179,11 +179,21 @@ pub(super) struct RawMetric {
     during: Option<f64>,
 }
 
+/// `rcu = { table, value }`: the table's provisioned read capacity becomes `value`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawTarget {
-    table: Option<String>,
-    collection: Option<String>,
+struct RawRcu {
+    table: String,
+    #[serde(deserialize_with = "capacity")]
+    value: f64,
+}
+
+/// `max_ocu = { collection, value }`: the account's search OCU limit becomes `value`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMaxOcu {
+    collection: String,
+    #[serde(deserialize_with = "ocu")]
     value: f64,
 }
 
@@ -204,8 +214,8 @@ pub(super) struct RawFix {
     #[serde(default, deserialize_with = "fix_min")]
     takes_min: f64,
     on_demand: Option<String>,
-    rcu: Option<RawTarget>,
-    max_ocu: Option<RawTarget>,
+    rcu: Option<RawRcu>,
+    max_ocu: Option<RawMaxOcu>,
     ends_fault: Option<String>,
     task_size: Option<RawSize>,
 }
@@ -319,28 +329,17 @@ fn fix_effect(r: &RawFix, deps: &Dependencies, fleet: &Fleet) -> Result<FixEffec
         effects.push(FixEffect::OnDemand { table: table(t)? });
     }
     if let Some(t) = &r.rcu {
-        let name = t.table.as_deref().ok_or("fix: `rcu` needs a `table`")?;
-        if CAPACITY.check(t.value).is_err() {
-            return Err(format!("fix: rcu {} is out of range", t.value));
-        }
         effects.push(FixEffect::Rcu {
-            table: table(name)?,
+            table: table(&t.table)?,
             value: t.value,
         });
     }
     if let Some(t) = &r.max_ocu {
-        let name = t
-            .collection
-            .as_deref()
-            .ok_or("fix: `max_ocu` needs a `collection`")?;
-        if !deps.collections.iter().any(|c| c.name == name) {
-            return Err(format!("fix: unknown collection `{name}`"));
-        }
-        if OCU.check(t.value).is_err() {
-            return Err(format!("fix: max_ocu {} is out of range", t.value));
+        if !deps.collections.iter().any(|c| c.name == t.collection) {
+            return Err(format!("fix: unknown collection `{}`", t.collection));
         }
         effects.push(FixEffect::MaxOcu {
-            collection: name.to_string(),
+            collection: t.collection.clone(),
             value: t.value,
         });
     }
@@ -410,6 +409,13 @@ mod tests {
             "[[collection]]\nname = \"c\"\nservice = \"orchestrator\"\nsearch_rate = 1\nocu = 0\n",
         );
         assert!(range.contains("OpenSearch compute units"), "{range}");
+        let rcu = error(&format!(
+            "{table}[[fix]]\ncommand = \"aws x\"\nrcu = {{ table = \"s\", value = 0 }}\n"
+        ));
+        assert!(
+            rcu.starts_with("t.toml:11:") && rcu.contains("read capacity units"),
+            "{rcu}"
+        );
     }
 
     #[test]
