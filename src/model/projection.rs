@@ -74,6 +74,23 @@ pub fn eta(series: &Series, limit: f64, toward: Toward) -> Eta {
     if past(latest) {
         return Eta::Reached;
     }
+    // Most figures of a calm fleet hold still: a flat window heads nowhere,
+    // answered without fitting (this runs for every service each snapshot).
+    let (mut n, mut first, mut flat) = (0usize, now, true);
+    for (t, v) in series.fine.since(now - WINDOW_S) {
+        if n == 0 {
+            first = t;
+        }
+        n += 1;
+        flat &= v == latest;
+    }
+    if flat {
+        return if n >= MIN_POINTS && now - first >= MIN_SPAN_S {
+            Eta::NotHeading
+        } else {
+            Eta::Unknown
+        };
+    }
     let points: Vec<(f64, f64)> = series
         .fine
         .since(now - WINDOW_S)
@@ -213,6 +230,9 @@ mod tests {
         assert_eq!(eta(&short, 85.0, Toward::Above), Eta::Unknown);
         assert_eq!(eta(&short, 85.0, Toward::Above).minutes(), -1.0);
         assert_eq!(eta(&short, 85.0, Toward::Above).label(), None);
+        // A flat start is just as unknown: held still for a minute says nothing yet.
+        let short_flat = series([50.0; 4]);
+        assert_eq!(eta(&short_flat, 85.0, Toward::Above), Eta::Unknown);
     }
 
     #[test]

@@ -46,10 +46,14 @@ pub struct AlarmTracker {
     /// Index of the service or cache in the simulator's list.
     index: usize,
     subject: String,
+    /// The alarm's name and state reason, as CloudWatch keeps them: the reason
+    /// is written at a transition (with the value that caused it), not at
+    /// every evaluation, so a snapshot only copies them.
+    name: String,
+    reason: String,
     breach_since: Option<i64>,
     state: AlarmState,
     updated_at: DateTime<Utc>,
-    last_value: Option<f64>,
 }
 
 /// The alarms of every service and cache, in that order.
@@ -73,14 +77,24 @@ pub fn trackers(
 }
 
 fn tracker(watch: Watch, index: usize, subject: &str, at: DateTime<Utc>) -> AlarmTracker {
+    let (suffix, _, _, rule) = watch.rule();
     AlarmTracker {
         watch,
         index,
         subject: subject.to_string(),
+        name: format!("{subject}-{suffix}"),
+        reason: reason(AlarmState::InsufficientData, None, rule),
         breach_since: None,
         state: AlarmState::InsufficientData,
         updated_at: at,
-        last_value: None,
+    }
+}
+
+fn reason(state: AlarmState, value: Option<f64>, rule: &str) -> String {
+    match (state, value) {
+        (AlarmState::Alarm, Some(v)) => format!("Threshold crossed: {rule} (value {v:.1})"),
+        (AlarmState::Ok, Some(v)) => format!("OK: {rule} not met (value {v:.1})"),
+        _ => format!("Insufficient data for {rule}"),
     }
 }
 
@@ -108,9 +122,8 @@ impl AlarmTracker {
     /// Re-evaluate. On the first evaluation a breach counts as already sustained:
     /// a scenario starts in the middle of its story.
     pub fn evaluate(&mut self, t: i64, at: DateTime<Utc>, value: Option<f64>) {
-        let (_, threshold, hold, _) = self.watch.rule();
+        let (_, threshold, hold, rule) = self.watch.rule();
         let first = self.state == AlarmState::InsufficientData;
-        self.last_value = value;
         let new_state = match value {
             None => AlarmState::InsufficientData,
             Some(v) if v > threshold => {
@@ -131,20 +144,15 @@ impl AlarmTracker {
         if new_state != self.state {
             self.state = new_state;
             self.updated_at = at;
+            self.reason = reason(new_state, value, rule);
         }
     }
 
     pub fn to_alarm(&self) -> Alarm {
-        let (suffix, _, _, rule) = self.watch.rule();
-        let reason = match (self.state, self.last_value) {
-            (AlarmState::Alarm, Some(v)) => format!("Threshold crossed: {rule} (now {v:.1})"),
-            (AlarmState::Ok, Some(v)) => format!("OK: {rule} not met (now {v:.1})"),
-            _ => format!("Insufficient data for {rule}"),
-        };
         Alarm {
-            name: format!("{}-{suffix}", self.subject),
+            name: self.name.clone(),
             state: self.state,
-            reason,
+            reason: self.reason.clone(),
             updated_at: self.updated_at,
             subject: Some(self.subject.clone()),
         }
