@@ -1,6 +1,7 @@
 //! Which runbooks the cockpit should suggest, and for which service or cache.
 
-use super::cel::{EvalContext, Evaluator, FleetIndex};
+use super::cel::expr::needs_of;
+use super::cel::{EvalContext, Evaluator, FleetEvaluator, FleetIndex};
 use super::model::Scope;
 use super::model::{Runbook, ScopeKind};
 
@@ -25,8 +26,9 @@ pub fn suggest(runbooks: &[std::sync::Arc<Runbook>], ec: &EvalContext<'_>) -> Ve
     suggest_among(&runbooks, ec)
 }
 
-/// Scope by scope: one evaluator per scope serves every runbook's trigger,
-/// because building it is the expensive part.
+/// Scope by scope: the helpers are registered once for the fleet, and each
+/// scope builds only the variables its kind's conditions read. A match's
+/// `why` is rendered by a full evaluator (matches are few).
 fn suggest_among(runbooks: &[&Runbook], ec: &EvalContext<'_>) -> Vec<Suggestion> {
     let index = FleetIndex::new(ec.snapshot);
     let ec = &ec.with_index(&index);
@@ -40,21 +42,32 @@ fn suggest_among(runbooks: &[&Runbook], ec: &EvalContext<'_>) -> Vec<Suggestion>
         .caches
         .iter()
         .map(|c| (ScopeKind::Cache, Scope::Cache(c.id.clone())));
+    let triggered = |kind: ScopeKind| {
+        runbooks.iter().enumerate().filter_map(move |(i, &rb)| {
+            let trigger = rb.trigger.as_ref().filter(|_| rb.scope == kind)?;
+            Some((i, rb, trigger))
+        })
+    };
+    let mut evaluators: Vec<(ScopeKind, FleetEvaluator)> = Vec::new();
     let mut found: Vec<(usize, Suggestion)> = Vec::new();
     for (kind, scope) in services.chain(caches) {
-        let triggered = runbooks.iter().enumerate().filter_map(|(i, &rb)| {
-            rb.trigger
-                .as_ref()
-                .filter(|_| rb.scope == kind)
-                .map(|t| (i, rb, t))
-        });
-        let mut eval = None;
-        for (i, rb, trigger) in triggered {
-            let eval = eval.get_or_insert_with(|| Evaluator::new(ec, &scope));
+        if triggered(kind).next().is_none() {
+            continue;
+        }
+        let at = match evaluators.iter().position(|(k, _)| *k == kind) {
+            Some(at) => at,
+            None => {
+                let needs = needs_of(triggered(kind).map(|(_, _, t)| &t.when));
+                evaluators.push((kind, FleetEvaluator::new(ec, &scope, needs)));
+                evaluators.len() - 1
+            }
+        };
+        let eval = evaluators[at].1.scope(ec, &scope);
+        for (i, rb, trigger) in triggered(kind) {
             if eval.eval_bool(&trigger.when) == Ok(true) {
                 let suggestion = Suggestion {
                     runbook: rb.id.clone(),
-                    why: eval.render(&trigger.why),
+                    why: Evaluator::new(ec, &scope).render(&trigger.why),
                     scope: scope.clone(),
                 };
                 found.push((i, suggestion));

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::context::EvalContext;
 use super::functions;
+use super::needs::Needs;
 use super::variables::Vars;
 use crate::runbook::model::Scope;
 
@@ -132,23 +133,53 @@ pub struct Evaluator {
     ctx: Context<'static, 'static>,
 }
 
+/// What `exprs` read between them. An expression that does not parse
+/// (compiled ones do) is taken to read everything.
+pub fn needs_of<'e>(exprs: impl IntoIterator<Item = &'e Expr>) -> Needs {
+    let mut needs = Needs::none();
+    for expr in exprs {
+        match parser().parse(&expr.src) {
+            Ok(ast) => needs.add(&ast),
+            Err(_) => return Needs::all(),
+        }
+    }
+    needs
+}
+
+/// The scope's variables into `ctx`: those `needs` names, with the fields it names.
+fn add_scope_vars(
+    ctx: &mut Context<'_, 'static>,
+    ec: &EvalContext<'_>,
+    scope: &Scope,
+    needs: &Needs,
+) {
+    let vars = vars_of(ec, scope);
+    if needs.service.any() {
+        ctx.add_variable_as_val("service", vars.service.to_cel(&|f| needs.service.wants(f)));
+    }
+    if needs.cache.any() {
+        ctx.add_variable_as_val("cache", vars.cache.to_cel(&|f| needs.cache.wants(f)));
+    }
+    // Small structs of doubles and bools, which always serialise.
+    if needs.fleet.any() {
+        let added = ctx.add_variable("fleet", vars.fleet);
+        debug_assert!(added.is_ok());
+    }
+    if needs.baseline.any() {
+        let added = ctx.add_variable("baseline", vars.baseline);
+        debug_assert!(added.is_ok());
+    }
+    if needs.scope.any() {
+        ctx.add_variable_from_value("scope", Value::from(scope.to_string()));
+    }
+}
+
 impl Evaluator {
     pub fn new(ec: &EvalContext<'_>, scope: &Scope) -> Self {
-        let vars = vars_of(ec, scope);
         let mut ctx = Context::with_env(ENV.clone());
-        // The var structs hold only strings, doubles, bools, lists and string maps,
-        // which always serialise.
-        let results = [
-            ctx.add_variable("service", vars.service),
-            ctx.add_variable("cache", vars.cache),
-            ctx.add_variable("fleet", vars.fleet),
-            ctx.add_variable("baseline", vars.baseline),
-        ];
-        debug_assert!(results.iter().all(Result::is_ok));
-        let now = ec.now().fixed_offset();
-        ctx.add_variable_from_value("now", Value::Timestamp(now));
-        ctx.add_variable_from_value("scope", Value::from(scope.to_string()));
-        functions::register(&mut ctx, ec, scope);
+        add_scope_vars(&mut ctx, ec, scope, &Needs::all());
+        ctx.add_variable_from_value("now", Value::Timestamp(ec.now().fixed_offset()));
+        functions::register(&mut ctx, &functions::Helpers::new(ec, scope));
         Self { ctx }
     }
 
@@ -177,10 +208,7 @@ impl Evaluator {
     }
 
     pub fn eval_bool(&self, expr: &Expr) -> Result<bool, String> {
-        match self.eval(expr)? {
-            Value::Bool(b) => Ok(b),
-            other => Err(format!("must be true or false, got {}", type_name(&other))),
-        }
+        as_bool(self.eval(expr)?)
     }
 
     /// For action parameters: CEL values become the JSON the catalogue builds from.
@@ -200,6 +228,57 @@ impl Evaluator {
                     .map_or_else(|_| "<error>".into(), |v| display(&v)),
             })
             .collect()
+    }
+}
+
+/// One expression evaluated for scope after scope (a trigger over the whole
+/// fleet): the helpers and `now` are registered once, each scope adds only
+/// the variables the expressions read, in a scope of its own.
+pub struct FleetEvaluator {
+    root: Context<'static, 'static>,
+    helpers: Arc<functions::Helpers>,
+    needs: Needs,
+}
+
+impl FleetEvaluator {
+    /// `first` is any scope: the helpers answer for it until `scope` is called.
+    pub fn new(ec: &EvalContext<'_>, first: &Scope, needs: Needs) -> Self {
+        let mut root = Context::with_env(ENV.clone());
+        root.add_variable_from_value("now", Value::Timestamp(ec.now().fixed_offset()));
+        let helpers = functions::Helpers::new(ec, first);
+        functions::register(&mut root, &helpers);
+        Self {
+            root,
+            helpers,
+            needs,
+        }
+    }
+
+    /// The evaluator of `scope`. The helpers answer for one scope at a time,
+    /// hence `&mut`: the previous scope's evaluator is gone.
+    pub fn scope(&mut self, ec: &EvalContext<'_>, scope: &Scope) -> ScopeEvaluator<'_> {
+        self.helpers.set(ec, scope);
+        let mut ctx = self.root.new_inner_scope();
+        add_scope_vars(&mut ctx, ec, scope, &self.needs);
+        ScopeEvaluator { ctx }
+    }
+}
+
+/// A `FleetEvaluator` set to one scope.
+pub struct ScopeEvaluator<'a> {
+    ctx: Context<'a, 'static>,
+}
+
+impl ScopeEvaluator<'_> {
+    pub fn eval_bool(&self, expr: &Expr) -> Result<bool, String> {
+        as_bool(expr.program.execute(&self.ctx).map_err(|e| e.to_string())?)
+    }
+}
+
+fn as_bool(value: Value) -> Result<bool, String> {
+    match value {
+        Value::Bool(b) => Ok(b),
+        other => Err(format!("must be true or false, got {}", type_name(&other))),
     }
 }
 
@@ -367,6 +446,38 @@ mod tests {
     use crate::model::{EventKind, FleetEvent, FleetSnapshot};
     use crate::runbook::cel::facts::OverrideFacts;
     use crate::runbook::sample;
+
+    /// The scope's variables as CEL sees them are the structs, field for
+    /// field, whether built whole (a walk) or field by field (the triggers).
+    #[test]
+    fn scope_variables_are_their_structs_whole_or_by_field() {
+        use crate::runbook::model::ScopeKind;
+        sample::with_context(|ec| {
+            for kind in [ScopeKind::Service, ScopeKind::Cache] {
+                let scope = sample::scope(kind);
+                let name = match kind {
+                    ScopeKind::Service => "service",
+                    ScopeKind::Cache => "cache",
+                };
+                let whole = Expr::compile(name).unwrap();
+                let got = Evaluator::new(ec, &scope).eval_json(&whole).unwrap();
+                assert_eq!(got, Evaluator::subject(ec, &scope), "{name}");
+            }
+            // A trigger reading two fields gets those two, with their values.
+            let scope = sample::scope(ScopeKind::Service);
+            let expr = Expr::compile("service.cpu > 0.0 && service.name != ''").unwrap();
+            let mut fleet = FleetEvaluator::new(ec, &scope, needs_of([&expr]));
+            let eval = fleet.scope(ec, &scope);
+            assert_eq!(eval.eval_bool(&expr), Ok(true));
+            let size = Expr::compile("size(service)").unwrap();
+            assert!(
+                eval.eval_bool(&size).is_err(),
+                "size(service) is not a bool"
+            );
+            let two = Expr::compile("size(service) == 2").unwrap();
+            assert_eq!(eval.eval_bool(&two), Ok(true));
+        });
+    }
 
     fn eval_with(
         snap: &FleetSnapshot,

@@ -1,6 +1,7 @@
 //! Functions runbook expressions may call. CEL functions must own their data,
-//! so each evaluation copies the little it needs (the scoped subject's last
-//! hour of samples and recent events) into a shared `HelperData`.
+//! so each scope's evaluation gathers the little it needs (its recent events,
+//! its series or the shared history) into a `HelperData`, which `Helpers`
+//! hands to the registered functions.
 //!
 //! `HELPERS` declares each one (signature, lookback, meaning): the static
 //! checker, `sitrep runbook helpers` and docs/runbooks.md read it, and a test
@@ -8,7 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use cel::{Context, ExecutionError};
 use chrono::{DateTime, Duration, Utc};
@@ -686,95 +687,102 @@ impl HelperData {
 }
 
 /// Register every helper on `ctx`, bound to this evaluation's data.
-pub fn register(ctx: &mut Context<'_, '_>, ec: &EvalContext<'_>, scope: &Scope) {
-    let data = Arc::new(HelperData::new(ec, scope));
-    let (d1, d2, d3, d4, d5, d6) = (
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data.clone(),
-    );
-    let (d7, d8, d9, d10, d11, d12, d13, d14, d15, d16) = (
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data.clone(),
-        data.clone(),
-    );
-    let (d17, d18, d19, d20, d21) = (data.clone(), data.clone(), data.clone(), data.clone(), data);
+/// The scope the helpers answer for. One set of registered functions can
+/// serve scope after scope (the triggers over a whole fleet): registering
+/// them is a good part of an evaluator's cost, so only the data is swapped.
+pub struct Helpers(RwLock<Arc<HelperData>>);
+
+impl Helpers {
+    pub fn new(ec: &EvalContext<'_>, scope: &Scope) -> Arc<Self> {
+        Arc::new(Self(RwLock::new(Arc::new(HelperData::new(ec, scope)))))
+    }
+
+    /// Answer for `scope` from now on.
+    pub fn set(&self, ec: &EvalContext<'_>, scope: &Scope) {
+        let data = Arc::new(HelperData::new(ec, scope));
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = data;
+    }
+
+    fn data(&self) -> Arc<HelperData> {
+        Arc::clone(&self.0.read().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// Add every helper to `ctx`, answering from `helpers`.
+pub fn register(ctx: &mut Context<'_, '_>, helpers: &Arc<Helpers>) {
+    let h = || Arc::clone(helpers);
+    let (h1, h2, h3, h4, h5, h6, h7) = (h(), h(), h(), h(), h(), h(), h());
+    let (h8, h9, h10, h11, h12, h13, h14) = (h(), h(), h(), h(), h(), h(), h());
+    let (h15, h16, h17, h18, h19, h20, h21) = (h(), h(), h(), h(), h(), h(), h());
     let results = [
         ctx.add_function(
             "sustained_above",
             move |m: Arc<String>, threshold: f64, minutes: f64| {
-                d1.sustained(&m, minutes, |v| v > threshold)
+                h1.data().sustained(&m, minutes, |v| v > threshold)
             },
         ),
         ctx.add_function(
             "sustained_below",
             move |m: Arc<String>, threshold: f64, minutes: f64| {
-                d2.sustained(&m, minutes, |v| v < threshold)
+                h2.data().sustained(&m, minutes, |v| v < threshold)
             },
         ),
         ctx.add_function("average", move |m: Arc<String>, minutes: f64| {
-            d14.average(&m, minutes)
+            h14.data().average(&m, minutes)
         }),
         ctx.add_function("lowest", move |m: Arc<String>, minutes: f64| {
-            d19.extreme(&m, minutes, false)
+            h19.data().extreme(&m, minutes, false)
         }),
         ctx.add_function("highest", move |m: Arc<String>, minutes: f64| {
-            d20.extreme(&m, minutes, true)
+            h20.data().extreme(&m, minutes, true)
         }),
         ctx.add_function("metric", move |name: Arc<String>| {
-            d21.declared
+            h21.data()
+                .declared
                 .get(name.as_str())
                 .copied()
                 .unwrap_or(super::variables::MISSING)
         }),
         ctx.add_function("eta_above", move |m: Arc<String>, limit: f64| {
-            d17.eta(&m, limit, Toward::Above)
+            h17.data().eta(&m, limit, Toward::Above)
         }),
         ctx.add_function("eta_below", move |m: Arc<String>, limit: f64| {
-            d18.eta(&m, limit, Toward::Below)
+            h18.data().eta(&m, limit, Toward::Below)
         }),
         ctx.add_function("interrupted_share", move |minutes: f64| {
-            d3.count(minutes, EventKind::SpotInterruption, true) / d3.running.max(1.0) * 100.0
+            let d = h3.data();
+            d.count(minutes, EventKind::SpotInterruption, true) / d.running.max(1.0) * 100.0
         }),
         ctx.add_function("interruptions", move |minutes: f64| {
-            d4.count(minutes, EventKind::SpotInterruption, true)
+            h4.data().count(minutes, EventKind::SpotInterruption, true)
         }),
         ctx.add_function("services_interrupted", move |minutes: f64| {
-            d5.services_interrupted(minutes)
+            h5.data().services_interrupted(minutes)
         }),
         ctx.add_function("scaling_active", move |minutes: f64| {
-            d6.count(minutes, EventKind::ScalingActivity, true) > 0.0 || d6.desired_rising(minutes)
+            let d = h6.data();
+            d.count(minutes, EventKind::ScalingActivity, true) > 0.0 || d.desired_rising(minutes)
         }),
         ctx.add_function("failed_tasks", move |minutes: f64| {
-            d7.count(minutes, EventKind::TaskFailed, true)
+            h7.data().count(minutes, EventKind::TaskFailed, true)
         }),
         ctx.add_function("started_tasks", move |minutes: f64| {
-            d8.count(minutes, EventKind::TaskStarted, true)
+            h8.data().count(minutes, EventKind::TaskStarted, true)
         }),
         ctx.add_function("last_failure", move |minutes: f64| {
-            cel::Value::from(d12.last_failure(minutes))
+            cel::Value::from(h12.data().last_failure(minutes))
         }),
         ctx.add_function("log_matches", move |pattern: Arc<String>, minutes: f64| {
-            d16.log_matches(&pattern, minutes)
+            h16.data().log_matches(&pattern, minutes)
         }),
         ctx.add_function("needed_tasks", move |target: f64, ahead: f64| {
-            d13.needed_tasks(target, ahead)
+            h13.data().needed_tasks(target, ahead)
         }),
-        ctx.add_function("cost_of", move |tasks: f64| d15.cost_of(tasks)),
-        ctx.add_function("ledger_overdue", move || d9.overdue),
-        ctx.add_function("drift_from_baseline", move || d10.drift),
+        ctx.add_function("cost_of", move |tasks: f64| h15.data().cost_of(tasks)),
+        ctx.add_function("ledger_overdue", move || h9.data().overdue),
+        ctx.add_function("drift_from_baseline", move || h10.data().drift),
         ctx.add_function("event_schedule", move |offset: f64| {
-            d11.event_schedule(offset).map(cel::Value::from)
+            h11.data().event_schedule(offset).map(cel::Value::from)
         }),
         ctx.add_function("ceil", |x: f64| x.ceil()),
         ctx.add_function("floor", |x: f64| x.floor()),

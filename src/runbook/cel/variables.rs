@@ -3,7 +3,10 @@
 //! `-1.0` and its `has_*` flag is false: guard "below" thresholds with the flag
 //! (`service.has_cpu && service.cpu < 30.0`), since -1 is below everything.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use cel::common::types::{CelBool, CelDouble, CelMap, CelMapKey, CelNull, CelString};
+use cel::common::value::Val;
 
 use serde::Serialize;
 
@@ -18,6 +21,76 @@ fn metric(v: Option<f64>) -> f64 {
     v.unwrap_or(MISSING)
 }
 
+/// A struct of variables that CEL reads field by field. Besides the struct
+/// (serialisable, for `at_start` and the schema), it gets `to_cel`, which
+/// builds the CEL map of the fields an expression reads: on a large fleet
+/// the scope's variables are built for every scope, and serialising all of
+/// them was most of a trigger evaluation's cost.
+macro_rules! record {
+    ($(#[$outer:meta])* pub struct $name:ident { $($(#[$meta:meta])* pub $field:ident: $ty:ty,)* }) => {
+        $(#[$outer])*
+        #[derive(Clone, Debug, Default, Serialize)]
+        pub struct $name {
+            $($(#[$meta])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            /// The CEL map of the fields `wanted` names.
+            pub fn to_cel(&self, wanted: &dyn Fn(&str) -> bool) -> Box<dyn Val> {
+                let mut map: HashMap<CelMapKey<'static>, Box<dyn Val>> = HashMap::new();
+                $(
+                    if wanted(stringify!($field)) {
+                        map.insert(stringify!($field).into(), self.$field.to_val());
+                    }
+                )*
+                Box::new(CelMap::from(map))
+            }
+        }
+    };
+}
+
+/// A field's value as CEL sees it.
+trait ToVal {
+    fn to_val(&self) -> Box<dyn Val>;
+}
+
+impl ToVal for f64 {
+    fn to_val(&self) -> Box<dyn Val> {
+        Box::new(CelDouble::from(*self))
+    }
+}
+
+impl ToVal for bool {
+    fn to_val(&self) -> Box<dyn Val> {
+        Box::new(CelBool::from(*self))
+    }
+}
+
+impl ToVal for String {
+    fn to_val(&self) -> Box<dyn Val> {
+        Box::new(CelString::from(self.clone()))
+    }
+}
+
+/// Lists and maps go through serde: they hold strings and doubles only,
+/// which always serialise.
+impl<T: Serialize> ToVal for Vec<T> {
+    fn to_val(&self) -> Box<dyn Val> {
+        serialised(self)
+    }
+}
+
+impl ToVal for BTreeMap<String, String> {
+    fn to_val(&self) -> Box<dyn Val> {
+        serialised(self)
+    }
+}
+
+fn serialised(value: &impl Serialize) -> Box<dyn Val> {
+    let value = cel::to_value(value).unwrap_or(cel::Value::Null);
+    Box::<dyn Val>::try_from(value).unwrap_or_else(|_| Box::new(CelNull))
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct StrategyVar {
     pub provider: String,
@@ -25,8 +98,8 @@ pub struct StrategyVar {
     pub base: f64,
 }
 
+record! {
 /// `service`: the scoped service.
-#[derive(Clone, Debug, Default, Serialize)]
 pub struct ServiceVars {
     /// False when the scope is not a service, or the service is not in the snapshot.
     pub exists: bool,
@@ -82,6 +155,7 @@ pub struct ServiceVars {
     /// Infrastructure as code owns the service (stack or `managed-by` tag).
     pub iac: bool,
     pub tags: BTreeMap<String, String>,
+}
 }
 
 impl ServiceVars {
@@ -170,8 +244,8 @@ impl ServiceVars {
     }
 }
 
+record! {
 /// `cache`: the scoped cache cluster.
-#[derive(Clone, Debug, Default, Serialize)]
 pub struct CacheVars {
     pub exists: bool,
     pub id: String,
@@ -189,6 +263,7 @@ pub struct CacheVars {
     /// The `purpose` tag (`queue`, `cache`, ...); empty when untagged.
     pub purpose: String,
     pub tags: BTreeMap<String, String>,
+}
 }
 
 impl CacheVars {
