@@ -31,8 +31,8 @@ pub use walk::Ctx;
 pub const TRIGGER_EVERY: chrono::Duration = chrono::Duration::seconds(5);
 
 /// ... and at least this much data time per scope (service or cache): an
-/// evaluation costs ~0.1 ms per scope (release), so a fleet of 2,000 is
-/// evaluated every 20 s and triggers stay near 1 % of the loop's time.
+/// evaluation costs ~12 µs per scope (release, the shipped library), so a
+/// fleet of 2,000 is evaluated every 20 s for ~25 ms, about 0.1 % of a core.
 /// Counted in scopes, not measured, so the pacing is the same on every machine.
 pub const TRIGGER_PER_SCOPE: chrono::Duration = chrono::Duration::milliseconds(10);
 
