@@ -2,7 +2,9 @@
 //! observer remembers only what it needs to compare (alarm states, deployment
 //! states, events already recorded, parts in error, the last sample's time).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+use foldhash::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 

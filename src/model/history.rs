@@ -7,7 +7,9 @@
 //! a point is 8 bytes (seconds and an `f32`) and the spacing bounds their
 //! number whatever the refresh rate.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 
 use chrono::{DateTime, Utc};
 

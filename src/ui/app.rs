@@ -961,7 +961,8 @@ impl App {
         let grouped = self.grouped();
         let Some(snap) = &self.snapshot else { return };
         self.table = crate::ui::groups::table(snap, &self.rows, grouped, &self.collapsed);
-        self.countdowns = Countdowns::of(snap, &self.rows, &self.history);
+        self.countdowns
+            .refresh(snap, &self.rows, &self.history, &self.filter);
         if self.cursor_cluster.is_some() && self.selected_row().is_none() {
             self.cursor_cluster = None;
         }

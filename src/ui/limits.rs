@@ -1,7 +1,9 @@
 //! Limits seen before they are hit: the countdowns the panes show beside
 //! their figures, projected from the history rings (`model::projection`).
 
-use crate::model::history::{FleetHistory, Metric};
+use chrono::{DateTime, Utc};
+
+use crate::model::history::{FleetHistory, Metric, SPACING_S};
 use crate::model::projection::{Eta, Toward, eta};
 use crate::model::{CacheCluster, FleetSnapshot, Service, configured_spot_share};
 use crate::ui::trouble::{MARK_ALERT, MARK_WARN};
@@ -54,27 +56,52 @@ fn shown(eta: Eta) -> Option<f64> {
     }
 }
 
-/// The soonest countdowns of the fleet's rows, computed once per snapshot
-/// (a fit per service is too much work for every frame at 2,000 services).
+/// The soonest countdowns of the fleet's rows, fitted once per history
+/// spacing (a fit per service is too much work for every frame, or every
+/// second, at 2,000 services: between two spacing slots only the newest
+/// sample moves).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Countdowns {
     /// The service that reaches its max first, and in how many minutes.
     pub to_max: Option<(String, f64)>,
     /// The service whose Spot share falls under its floor first.
     pub to_spot_floor: Option<(String, f64)>,
+    /// The data time of the fit, and the rows' filter it was made for.
+    fitted: Option<(DateTime<Utc>, String)>,
 }
 
 impl Countdowns {
-    pub fn of(snap: &FleetSnapshot, rows: &[usize], history: &FleetHistory) -> Self {
+    fn of(snap: &FleetSnapshot, rows: &[usize], history: &FleetHistory) -> Self {
         let soonest = |limit: &dyn Fn(&Service) -> Option<f64>| {
             rows.iter()
                 .map(|&i| &snap.services[i])
-                .filter_map(|s| limit(s).map(|m| (s.key.service.clone(), m)))
+                .filter_map(|s| limit(s).map(|m| (s, m)))
                 .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(s, m)| (s.key.service.clone(), m))
         };
         Self {
             to_max: soonest(&|s| to_max(history, s)),
             to_spot_floor: soonest(&|s| to_spot_floor(history, s)),
+            fitted: Some((snap.taken_at, String::new())),
+        }
+    }
+
+    /// Fit again when the rows' filter changed or a spacing of data time passed.
+    pub fn refresh(
+        &mut self,
+        snap: &FleetSnapshot,
+        rows: &[usize],
+        history: &FleetHistory,
+        filter: &str,
+    ) {
+        let at = snap.taken_at;
+        let due = self
+            .fitted
+            .as_ref()
+            .is_none_or(|(t, f)| f != filter || at < *t || (at - *t).num_seconds() >= SPACING_S);
+        if due {
+            *self = Self::of(snap, rows, history);
+            self.fitted = Some((at, filter.to_string()));
         }
     }
 }

@@ -1,6 +1,6 @@
 //! How much trouble a service is in, for sorting the fleet table and colouring rows.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::model::{Alarm, AlarmState, DeploymentState, Service};
 
@@ -46,7 +46,7 @@ pub struct Firing<'a>(HashMap<&'a str, u32>);
 
 impl<'a> Firing<'a> {
     pub fn of(alarms: &'a [Alarm]) -> Self {
-        let mut firing = HashMap::new();
+        let mut firing = HashMap::default();
         for a in alarms.iter().filter(|a| a.state == AlarmState::Alarm) {
             if let Some(subject) = a.subject.as_deref() {
                 *firing.entry(subject).or_insert(0) += 1;

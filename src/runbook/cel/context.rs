@@ -2,7 +2,7 @@
 //! the facts about overrides, the log counts a walk's reader made, and the
 //! fleet aggregates computed once per snapshot.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -43,7 +43,7 @@ pub struct FleetIndex<'a> {
 
 impl<'a> FleetIndex<'a> {
     pub fn new(snapshot: &'a FleetSnapshot) -> Self {
-        let mut events: HashMap<&ServiceKey, Vec<&FleetEvent>> = HashMap::new();
+        let mut events: HashMap<&ServiceKey, Vec<&FleetEvent>> = HashMap::default();
         let mut spot = Vec::new();
         for e in &snapshot.events {
             if e.kind == EventKind::SpotInterruption {
