@@ -249,6 +249,22 @@ where
     map.get_mut(key).expect("inserted above")
 }
 
+/// Record into the subject's slots: one lookup for a subject seen before
+/// (every one but the first time, for every service each snapshot).
+fn record_into<K, Q>(map: &mut HashMap<K, Slots>, key: &Q, t: i64, values: &[(Metric, Option<f64>)])
+where
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
+    Q: ToOwned<Owned = K> + std::hash::Hash + Eq + ?Sized,
+{
+    if let Some(slots) = map.get_mut(key) {
+        slots.record(t, values);
+        return;
+    }
+    let mut slots = Slots::default();
+    slots.record(t, values);
+    map.insert(key.to_owned(), slots);
+}
+
 impl FleetHistory {
     pub fn record(&mut self, snap: &FleetSnapshot) {
         if self.last_recorded.is_some_and(|t| t >= snap.taken_at) {
@@ -271,17 +287,22 @@ impl FleetHistory {
                 (Metric::Desired, Some(f64::from(s.desired))),
                 (Metric::SpotShare, Some(s.running_mix.spot_share())),
             ];
-            slots_of(&mut self.services, &s.key).record(t, &values);
+            record_into(&mut self.services, &s.key, t, &values);
         }
         for c in &snap.caches {
             let values = [
                 (Metric::CacheMemory, c.memory_pct),
                 (Metric::Evictions, c.evictions_per_min),
             ];
-            slots_of(&mut self.caches, c.id.as_str()).record(t, &values);
+            record_into(&mut self.caches, c.id.as_str(), t, &values);
         }
         for d in &snap.declared {
-            slots_of(&mut self.declared, d.name.as_str()).record(t, &[(Metric::Value, d.value)]);
+            record_into(
+                &mut self.declared,
+                d.name.as_str(),
+                t,
+                &[(Metric::Value, d.value)],
+            );
         }
     }
 
