@@ -1170,3 +1170,54 @@ async fn the_first_metric_read_backfills_the_history() {
     let second = reader.refresh(None).await;
     assert!(second.backfill.is_none(), "only once");
 }
+
+/// A declared metric of a high resolution (1 s here) is read at its own
+/// period between the fleet's metric reads (every 60 s): alone, in one call,
+/// billed as one metric; a standard one waits for the fleet's read.
+#[tokio::test]
+async fn high_resolution_declared_metrics_are_read_at_their_own_period() {
+    use sitrep::model::declared::{Declared, MetricQuery};
+    const SMALL: Fleet = Fleet {
+        clusters: 1,
+        services: 3,
+        tasks: 1,
+    };
+    let declared = |name: &str, period_s| Declared {
+        name: name.into(),
+        query: MetricQuery {
+            namespace: "Manga/Orchestrator".into(),
+            metric: name.into(),
+            dimensions: Vec::new(),
+            stat: "Average".into(),
+            period_s,
+        },
+    };
+    let cfg = AwsConfig {
+        declared: vec![declared("queue_depth", 1), declared("segment_ms", 60)],
+        ..AwsConfig::default()
+    };
+    let mut reader = AwsReader::new(mock_clients(SMALL, &Faults::default()), &cfg);
+    let get_metric_data = |s: &FleetSnapshot| {
+        s.stats
+            .calls_by_api
+            .get("cloudwatch:GetMetricData")
+            .copied()
+            .unwrap_or(0)
+    };
+    let first = reader.refresh(None).await;
+    assert_eq!(get_metric_data(&first), 1, "everything in one read");
+    assert_eq!(first.declared("queue_depth"), Some(10.0));
+    assert_eq!(first.declared("segment_ms"), Some(10.0));
+    let soon = reader.refresh(None).await;
+    assert_eq!(get_metric_data(&soon), 0, "nothing due yet");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let later = reader.refresh(None).await;
+    assert_eq!(get_metric_data(&later), 1, "the 1 s metric alone");
+    assert_eq!(later.stats.metrics_requested, 1);
+    assert_eq!(later.declared("queue_depth"), Some(10.0));
+    assert_eq!(
+        later.declared("segment_ms"),
+        Some(10.0),
+        "the standard one keeps its value until the fleet's read"
+    );
+}

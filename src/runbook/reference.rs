@@ -262,7 +262,9 @@ triage, mitigate, verify, revert) and an optional short `title`:
 A runbook declares the metrics it reads beyond the fleet's own, each with a
 `name`, `namespace`, `metric`, `dimensions` (a table), `stat` (`Average`,
 `Sum`, `Maximum`, `Minimum`, `SampleCount` or a percentile such as `p95`) and
-`period` (seconds: 1, 5, 10, 30 or a multiple of 60; default 60):
+`period` (seconds: 1, 5, 10, 30 or a multiple of 60; default 60). A metric
+of a high resolution (a period under the fleet's 60 s) is read at its own
+period, alone, between the fleet's reads (at most once per 15 s refresh):
 
 ```toml
 [[metric]]

@@ -20,6 +20,8 @@ use crate::model::{Alarm, AlarmState, ServiceKey, ServiceMetrics};
 const QUERIES_PER_CALL: usize = 500;
 /// How far back to look for the latest datapoint (ECS publishes every minute).
 pub const LOOKBACK_MIN: i64 = 10;
+/// What a high-resolution metric's read between the fleet's looks back on.
+pub const HIGH_RES_LOOKBACK_MIN: i64 = 5;
 /// The first read asks for what the history holds (an hour): GetMetricData
 /// bills per metric, not per datapoint, so the sparklines open full for the
 /// price of one read.

@@ -39,6 +39,9 @@ pub struct AwsReader {
     /// CloudWatch gives standard metrics one datapoint a minute: reading
     /// them more often pays for the same numbers again.
     metrics_read_at: Option<Instant>,
+    /// Declared metrics of a high resolution (a period under the fleet's)
+    /// are read at their own period between the fleet's metric reads.
+    high_res_read_at: Option<Instant>,
     /// Metrics requested by the last refresh (GetMetricData bills each one).
     metrics_requested: u32,
     throttled: bool,
@@ -69,6 +72,7 @@ impl AwsReader {
             cfg: cfg.clone(),
             config_read_at: None,
             metrics_read_at: None,
+            high_res_read_at: None,
             metrics_requested: 0,
             throttled: false,
             backfill: None,
@@ -393,14 +397,85 @@ impl AwsReader {
         self.metrics_read_at.is_none_or(|t| t.elapsed() >= period)
     }
 
+    /// The high-resolution declared metrics, when the shortest of their
+    /// periods has passed since they were last read (with the fleet's or alone).
+    fn high_res_due(&self, queries: &[metrics::Query]) -> Vec<metrics::Query> {
+        let high_res: Vec<metrics::Query> = queries
+            .iter()
+            .filter(|q| matches!(q.subject, metrics::Subject::Declared(_)))
+            .filter(|q| u64::from(q.period_s) < self.cfg.metric_period_s)
+            .cloned()
+            .collect();
+        let Some(every) = high_res.iter().map(|q| q.period_s).min() else {
+            return Vec::new();
+        };
+        let due = self
+            .high_res_read_at
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(u64::from(every)));
+        if due { high_res } else { Vec::new() }
+    }
+
+    async fn read_high_res(
+        &self,
+        queries: &[metrics::Query],
+        now: DateTime<Utc>,
+    ) -> Option<Result<(MetricValues, crate::model::history::Backfill), ApiError>> {
+        if queries.is_empty() {
+            return None;
+        }
+        Some(
+            Box::pin(metrics::read(
+                &self.clients,
+                queries,
+                now,
+                metrics::HIGH_RES_LOOKBACK_MIN,
+            ))
+            .await,
+        )
+    }
+
+    /// Their values replace those of the last read; one without a datapoint
+    /// now is missing, not its old value.
+    fn apply_high_res(
+        &mut self,
+        queries: &[metrics::Query],
+        read: Option<Result<(MetricValues, crate::model::history::Backfill), ApiError>>,
+    ) -> bool {
+        let Some(read) = read else { return false };
+        self.high_res_read_at = Some(Instant::now());
+        self.metrics_requested += u32::try_from(queries.len()).unwrap_or(u32::MAX);
+        match read {
+            Ok((values, _)) => {
+                let declared = &mut self.metrics.value.declared;
+                for q in queries {
+                    if let metrics::Subject::Declared(name) = &q.subject {
+                        declared.remove(name);
+                    }
+                }
+                declared.extend(values.declared);
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "high-resolution metrics read failed");
+                self.metrics.error = Some(e.message);
+                e.kind == crate::model::request::WriteErrorKind::Throttled
+            }
+        }
+    }
+
     /// Tasks, metrics when due, alarms and scaling activities: the refreshes
     /// between two slow reads.
     async fn read_live(&mut self, now: DateTime<Utc>) {
         let names: Vec<String> = self.clusters.value.iter().map(|c| c.name.clone()).collect();
         let (queries, warning) = self.metric_queries();
+        let high_res = if self.metrics_due() {
+            Vec::new() // read with the fleet's
+        } else {
+            self.high_res_due(&queries)
+        };
         let clusters_known = self.clusters.fetched_at.is_some();
         let c = &self.clients;
-        let (tasks, values, alarms, activities) = tokio::join!(
+        let (tasks, values, high_res_values, alarms, activities) = tokio::join!(
             async {
                 if clusters_known {
                     Box::pin(ecs::tasks(c, &names, &self.stopped_seen)).await
@@ -409,11 +484,13 @@ impl AwsReader {
                 }
             },
             self.read_metrics(&queries, now),
+            self.read_high_res(&high_res, now),
             Box::pin(metrics::alarms(c)),
             Box::pin(scaling::activities(c, &self.events.ids)),
         );
         let mut throttled = self.apply_tasks(tasks, now);
         throttled |= self.apply_metrics(values, queries.len(), warning, now);
+        throttled |= self.apply_high_res(&high_res, high_res_values);
         throttled |= self.apply_alarms_and_activities(alarms, activities, now);
         self.throttled |= throttled;
     }
@@ -449,6 +526,7 @@ impl AwsReader {
             });
             if self.fleet_known() {
                 self.metrics_read_at = Some(Instant::now());
+                self.high_res_read_at = self.metrics_read_at;
                 self.metrics_requested = u32::try_from(queries).unwrap_or(u32::MAX);
             }
             throttled |= self.metrics.apply(values, now);
