@@ -39,7 +39,7 @@ impl Simulator {
 
 impl Simulator {
     /// The service's log lines matching each query now (simulated time), over
-    /// the lines it keeps (`LOGS_KEPT` a service, more than an hour's worth).
+    /// the lines it keeps (`LOGS_KEPT` a service, at most `LOGS_KEPT_S` back).
     pub fn log_matches(
         &self,
         service: &ServiceKey,
@@ -459,6 +459,26 @@ mod tests {
             panic!("logs")
         };
         assert!(!before.lines.is_empty() && before.lines.iter().all(|l| l.at < newest));
+    }
+
+    /// Lines are kept for what `log_matches` can count (and half as much
+    /// again), not until `LOGS_KEPT` of them pile up over days.
+    #[test]
+    fn a_services_lines_are_kept_an_hour_and_a_half() {
+        use crate::sim::state::{LOGS_KEPT, LOGS_KEPT_S};
+        let mut sim = Simulator::new(load_scenario("bad-image").unwrap(), 7);
+        sim.advance(60);
+        let start = sim.now().timestamp();
+        let svc = &mut sim.services[0];
+        // One line a minute for six hours: 360 lines written.
+        for minute in 1..=360 {
+            svc.log(start + minute * 60, 1, "a line");
+        }
+        let last = start + 360 * 60;
+        let kept: Vec<i64> = svc.logs.iter().map(|l| l.t).collect();
+        assert!(kept.len() < LOGS_KEPT);
+        assert!(kept.iter().all(|&t| t >= last - LOGS_KEPT_S), "{kept:?}");
+        assert_eq!(kept.len() as i64, LOGS_KEPT_S / 60 + 1);
     }
 
     #[test]

@@ -124,12 +124,17 @@ pub struct SvcState {
     pub stopped: VecDeque<StoppedTask>,
     /// Deployments, oldest first; the last is the primary.
     pub deploys: Vec<DeployRecord>,
-    /// What the tasks wrote to their `awslogs` streams, oldest first, at most `LOGS_KEPT`.
+    /// What the tasks wrote to their `awslogs` streams, oldest first, at most
+    /// `LOGS_KEPT` lines and `LOGS_KEPT_S` back.
     pub logs: VecDeque<SimLog>,
     pub next_log: u64,
 }
 
 pub const LOGS_KEPT: usize = 1000;
+/// How far back a service's lines are kept: what `log_matches` can count and
+/// half as much again. Without it a quiet service's lines piled up to
+/// `LOGS_KEPT` over days, 2,000 services holding ~100 MB of old lines.
+pub const LOGS_KEPT_S: i64 = crate::model::evidence::LOG_MATCH_MAX_MIN as i64 * 90;
 
 /// One log event of a task.
 #[derive(Clone, Debug, PartialEq)]
@@ -192,7 +197,9 @@ impl SvcState {
             task,
             message: message.into(),
         });
-        while self.logs.len() > LOGS_KEPT {
+        while self.logs.len() > LOGS_KEPT
+            || self.logs.front().is_some_and(|l| l.t < t - LOGS_KEPT_S)
+        {
             self.logs.pop_front();
         }
     }
