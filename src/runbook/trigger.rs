@@ -63,11 +63,13 @@ fn suggest_among(runbooks: &[&Runbook], ec: &EvalContext<'_>) -> Vec<Suggestion>
             }
         };
         let eval = evaluators[at].1.scope(ec, &scope);
+        let mut full = None;
         for (i, rb, trigger) in triggered(kind) {
             if eval.eval_bool(&trigger.when) == Ok(true) {
+                let full = full.get_or_insert_with(|| Evaluator::new(ec, &scope));
                 let suggestion = Suggestion {
                     runbook: rb.id.clone(),
-                    why: Evaluator::new(ec, &scope).render(&trigger.why),
+                    why: full.render(&trigger.why),
                     scope: scope.clone(),
                 };
                 found.push((i, suggestion));

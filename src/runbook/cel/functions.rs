@@ -865,38 +865,28 @@ mod tests {
             history.record(&snap);
         }
         let facts = sample::facts();
-        let ec = EvalContext::new(&snap, &history, &facts);
-        let eval = Evaluator::new(
-            &ec,
-            &sample::scope(crate::runbook::model::ScopeKind::Service),
-        );
-        let get = |src: &str| display(&eval.eval(&Expr::compile(src).unwrap()).unwrap());
-        assert_eq!(get("metric('provisioned_rcu')"), "10000");
-        assert_eq!(get("metric('throttles')"), "-1");
-        assert_eq!(get("lowest('provisioned_rcu', 10.0)"), "3000");
-        assert_eq!(get("highest('provisioned_rcu', 2.0)"), "10000");
-        assert_eq!(
-            get("sustained_above('provisioned_rcu', 2000.0, 4.0)"),
-            "true"
-        );
-        assert_eq!(get("lowest('throttles', 10.0)"), "-1");
-        let unknown = eval.eval(&Expr::compile("lowest('nothing', 5.0)").unwrap());
-        assert!(unknown.is_err_and(|e| e.contains("unknown metric `nothing`")));
-        // Read in place from a shared history, the same answers.
         let shared = Arc::new(history.clone());
-        let ec = EvalContext::new(&snap, &shared, &facts).with_shared(&shared);
-        let eval = Evaluator::new(
-            &ec,
-            &sample::scope(crate::runbook::model::ScopeKind::Service),
-        );
-        let get = |src: &str| display(&eval.eval(&Expr::compile(src).unwrap()).unwrap());
-        assert_eq!(get("lowest('provisioned_rcu', 10.0)"), "3000");
-        assert_eq!(get("highest('provisioned_rcu', 2.0)"), "10000");
-        assert_eq!(
-            get("sustained_above('provisioned_rcu', 2000.0, 4.0)"),
-            "true"
-        );
-        assert_eq!(get("lowest('throttles', 10.0)"), "-1");
+        // Copied from the history, and read in place from a shared one: the same answers.
+        let copied = EvalContext::new(&snap, &history, &facts);
+        let in_place = EvalContext::new(&snap, &shared, &facts).with_shared(&shared);
+        for ec in [copied, in_place] {
+            let eval = Evaluator::new(
+                &ec,
+                &sample::scope(crate::runbook::model::ScopeKind::Service),
+            );
+            let get = |src: &str| display(&eval.eval(&Expr::compile(src).unwrap()).unwrap());
+            assert_eq!(get("metric('provisioned_rcu')"), "10000");
+            assert_eq!(get("metric('throttles')"), "-1");
+            assert_eq!(get("lowest('provisioned_rcu', 10.0)"), "3000");
+            assert_eq!(get("highest('provisioned_rcu', 2.0)"), "10000");
+            assert_eq!(
+                get("sustained_above('provisioned_rcu', 2000.0, 4.0)"),
+                "true"
+            );
+            assert_eq!(get("lowest('throttles', 10.0)"), "-1");
+            let unknown = eval.eval(&Expr::compile("lowest('nothing', 5.0)").unwrap());
+            assert!(unknown.is_err_and(|e| e.contains("unknown metric `nothing`")));
+        }
     }
 
     /// Every declared helper is registered, and every registered one declared.

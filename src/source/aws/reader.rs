@@ -440,6 +440,7 @@ impl AwsReader {
         &mut self,
         queries: &[metrics::Query],
         read: Option<Result<(MetricValues, crate::model::history::Backfill), ApiError>>,
+        now: DateTime<Utc>,
     ) -> bool {
         let Some(read) = read else { return false };
         self.high_res_read_at = Some(Instant::now());
@@ -455,11 +456,8 @@ impl AwsReader {
                 declared.extend(values.declared);
                 false
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "high-resolution metrics read failed");
-                self.metrics.error = Some(e.message);
-                e.kind == crate::model::request::WriteErrorKind::Throttled
-            }
+            // Kept as a failed read of the metrics: the last values stay.
+            Err(e) => self.metrics.apply(Err(e), now),
         }
     }
 
@@ -490,7 +488,7 @@ impl AwsReader {
         );
         let mut throttled = self.apply_tasks(tasks, now);
         throttled |= self.apply_metrics(values, queries.len(), warning, now);
-        throttled |= self.apply_high_res(&high_res, high_res_values);
+        throttled |= self.apply_high_res(&high_res, high_res_values, now);
         throttled |= self.apply_alarms_and_activities(alarms, activities, now);
         self.throttled |= throttled;
     }
