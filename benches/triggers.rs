@@ -29,6 +29,17 @@ fn triggers_over_large_fleets(c: &mut Criterion) {
                 black_box(trigger::suggest(&library.runbooks, &ec))
             })
         });
+        // What a snapshot arriving while a pass runs off the loop costs: the
+        // history the pass holds is copied before the snapshot is recorded
+        // (here a full hour of it).
+        let mut full = history.clone();
+        for _ in 0..240 {
+            sim.advance(15);
+            full.record(&sim.snapshot());
+        }
+        group.bench_function(format!("history_copy_{services}_services_1h"), |b| {
+            b.iter(|| black_box(full.clone()))
+        });
         // As the cockpit evaluates them: the history shared, series read in place.
         let shared = std::sync::Arc::new(history);
         group.bench_function(format!("suggest_{services}_services_shared"), |b| {

@@ -347,6 +347,19 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
+            Event::Suggestions(at, result) => {
+                match self.runbooks.on_suggestions(at, result) {
+                    Ok(changed) => self.dirty |= changed,
+                    Err(e) => {
+                        tracing::warn!("runbook triggers not evaluated: {e}");
+                        self.message = Some(Message::error(format!(
+                            "runbook triggers not evaluated: {e}"
+                        )));
+                        self.dirty = true;
+                    }
+                }
+                Vec::new()
+            }
             Event::Evidence(request, result) => {
                 let now = self.now;
                 if let Some(v) = &mut self.evidence

@@ -12,6 +12,7 @@ use crate::action::watch::ChangedBack;
 use crate::model::evidence::{Evidence, EvidenceRequest, LogMatches, LogQuery};
 use crate::model::request::ActionRequest;
 use crate::model::{FleetSnapshot, ServiceKey};
+use crate::runbook::trigger::{Suggestion, TriggerPass};
 use crate::runbook::walker::WalkAudit;
 use crate::timeline::Timeline;
 
@@ -40,6 +41,9 @@ pub enum Event {
     Exported(Result<PathBuf, String>),
     /// What the session made of a step's command (`Effect::OperatorRan`).
     Played(String),
+    /// The suggestions of the trigger pass at this data time
+    /// (`Effect::EvaluateTriggers`).
+    Suggestions(DateTime<Utc>, Result<Vec<Suggestion>, String>),
 }
 
 /// A signal that closes the cockpit; the process then exits with 128 + `number`.
@@ -79,6 +83,9 @@ pub enum Effect {
     Journal(Box<ChangedBack>),
     /// The operator ran a step's command: the simulator plays it.
     OperatorRan(String),
+    /// Evaluate every trigger over a large fleet (off the UI loop), then
+    /// send `Event::Suggestions`.
+    EvaluateTriggers(Box<TriggerPass>),
 }
 
 /// The executor's answer to an `Effect::Apply`, with what it was for.

@@ -26,6 +26,7 @@ use crate::journal::recorder::Notes;
 use crate::journal::{Entry, Recorded};
 use crate::model::ServiceKey;
 use crate::model::evidence::{EvidenceRequest, LogQuery};
+use crate::runbook::trigger::TriggerPass;
 use crate::source::{EvidenceReader, Feed};
 use crate::timeline::records::Live;
 
@@ -147,9 +148,16 @@ where
     // Executor answers come back on this channel; `in_flight` counts applies not yet answered.
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
     let mut in_flight = 0usize;
-    // Evidence answers come back here; the app drops those for a view since closed.
-    let (evidence_tx, mut evidence_rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let mut evidence_pending = 0usize;
+    // Answers of work done away from the loop (evidence, log counts, the
+    // timeline, trigger passes) come back here; the app drops stale ones.
+    let (answers_tx, mut answers_rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let mut answers_pending = 0usize;
+    // A trigger pass reads the history: the next snapshot waits for it (it
+    // takes ~25 ms at 2,000 services) rather than copying the history to
+    // record itself (~30 ms at 2,000 services, and as much memory again).
+    let mut pass_running = false;
+    // Snapshots already taken from the feed when a pass started.
+    let mut held: VecDeque<Event> = VecDeque::new();
     // The ledger is read for overdue overrides once data time is known, and after each apply.
     let mut ledger_read = false;
     // Walk records are appended (and fsync'd) in order by one blocking task.
@@ -169,11 +177,12 @@ where
                 ev
             }
             Some(ev) = input.next() => ev,
-            Some(ev) = evidence_rx.recv(), if evidence_pending > 0 => {
-                evidence_pending -= 1;
+            Some(ev) = answers_rx.recv(), if answers_pending > 0 => {
+                answers_pending -= 1;
+                pass_running &= !matches!(ev, Event::Suggestions(..));
                 ev
             }
-            snap = feed.recv(), if feed_open => match snap {
+            snap = feed.recv(), if feed_open && !pass_running => match snap {
                 Some(s) => Event::Snapshot(s),
                 None => {
                     tracing::warn!("snapshot source ended");
@@ -187,6 +196,10 @@ where
         let mut batch = VecDeque::from([first]);
         loop {
             if let Some(Some(ev)) = input.next().now_or_never() {
+                batch.push_back(ev);
+            } else if pass_running {
+                break;
+            } else if let Some(ev) = held.pop_front() {
                 batch.push_back(ev);
             } else if let Ok(s) = feed.try_recv() {
                 batch.push_back(Event::Snapshot(s));
@@ -204,6 +217,10 @@ where
             ledger_read = true;
         }
         while let Some(ev) = batch.pop_front() {
+            if pass_running && matches!(ev, Event::Snapshot(_)) {
+                held.push_back(ev);
+                continue;
+            }
             for effect in app.handle(ev) {
                 match effect {
                     Effect::Quit => quit = true,
@@ -226,8 +243,8 @@ where
                     }
                     Effect::CountLogMatches(service, queries) => match &io.evidence {
                         Some(reader) => {
-                            evidence_pending += 1;
-                            spawn_count(reader.clone(), service, queries, evidence_tx.clone())
+                            answers_pending += 1;
+                            spawn_count(reader.clone(), service, queries, answers_tx.clone())
                         }
                         None => batch.push_back(Event::LogMatches(
                             service,
@@ -236,9 +253,9 @@ where
                     },
                     Effect::BuildTimeline | Effect::ExportTimeline => match &io.timeline {
                         Some(live) => {
-                            evidence_pending += 1;
+                            answers_pending += 1;
                             let export = matches!(effect, Effect::ExportTimeline);
-                            spawn_timeline(live.clone(), export, evidence_tx.clone());
+                            spawn_timeline(live.clone(), export, answers_tx.clone());
                         }
                         None => batch.push_back(Event::Timeline(Box::new(Err(
                             "this session keeps no records".into(),
@@ -258,10 +275,15 @@ where
                             notes.send(changed_back_entry(&back));
                         }
                     }
+                    Effect::EvaluateTriggers(pass) => {
+                        answers_pending += 1;
+                        pass_running = true;
+                        spawn_triggers(*pass, answers_tx.clone());
+                    }
                     Effect::ReadEvidence(request) => match &io.evidence {
                         Some(reader) => {
-                            evidence_pending += 1;
-                            spawn_evidence(reader.clone(), request, evidence_tx.clone())
+                            answers_pending += 1;
+                            spawn_evidence(reader.clone(), request, answers_tx.clone())
                         }
                         None => batch.push_back(Event::Evidence(
                             request,
@@ -354,6 +376,18 @@ fn spawn_evidence(
     tokio::spawn(async move {
         let result = reader.read(&request).await;
         let _ = done.send(Event::Evidence(request, result));
+    });
+}
+
+/// Evaluate a large fleet's triggers off the loop: ~25 ms at 2,000 services.
+/// A pass that panics answers with an error, so the next one is not held back.
+fn spawn_triggers(pass: TriggerPass, done: tokio::sync::mpsc::UnboundedSender<Event>) {
+    tokio::spawn(async move {
+        let at = pass.at();
+        let result = tokio::task::spawn_blocking(move || pass.run())
+            .await
+            .map_err(|e| e.to_string());
+        let _ = done.send(Event::Suggestions(at, result));
     });
 }
 

@@ -468,6 +468,7 @@ fn data_age_is_unknown_until_a_part_is_read() {
 }
 
 mod event_loop {
+    use std::sync::Arc;
     use std::time::Instant;
 
     use chrono::{DateTime, Utc};
@@ -485,29 +486,38 @@ mod event_loop {
         }))
     }
 
-    /// Queue everything, close every input, and run the loop to its end.
-    async fn run_with(
-        keys: Vec<KeyEvent>,
-        snapshots: usize,
-        ticks: Vec<DateTime<Utc>>,
-    ) -> (LoopStats, App) {
-        let mut app = App::new(
+    fn fresh_app() -> App {
+        App::new(
             &Config::default(),
             super::super::keymap::Keymap::default_map(),
             super::super::theme::Theme::dark(),
             fixtures::start(),
-        );
+        )
+    }
+
+    /// Queue everything, close every input, and run the loop to its end.
+    async fn run_with(
+        keys: Vec<KeyEvent>,
+        snapshots: Vec<crate::model::FleetSnapshot>,
+        ticks: Vec<DateTime<Utc>>,
+    ) -> (LoopStats, App) {
+        run_app(fresh_app(), keys, snapshots, ticks).await
+    }
+
+    async fn run_app(
+        mut app: App,
+        keys: Vec<KeyEvent>,
+        snapshots: Vec<crate::model::FleetSnapshot>,
+        ticks: Vec<DateTime<Utc>>,
+    ) -> (LoopStats, App) {
         let (key_tx, key_rx) = mpsc::unbounded_channel();
         let (tick_tx, tick_rx) = mpsc::unbounded_channel();
         let (feed_tx, feed) = mpsc::channel(16);
         for k in keys {
             key_tx.send(Event::Key(k)).unwrap();
         }
-        for i in 0..snapshots {
-            feed_tx
-                .send(Box::new(fixtures::manga_release(i as f64)))
-                .await
-                .unwrap();
+        for snap in snapshots {
+            feed_tx.send(Box::new(snap)).await.unwrap();
         }
         for t in ticks {
             tick_tx.send(t).unwrap();
@@ -540,7 +550,7 @@ mod event_loop {
 
     #[tokio::test]
     async fn idle_cockpit_draws_only_its_first_frame() {
-        let (stats, _) = run_with(Vec::new(), 0, Vec::new()).await;
+        let (stats, _) = run_with(Vec::new(), Vec::new(), Vec::new()).await;
         assert_eq!(stats.draws, 1);
     }
 
@@ -548,14 +558,15 @@ mod event_loop {
     async fn key_releases_do_not_redraw() {
         let mut release = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
         release.kind = KeyEventKind::Release;
-        let (stats, _) = run_with(vec![release; 5], 0, Vec::new()).await;
+        let (stats, _) = run_with(vec![release; 5], Vec::new(), Vec::new()).await;
         assert_eq!(stats.draws, 1);
     }
 
     #[tokio::test]
     async fn pending_events_are_drained_into_one_draw() {
         let down = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
-        let (stats, app) = run_with(vec![down; 3], 4, Vec::new()).await;
+        let release = (0..4).map(|i| fixtures::manga_release(i as f64)).collect();
+        let (stats, app) = run_with(vec![down; 3], release, Vec::new()).await;
         assert_eq!(stats.draws, 2, "first frame, then one for the whole batch");
         assert_eq!(
             app.history.last_recorded(),
@@ -570,7 +581,7 @@ mod event_loop {
             t0 + chrono::Duration::seconds(1),
             t0 + chrono::Duration::seconds(2),
         ];
-        let (stats, app) = run_with(Vec::new(), 0, ticks).await;
+        let (stats, app) = run_with(Vec::new(), Vec::new(), ticks).await;
         assert_eq!(stats.draws, 3);
         assert_eq!(app.now, t0 + chrono::Duration::seconds(2));
     }
@@ -579,8 +590,28 @@ mod event_loop {
     async fn quit_ends_the_loop() {
         let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
         let down = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
-        let (_, app) = run_with(vec![q, down], 0, Vec::new()).await;
+        let (_, app) = run_with(vec![q, down], Vec::new(), Vec::new()).await;
         assert_eq!(app.selected_row(), None, "nothing after q is handled");
+    }
+
+    #[tokio::test]
+    async fn a_large_fleets_triggers_answer_from_a_blocking_task() {
+        let app = fresh_app();
+        let history = Arc::as_ptr(&app.history);
+        let fleet = vec![fixtures::large(2000, 15.0), fixtures::large(2000, 15.5)];
+        let (_, app) = run_app(app, Vec::new(), fleet, Vec::new()).await;
+        // The second snapshot waited for the pass: recorded, and the history
+        // the pass read was not copied for it.
+        assert_eq!(
+            app.history.last_recorded(),
+            Some(fixtures::start() + chrono::Duration::seconds(15 * 60 + 30))
+        );
+        assert_eq!(Arc::as_ptr(&app.history), history);
+        // Its caches are near full: the pass found them, and the loop waited for it.
+        let found: Vec<&str> = (app.runbooks.suggestions.iter())
+            .map(|s| s.runbook.as_str())
+            .collect();
+        assert_eq!(found, ["cache-memory", "cache-memory"]);
     }
 
     #[test]
@@ -844,6 +875,54 @@ fn a_first_read_under_way_says_how_far_it_is() {
     app.handle(Event::Snapshot(Box::new(snap)));
     let screen = cockpit(&app, 160, 48);
     assert!(screen.contains("reading 1,200/2,000 services"), "{screen}");
+}
+
+#[test]
+fn a_large_fleets_triggers_are_evaluated_away_from_the_loop() {
+    use chrono::Duration;
+    let mut app = release(14.0);
+    let small = app.runbooks.suggestions.clone();
+    assert!(!small.is_empty(), "a small fleet is evaluated in the loop");
+    let fx = app.handle(Event::Snapshot(Box::new(fixtures::large(2000, 15.0))));
+    let pass = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::EvaluateTriggers(pass) => Some(pass.clone()),
+            _ => None,
+        })
+        .expect("a pass away from the loop");
+    assert_eq!(
+        app.runbooks.suggestions, small,
+        "the last suggestions stay until the pass answers"
+    );
+    // While it runs, later snapshots ask for no second pass.
+    let fx = app.handle(Event::Snapshot(Box::new(fixtures::large(2000, 16.0))));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::EvaluateTriggers(_))));
+    // An answer for another pass is dropped.
+    app.handle(Event::Suggestions(
+        pass.at() - Duration::minutes(1),
+        Ok(Vec::new()),
+    ));
+    assert_eq!(app.runbooks.suggestions, small);
+    let answer = pass.run();
+    assert!(!answer.is_empty() && answer != small, "{answer:?}");
+    app.take_dirty();
+    app.handle(Event::Suggestions(pass.at(), Ok(answer.clone())));
+    assert_eq!(app.runbooks.suggestions, answer);
+    assert!(app.take_dirty(), "new suggestions are drawn");
+    // The pass answered: the next one is asked for at its pace; a pass that
+    // failed says so and keeps what was suggested.
+    let fx = app.handle(Event::Snapshot(Box::new(fixtures::large(2000, 16.5))));
+    let Some(Effect::EvaluateTriggers(next)) = fx
+        .into_iter()
+        .find(|e| matches!(e, Effect::EvaluateTriggers(_)))
+    else {
+        panic!("no second pass")
+    };
+    app.handle(Event::Suggestions(next.at(), Err("it panicked".into())));
+    assert_eq!(app.runbooks.suggestions, answer);
+    let message = app.message.as_ref().expect("a message");
+    assert!(message.error && message.text.contains("runbook triggers not evaluated"));
 }
 
 #[test]

@@ -36,6 +36,10 @@ pub const TRIGGER_EVERY: chrono::Duration = chrono::Duration::seconds(5);
 /// Counted in scopes, not measured, so the pacing is the same on every machine.
 pub const TRIGGER_PER_SCOPE: chrono::Duration = chrono::Duration::milliseconds(10);
 
+/// A fleet of up to this many scopes is evaluated in the loop (~3 ms);
+/// a larger one on a blocking task, its suggestions coming back as an event.
+pub const TRIGGER_INLINE_SCOPES: usize = 250;
+
 /// The data time between two trigger evaluations of a fleet with `scopes` services and caches.
 pub fn trigger_every(scopes: usize) -> chrono::Duration {
     TRIGGER_EVERY.max(TRIGGER_PER_SCOPE * i32::try_from(scopes).unwrap_or(i32::MAX))
@@ -57,6 +61,8 @@ pub struct Runbooks {
     pub suggestions: Vec<Suggestion>,
     /// Data time triggers were last evaluated (they cost one evaluation per scope).
     triggers_at: Option<DateTime<Utc>>,
+    /// The pass running away from the loop, by its data time.
+    triggers_pending: Option<DateTime<Utc>>,
     pub list: Option<ListState>,
     pub walk: Option<OpenWalk>,
     pub confirm: Option<Pending>,
@@ -85,6 +91,7 @@ impl Runbooks {
             facts: OverrideFacts::default(),
             suggestions: Vec::new(),
             triggers_at: None,
+            triggers_pending: None,
             list: None,
             walk: None,
             confirm: None,

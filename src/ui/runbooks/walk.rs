@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{OpenWalk, Runbooks, trigger_every};
+use super::{OpenWalk, Runbooks, TRIGGER_INLINE_SCOPES, trigger_every};
 use crate::model::history::FleetHistory;
 use crate::model::request::ActionOutcome;
 use crate::model::{FleetSnapshot, ServiceKey};
+use crate::runbook::trigger::{Suggestion, TriggerPass};
 use crate::runbook::walker::WalkEvent;
-use crate::runbook::{EvalContext, Input, Output, OverrideFacts, WalkContext, trigger};
+use crate::runbook::{EvalContext, Input, Output, OverrideFacts, WalkContext};
 use crate::ui::command::Command;
 use crate::ui::event::{ActionResult, Effect, Message, Reply};
 
@@ -33,23 +34,69 @@ impl Runbooks {
             return Reply::default();
         };
         self.facts = OverrideFacts::gather(self.baseline.as_ref(), &self.overdue, snap);
-        let every = trigger_every(snap.services.len() + snap.caches.len());
-        let due = self
-            .triggers_at
-            .is_none_or(|at| snap.taken_at - at >= every || snap.taken_at < at);
-        if due {
-            let ec = EvalContext::new(snap, ctx.history, &self.facts).with_shared(ctx.history);
-            self.suggestions = trigger::suggest(&self.library.runbooks, &ec);
-            self.triggers_at = Some(snap.taken_at);
-        }
+        let mut reply = Reply::default();
+        reply.effects.extend(self.pass_triggers(snap, ctx.history));
         // The drill ends itself on its verdict (won after the verify window,
         // or lost at the limit): the verdict stays on screen until a key.
         if let Some(d) = self.drill.as_mut()
             && (d.verdict().is_some() || d.observe(snap, ctx.history, &self.facts))
         {
-            return Reply::default();
+            return reply;
         }
-        self.walk_input(Input::Evaluate, ctx)
+        let walk = self.walk_input(Input::Evaluate, ctx);
+        reply.effects.extend(walk.effects);
+        reply.message = walk.message;
+        reply
+    }
+
+    /// Evaluate every trigger when its pace says so: here on a small fleet,
+    /// away from the loop (`Effect::EvaluateTriggers`) when it costs more.
+    fn pass_triggers(
+        &mut self,
+        snap: &Arc<FleetSnapshot>,
+        history: &Arc<FleetHistory>,
+    ) -> Option<Effect> {
+        let scopes = snap.services.len() + snap.caches.len();
+        // Data time running back (a new drill, a replay) starts the pace again.
+        let rewound = self.triggers_at.is_some_and(|at| snap.taken_at < at);
+        let paced = self.triggers_pending.is_none()
+            && self
+                .triggers_at
+                .is_none_or(|at| snap.taken_at - at >= trigger_every(scopes));
+        if !(rewound || paced) {
+            return None;
+        }
+        let pass = TriggerPass {
+            runbooks: self.library.runbooks.clone(),
+            snapshot: snap.clone(),
+            history: history.clone(),
+            facts: self.facts.clone(),
+        };
+        self.triggers_at = Some(snap.taken_at);
+        if scopes <= TRIGGER_INLINE_SCOPES {
+            self.triggers_pending = None;
+            self.suggestions = pass.run();
+            return None;
+        }
+        self.triggers_pending = Some(snap.taken_at);
+        Some(Effect::EvaluateTriggers(Box::new(pass)))
+    }
+
+    /// A pass run away from the loop answers; one older than the pass last
+    /// asked for is dropped. True if the suggestions changed.
+    pub fn on_suggestions(
+        &mut self,
+        at: DateTime<Utc>,
+        result: Result<Vec<Suggestion>, String>,
+    ) -> Result<bool, String> {
+        if self.triggers_pending != Some(at) {
+            return Ok(false);
+        }
+        self.triggers_pending = None;
+        let suggestions = result?;
+        let changed = suggestions != self.suggestions;
+        self.suggestions = suggestions;
+        Ok(changed)
     }
 
     /// Hand one input to the walker and perform what it answers.
