@@ -153,7 +153,7 @@ async fn calls_per_api_follow_the_batch_limits() {
     assert_eq!(
         n("application-autoscaling:DescribeScalableTargets"),
         1,
-        "24 ids in one batch"
+        "the namespace's targets in one page"
     );
     assert_eq!(n("cloudwatch:GetMetricData"), 1, "51 queries in one call");
     assert_eq!(n("cloudwatch:DescribeAlarms"), 1);

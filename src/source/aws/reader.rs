@@ -3,9 +3,9 @@
 //! groups) are read every `config_interval_s`; tasks, metrics, alarms and
 //! scaling activities on every refresh. A failed read keeps the part's last
 //! value and marks it with the error. A slow read is one pipeline: what needs
-//! nothing starts at once (clusters, caches, policies, alarms, activities),
-//! the services and the tasks as soon as the cluster list lands, targets,
-//! metrics and task definitions as soon as the service list does.
+//! nothing starts at once (clusters, caches, scalable targets and policies,
+//! alarms, activities), the services and the tasks as soon as the cluster
+//! list lands, metrics and task definitions as soon as the service list does.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -145,12 +145,13 @@ impl AwsReader {
                 tokio::join!(metrics::alarms(&c), scaling::activities(&c, &seen))
             })
         };
-        // Two chains and two single reads, at once: the cluster list, then
-        // the services and the tasks of those clusters; the cache list, then
-        // its tags and parameter groups; policies; scheduled actions. Each
-        // read is boxed: nested in one future they would make a state machine
-        // too large for a thread's stack. A list that fails this time is
-        // followed with the one kept from before.
+        // Two chains and three listings, at once: the cluster list, then the
+        // services and the tasks of those clusters; the cache list, then its
+        // tags and parameter groups; scalable targets and policies of the
+        // whole namespace; scheduled actions. Each read is boxed: nested in
+        // one future they would make a state machine too large for a thread's
+        // stack. A list that fails this time is followed with the one kept
+        // from before.
         let c = &self.clients;
         let clusters_chain = async {
             let listed = Box::pin(ecs::cluster_names(c, &self.cfg.clusters)).await;
@@ -208,10 +209,20 @@ impl AwsReader {
             );
             (caches, tags, policies)
         };
-        let ((clusters, services, tasks), (caches, tags, cache_policies), policies, scheduled) = tokio::join!(
+        let (
+            (clusters, services, tasks),
+            (caches, tags, cache_policies),
+            (targets, policies),
+            scheduled,
+        ) = tokio::join!(
             clusters_chain,
             caches_chain,
-            Box::pin(scaling::policies(c)),
+            async {
+                tokio::join!(
+                    Box::pin(scaling::targets(c)),
+                    Box::pin(scaling::policies(c))
+                )
+            },
             Box::pin(scaling::scheduled(c)),
         );
         let mut throttled = false;
@@ -221,6 +232,7 @@ impl AwsReader {
             self.clusters.error = Some(w);
         }
         throttled |= self.caches.apply(caches, now);
+        throttled |= self.targets.apply(targets, now);
         throttled |= self.policies.apply(policies, now);
         throttled |= self.scheduled.apply(scheduled, now);
         // Read beside the description: what belongs to a cluster that is not
@@ -260,25 +272,15 @@ impl AwsReader {
             self.events.add(s.events.iter().cloned());
         }
 
-        // What needs the service list: scalable targets, metrics, and the
-        // task definitions no running task described.
-        let keys: Vec<ServiceKey> = self.services.value.iter().map(|s| s.key.clone()).collect();
-        let services_known = self.services.fetched_at.is_some();
+        // What needs the service list: metrics, and the task definitions no
+        // running task described.
         let (queries, warning) = self.metric_queries();
         let missing = self.task_defs_missing();
         let c = &self.clients;
-        let (targets, values, defs) = tokio::join!(
-            async {
-                if services_known {
-                    Box::pin(scaling::targets(c, &keys)).await
-                } else {
-                    Err(not_yet("scalable targets wait for the service list"))
-                }
-            },
+        let (values, defs) = tokio::join!(
             self.read_metrics(&queries, now),
             Box::pin(ecs::task_defs(c, missing)),
         );
-        throttled |= self.targets.apply(targets, now);
         throttled |= self.apply_metrics(values, queries.len(), warning, now);
         self.apply_task_defs(defs);
         let (alarms, activities) = side.await.unwrap_or_else(|e| {

@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, HashSet};
 
 use aws_sdk_applicationautoscaling::types::{
-    PolicyType, ScalableDimension, ScalingActivityStatusCode, ServiceNamespace,
+    PolicyType, ScalingActivityStatusCode, ServiceNamespace,
 };
 
-use super::calls::{ApiError, all_pages, concurrently, next_page};
+use super::calls::{ApiError, all_pages, next_page};
 use super::clients::AwsClients;
 use super::time;
 use crate::model::{
@@ -32,39 +32,31 @@ pub fn key_of(resource_id: &str) -> Option<ServiceKey> {
     Some(ServiceKey::new(cluster, service))
 }
 
-pub async fn targets(
-    c: &AwsClients,
-    keys: &[ServiceKey],
-) -> Result<BTreeMap<ServiceKey, TargetInfo>, ApiError> {
-    let ids: Vec<String> = keys.iter().map(ServiceKey::resource_id).collect();
-    let pages = concurrently(ids.chunks(50).map(<[String]>::to_vec).map(|chunk| {
-        all_pages(move |token| {
-            let chunk = chunk.clone();
-            async move {
-                let page = c
-                    .calls
-                    .run(
-                        "application-autoscaling:DescribeScalableTargets",
-                        c.scaling
-                            .describe_scalable_targets()
-                            .service_namespace(ServiceNamespace::Ecs)
-                            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                            .set_resource_ids(Some(chunk))
-                            .set_next_token(token)
-                            .send(),
-                    )
-                    .await?;
-                Ok((
-                    page.scalable_targets().to_vec(),
-                    page.next_token().map(str::to_string),
-                ))
-            }
-        })
-    }))
+/// Scalable targets of every ECS service, by service: like the policies, one
+/// listing of the namespace, which needs no service list and so runs beside
+/// it (at 2,000 services it ends long before the throttled describes do).
+pub async fn targets(c: &AwsClients) -> Result<BTreeMap<ServiceKey, TargetInfo>, ApiError> {
+    let pages = all_pages(|token| async move {
+        let page = c
+            .calls
+            .run(
+                "application-autoscaling:DescribeScalableTargets",
+                c.scaling
+                    .describe_scalable_targets()
+                    .service_namespace(ServiceNamespace::Ecs)
+                    .max_results(50)
+                    .set_next_token(token)
+                    .send(),
+            )
+            .await?;
+        Ok((
+            page.scalable_targets().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
     .await?;
     Ok(pages
         .into_iter()
-        .flatten()
         .filter_map(|t| {
             let s = t.suspended_state();
             Some((
