@@ -157,75 +157,21 @@ pub enum Progress {
 }
 
 /// Every active service of `clusters`, described with tags, batch by batch.
-/// A throttled batch is retried; one that still fails, or a cluster whose
+/// A throttled call is retried; a batch that still fails, or a cluster whose
 /// listing fails, is reported in `missing` so the caller keeps those
 /// services' last values: one failed batch of 200 never blanks the table.
-/// `progress` hears of each listing and batch as it lands.
+/// `progress` hears of each page listed and batch described as it lands.
 pub async fn services(
     c: &AwsClients,
     clusters: &[String],
     progress: Option<&mpsc::UnboundedSender<Progress>>,
 ) -> ServicesRead {
-    let per_cluster =
-        futures_util::future::join_all(clusters.iter().cloned().map(|cluster| async move {
-            let mut read = ServicesRead::default();
-            let arns = match retry_throttled(|| list_service_arns(c, &cluster)).await {
-                Ok(arns) => arns,
-                Err(error) => {
-                    read.missing.push(Missing {
-                        cluster,
-                        names: Vec::new(),
-                        error,
-                    });
-                    return read;
-                }
-            };
-            if let Some(p) = progress {
-                let _ = p.send(Progress::Listed(arns.len()));
-            }
-            let batches = futures_util::future::join_all(arns.chunks(10).map(|chunk| {
-                let cluster = &cluster;
-                async move {
-                    let answer = retry_throttled(|| {
-                        c.calls.run(
-                            "ecs:DescribeServices",
-                            c.ecs
-                                .describe_services()
-                                .cluster(cluster)
-                                .set_services(Some(chunk.to_vec()))
-                                .include(ServiceField::Tags)
-                                .send(),
-                        )
-                    })
-                    .await;
-                    // A service deleted between List and Describe comes back as a failure: skip it.
-                    let infos = answer.map(|out| {
-                        out.services()
-                            .iter()
-                            .filter(|s| s.status() == Some("ACTIVE"))
-                            .filter_map(|s| service_info(cluster, s))
-                            .collect::<Vec<_>>()
-                    });
-                    if let (Some(p), Ok(infos)) = (progress, &infos) {
-                        let _ = p.send(Progress::Described(infos.clone()));
-                    }
-                    (chunk, infos)
-                }
-            }))
-            .await;
-            for (chunk, answer) in batches {
-                match answer {
-                    Ok(infos) => read.services.extend(infos),
-                    Err(error) => read.missing.push(Missing {
-                        cluster: cluster.clone(),
-                        names: chunk.iter().map(|arn| name_of(arn).to_string()).collect(),
-                        error,
-                    }),
-                }
-            }
-            read
-        }))
-        .await;
+    let per_cluster = futures_util::future::join_all(
+        clusters
+            .iter()
+            .map(|cluster| cluster_services(c, cluster, progress)),
+    )
+    .await;
     let mut all = ServicesRead::default();
     for read in per_cluster {
         all.services.extend(read.services);
@@ -301,26 +247,118 @@ fn name_of(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
-async fn list_service_arns(c: &AwsClients, cluster: &str) -> Result<Vec<String>, ApiError> {
-    all_pages(|token| async move {
-        let page = c
-            .calls
-            .run(
-                "ecs:ListServices",
-                c.ecs
-                    .list_services()
-                    .cluster(cluster)
-                    .max_results(100)
-                    .set_next_token(token)
-                    .send(),
-            )
-            .await?;
-        Ok((
-            page.service_arns().to_vec(),
-            page.next_token().map(str::to_string),
-        ))
+/// One cluster's services: each page of the listing is described, in
+/// batches of 10, as soon as it lands, while the next page is listed (a
+/// cluster of 2,000 services is 20 pages: its first rows need not wait for
+/// the last page). A listing that fails leaves the whole cluster to be kept.
+async fn cluster_services(
+    c: &AwsClients,
+    cluster: &str,
+    progress: Option<&mpsc::UnboundedSender<Progress>>,
+) -> ServicesRead {
+    use futures_util::StreamExt;
+    let (batches_tx, batches_rx) = mpsc::unbounded_channel::<Vec<String>>();
+    let list = async move {
+        let mut token = None;
+        loop {
+            let (arns, next) = retry_throttled(|| list_service_page(c, cluster, &token)).await?;
+            if let Some(p) = progress {
+                let _ = p.send(Progress::Listed(arns.len()));
+            }
+            for batch in arns.chunks(10) {
+                let _ = batches_tx.send(batch.to_vec());
+            }
+            match next {
+                Some(next) if !arns.is_empty() => token = Some(next),
+                _ => return Ok::<(), ApiError>(()),
+            }
+        }
+    };
+    let describe = futures_util::stream::unfold(batches_rx, |mut rx| async move {
+        rx.recv().await.map(|batch| (batch, rx))
     })
-    .await
+    .map(|batch| async move {
+        let infos = describe_batch(c, cluster, &batch).await;
+        if let (Some(p), Ok(infos)) = (progress, &infos) {
+            let _ = p.send(Progress::Described(infos.clone()));
+        }
+        (batch, infos)
+    })
+    // The calls' permits bound what is in flight; the buckets, how fast.
+    .buffer_unordered(super::calls::MAX_IN_FLIGHT)
+    .collect::<Vec<_>>();
+    let (listed, batches) = tokio::join!(list, describe);
+    let mut read = ServicesRead::default();
+    if let Err(error) = listed {
+        read.missing.push(Missing {
+            cluster: cluster.to_string(),
+            names: Vec::new(),
+            error,
+        });
+        return read;
+    }
+    for (batch, answer) in batches {
+        match answer {
+            Ok(infos) => read.services.extend(infos),
+            Err(error) => read.missing.push(Missing {
+                cluster: cluster.to_string(),
+                names: batch.iter().map(|arn| name_of(arn).to_string()).collect(),
+                error,
+            }),
+        }
+    }
+    read
+}
+
+/// Up to 10 services of a cluster, described with their tags. A service
+/// deleted between List and Describe comes back as a failure: skipped.
+async fn describe_batch(
+    c: &AwsClients,
+    cluster: &str,
+    arns: &[String],
+) -> Result<Vec<ServiceInfo>, ApiError> {
+    let out = retry_throttled(|| {
+        c.calls.run(
+            "ecs:DescribeServices",
+            c.ecs
+                .describe_services()
+                .cluster(cluster)
+                .set_services(Some(arns.to_vec()))
+                .include(ServiceField::Tags)
+                .send(),
+        )
+    })
+    .await?;
+    Ok(out
+        .services()
+        .iter()
+        .filter(|s| s.status() == Some("ACTIVE"))
+        .filter_map(|s| service_info(cluster, s))
+        .collect())
+}
+
+/// One page (up to 100) of a cluster's service ARNs, and the next page's token.
+async fn list_service_page(
+    c: &AwsClients,
+    cluster: &str,
+    token: &Option<String>,
+) -> Result<(Vec<String>, Option<String>), ApiError> {
+    let page = c
+        .calls
+        .run(
+            "ecs:ListServices",
+            c.ecs
+                .list_services()
+                .cluster(cluster)
+                .max_results(100)
+                .set_next_token(token.clone())
+                .send(),
+        )
+        .await?;
+    Ok((
+        page.service_arns().to_vec(),
+        page.next_token().map(str::to_string),
+    ))
 }
 
 fn service_info(cluster: &str, s: &aws_sdk_ecs::types::Service) -> Option<ServiceInfo> {
