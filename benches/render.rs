@@ -1,5 +1,7 @@
 //! Full cockpit render at 160x48 into a TestBackend: 500 services in a flat
-//! table, and 2,000 in four clusters, grouped.
+//! table, and 2,000 in four clusters, grouped. And what the UI loop does
+//! with a snapshot before drawing it (history, sort, walk; a large fleet's
+//! triggers run on their own thread).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -23,6 +25,17 @@ fn cockpit(c: &mut Criterion) {
                 f64::from(step) / 12.0,
             ))));
         }
+        let mut step = 240;
+        c.bench_function(&format!("cockpit takes a snapshot, {services} services"), |b| {
+            b.iter_batched(
+                || {
+                    step += 1;
+                    fixtures::large(services, f64::from(step) / 12.0)
+                },
+                |snap| app.handle(Event::Snapshot(Box::new(snap))),
+                criterion::BatchSize::LargeInput,
+            )
+        });
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test backend");
         c.bench_function(&format!("cockpit 160x48, {services} services"), |b| {
             b.iter(|| {
