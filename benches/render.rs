@@ -26,16 +26,19 @@ fn cockpit(c: &mut Criterion) {
             ))));
         }
         let mut step = 240;
-        c.bench_function(&format!("cockpit takes a snapshot, {services} services"), |b| {
-            b.iter_batched(
-                || {
-                    step += 1;
-                    fixtures::large(services, f64::from(step) / 12.0)
-                },
-                |snap| app.handle(Event::Snapshot(Box::new(snap))),
-                criterion::BatchSize::LargeInput,
-            )
-        });
+        c.bench_function(
+            &format!("cockpit takes a snapshot, {services} services"),
+            |b| {
+                b.iter_batched(
+                    || {
+                        step += 1;
+                        fixtures::large(services, f64::from(step) / 12.0)
+                    },
+                    |snap| app.handle(Event::Snapshot(Box::new(snap))),
+                    criterion::BatchSize::LargeInput,
+                )
+            },
+        );
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test backend");
         c.bench_function(&format!("cockpit 160x48, {services} services"), |b| {
             b.iter(|| {

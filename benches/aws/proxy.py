@@ -16,6 +16,10 @@ moto 5.2 does not serve DescribeScalingActivities (it answers an HTML 500,
 which every SDK retries with backoff); the proxy answers it as AWS does for an
 account without recent activity, so neither side pays for moto's gap.
 
+moto 5.2 pages DescribeScalableTargets wrongly (every NextToken after the
+first page is the page's size less one, so a listing of more than 100 targets
+pages forever): the proxy rewrites the token to the next page's offset.
+
 Standard library only. Prints one line per second with calls and throttles.
 """
 import argparse
@@ -57,6 +61,17 @@ def take(op, burst, refill):
             return False
         BUCKETS[op] = (tokens - 1, now)
         return True
+
+
+def fix_targets_token(request, data):
+    """moto answers NextToken = len(page) - 1 and reads it back as an offset
+    less one: give it the offset it will read correctly."""
+    asked = json.loads(request or b"{}").get("NextToken")
+    answer = json.loads(data)
+    if answer.get("NextToken") is not None:
+        start = int(asked) + 1 if asked else 0
+        answer["NextToken"] = str(start + len(answer.get("ScalableTargets", [])) - 1)
+    return json.dumps(answer).encode()
 
 
 class Proxy(http.server.BaseHTTPRequestHandler):
@@ -122,6 +137,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         conn.request(self.command, self.path, body=body, headers=headers)
         answer = conn.getresponse()
         data = answer.read()
+        if op == "DescribeScalableTargets" and answer.status == 200:
+            data = fix_targets_token(body, data)
         headers = [
             (k, v)
             for k, v in answer.getheaders()

@@ -16,7 +16,7 @@ pub struct CacheInfo {
 }
 
 pub async fn clusters(c: &AwsClients) -> Result<Vec<CacheInfo>, ApiError> {
-    let mut out = all_pages(|marker| async move {
+    let mut out = all_pages("elasticache:DescribeCacheClusters", |marker| async move {
         let page = c
             .calls
             .run(

@@ -1,7 +1,7 @@
 //! Every AWS call goes through `Calls::run`: a bounded number in flight, a
 //! timeout, a count per API for the refresh stats, and one error shape.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -185,22 +185,36 @@ where
     call().await
 }
 
-/// Every item of a listing that pages with a token: `page` is called with the
-/// token from the last page (`None` first) and answers that page's items and its
-/// next token. An empty token ends the listing as well as a missing one.
-pub async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, ApiError>
+/// Every item of `api`'s listing that pages with a token: `page` is called
+/// with the token from the last page (`None` first) and answers that page's
+/// items and its next token. An empty token ends the listing as well as a
+/// missing one. A token answered twice would page forever (some endpoints
+/// that mimic AWS do): the listing ends there with an error.
+pub async fn all_pages<T, F, Fut>(api: &str, mut page: F) -> Result<Vec<T>, ApiError>
 where
     F: FnMut(Option<String>) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, Option<String>), ApiError>>,
 {
     let mut all = Vec::new();
+    let mut seen = HashSet::new();
     let mut token = None;
     loop {
         let (items, next) = page(token.take()).await?;
         all.extend(items);
         token = next_page(next.as_deref());
-        if token.is_none() {
-            return Ok(all);
+        match &token {
+            None => return Ok(all),
+            Some(t) if !seen.insert(t.clone()) => {
+                return Err(ApiError {
+                    kind: WriteErrorKind::Other,
+                    message: format!(
+                        "{api}: the endpoint answered the page token {t:?} twice; \
+                         listing stopped after {} items",
+                        all.len()
+                    ),
+                });
+            }
+            Some(_) => {}
         }
     }
 }
@@ -316,9 +330,9 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn all_pages_follows_tokens_until_none_or_empty() {
+    async fn all_pages_follows_tokens_until_none_or_empty_or_repeated() {
         let mut asked = Vec::new();
-        let items = all_pages(|token: Option<String>| {
+        let items = all_pages("ecs:ListTasks", |token: Option<String>| {
             asked.push(token.clone());
             let answer = match token.as_deref() {
                 None => (vec![1, 2], Some("a".to_string())),
@@ -331,7 +345,7 @@ mod tests {
         .unwrap();
         assert_eq!(items, [1, 2, 3, 4]);
         assert_eq!(asked, [None, Some("a".into()), Some("b".into())]);
-        let err = all_pages(|_| async {
+        let err = all_pages("ecs:ListTasks", |_| async {
             Err::<(Vec<u8>, _), _>(ApiError {
                 kind: WriteErrorKind::Denied,
                 message: "ecs:ListTasks: denied".into(),
@@ -340,6 +354,21 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(err.kind, WriteErrorKind::Denied);
+        // An endpoint that answers the same token again would page forever.
+        let mut pages = 0;
+        let err = all_pages("application-autoscaling:DescribeScalableTargets", |token| {
+            pages += 1;
+            let next = Some(if token.is_some() { "49" } else { "x" }.to_string());
+            async move { Ok((vec![0u8; 50], next)) }
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(pages, 3);
+        assert_eq!(
+            err.message,
+            "application-autoscaling:DescribeScalableTargets: the endpoint answered the page \
+             token \"49\" twice; listing stopped after 150 items"
+        );
         assert_eq!(next_page(Some("t")), Some("t".into()));
         assert_eq!(next_page(Some("")), None);
         assert_eq!(next_page(None), None);

@@ -76,7 +76,7 @@ pub struct TasksRead {
 /// described (`describe_clusters`), not after.
 pub async fn cluster_names(c: &AwsClients, wanted: &[String]) -> Result<Vec<String>, ApiError> {
     let listed = if wanted.is_empty() {
-        all_pages(|token| async move {
+        all_pages("ecs:ListClusters", |token| async move {
             let page = c
                 .calls
                 .run(
@@ -547,7 +547,7 @@ async fn list_task_arns(
     cluster: &str,
     status: DesiredStatus,
 ) -> Result<Vec<String>, ApiError> {
-    all_pages(|token| {
+    all_pages("ecs:ListTasks", |token| {
         let status = status.clone();
         async move {
             let page = c

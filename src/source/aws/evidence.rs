@@ -432,7 +432,7 @@ async fn list_tasks(
     key: &ServiceKey,
     status: DesiredStatus,
 ) -> Result<Vec<String>, ApiError> {
-    all_pages(|token| {
+    all_pages("ecs:ListTasks", |token| {
         let status = status.clone();
         async move {
             let page = c

@@ -206,7 +206,7 @@ pub async fn read(
                     .enumerate()
                     .map(|(i, q)| request(&format!("q{}", base + i), q))
                     .collect();
-                let found = all_pages(|token| {
+                let found = all_pages("cloudwatch:GetMetricData", |token| {
                     let requests = requests.clone();
                     async move {
                         let page = c
@@ -363,7 +363,7 @@ fn request(id: &str, q: &Query) -> MetricDataQuery {
 
 /// Every metric alarm's state; the subject is the service or cache it watches.
 pub async fn alarms(c: &AwsClients) -> Result<Vec<Alarm>, ApiError> {
-    let mut out = all_pages(|token| async move {
+    let mut out = all_pages("cloudwatch:DescribeAlarms", |token| async move {
         let page = c
             .calls
             .run(

@@ -36,24 +36,27 @@ pub fn key_of(resource_id: &str) -> Option<ServiceKey> {
 /// listing of the namespace, which needs no service list and so runs beside
 /// it (at 2,000 services it ends long before the throttled describes do).
 pub async fn targets(c: &AwsClients) -> Result<BTreeMap<ServiceKey, TargetInfo>, ApiError> {
-    let pages = all_pages(|token| async move {
-        let page = c
-            .calls
-            .run(
-                "application-autoscaling:DescribeScalableTargets",
-                c.scaling
-                    .describe_scalable_targets()
-                    .service_namespace(ServiceNamespace::Ecs)
-                    .max_results(50)
-                    .set_next_token(token)
-                    .send(),
-            )
-            .await?;
-        Ok((
-            page.scalable_targets().to_vec(),
-            page.next_token().map(str::to_string),
-        ))
-    })
+    let pages = all_pages(
+        "application-autoscaling:DescribeScalableTargets",
+        |token| async move {
+            let page = c
+                .calls
+                .run(
+                    "application-autoscaling:DescribeScalableTargets",
+                    c.scaling
+                        .describe_scalable_targets()
+                        .service_namespace(ServiceNamespace::Ecs)
+                        .max_results(50)
+                        .set_next_token(token)
+                        .send(),
+                )
+                .await?;
+            Ok((
+                page.scalable_targets().to_vec(),
+                page.next_token().map(str::to_string),
+            ))
+        },
+    )
     .await?;
     Ok(pages
         .into_iter()
@@ -79,51 +82,54 @@ pub async fn targets(c: &AwsClients) -> Result<BTreeMap<ServiceKey, TargetInfo>,
 pub async fn policies(
     c: &AwsClients,
 ) -> Result<BTreeMap<ServiceKey, Vec<TargetTrackingPolicy>>, ApiError> {
-    let found = all_pages(|token| async move {
-        let page = c
-            .calls
-            .run(
-                "application-autoscaling:DescribeScalingPolicies",
-                c.scaling
-                    .describe_scaling_policies()
-                    .service_namespace(ServiceNamespace::Ecs)
-                    .max_results(50)
-                    .set_next_token(token)
-                    .send(),
-            )
-            .await?;
-        let mut found = Vec::new();
-        for p in page.scaling_policies() {
-            let (Some(key), PolicyType::TargetTrackingScaling, Some(conf)) = (
-                key_of(p.resource_id()),
-                p.policy_type(),
-                p.target_tracking_scaling_policy_configuration(),
-            ) else {
-                continue;
-            };
-            let metric = conf
-                .predefined_metric_specification()
-                .map(|m| m.predefined_metric_type().as_str().to_string())
-                .or_else(|| {
-                    conf.customized_metric_specification()
-                        .and_then(|m| m.metric_name())
-                        .map(str::to_string)
-                })
-                .unwrap_or_else(|| "custom".into());
-            found.push((
-                key,
-                TargetTrackingPolicy {
-                    name: p.policy_name().to_string(),
-                    metric,
-                    target: conf.target_value(),
-                    scale_out_cooldown_s: seconds(conf.scale_out_cooldown()),
-                    scale_in_cooldown_s: seconds(conf.scale_in_cooldown()),
-                    disable_scale_in: conf.disable_scale_in() == Some(true),
-                },
-            ));
-        }
-        Ok((found, page.next_token().map(str::to_string)))
-    })
+    let found = all_pages(
+        "application-autoscaling:DescribeScalingPolicies",
+        |token| async move {
+            let page = c
+                .calls
+                .run(
+                    "application-autoscaling:DescribeScalingPolicies",
+                    c.scaling
+                        .describe_scaling_policies()
+                        .service_namespace(ServiceNamespace::Ecs)
+                        .max_results(50)
+                        .set_next_token(token)
+                        .send(),
+                )
+                .await?;
+            let mut found = Vec::new();
+            for p in page.scaling_policies() {
+                let (Some(key), PolicyType::TargetTrackingScaling, Some(conf)) = (
+                    key_of(p.resource_id()),
+                    p.policy_type(),
+                    p.target_tracking_scaling_policy_configuration(),
+                ) else {
+                    continue;
+                };
+                let metric = conf
+                    .predefined_metric_specification()
+                    .map(|m| m.predefined_metric_type().as_str().to_string())
+                    .or_else(|| {
+                        conf.customized_metric_specification()
+                            .and_then(|m| m.metric_name())
+                            .map(str::to_string)
+                    })
+                    .unwrap_or_else(|| "custom".into());
+                found.push((
+                    key,
+                    TargetTrackingPolicy {
+                        name: p.policy_name().to_string(),
+                        metric,
+                        target: conf.target_value(),
+                        scale_out_cooldown_s: seconds(conf.scale_out_cooldown()),
+                        scale_in_cooldown_s: seconds(conf.scale_in_cooldown()),
+                        disable_scale_in: conf.disable_scale_in() == Some(true),
+                    },
+                ));
+            }
+            Ok((found, page.next_token().map(str::to_string)))
+        },
+    )
     .await?;
     Ok(by_service(found))
 }
@@ -131,41 +137,44 @@ pub async fn policies(
 pub async fn scheduled(
     c: &AwsClients,
 ) -> Result<BTreeMap<ServiceKey, Vec<ScheduledAction>>, ApiError> {
-    let found = all_pages(|token| async move {
-        let page = c
-            .calls
-            .run(
-                "application-autoscaling:DescribeScheduledActions",
-                c.scaling
-                    .describe_scheduled_actions()
-                    .service_namespace(ServiceNamespace::Ecs)
-                    .max_results(50)
-                    .set_next_token(token)
-                    .send(),
-            )
-            .await?;
-        let mut found = Vec::new();
-        for a in page.scheduled_actions() {
-            let Some(key) = key_of(a.resource_id()) else {
-                continue;
-            };
-            let target = a.scalable_target_action();
-            found.push((
-                key,
-                ScheduledAction {
-                    name: a.scheduled_action_name().to_string(),
-                    schedule: a.schedule().to_string(),
-                    min: target
-                        .and_then(|t| t.min_capacity())
-                        .and_then(|n| u32::try_from(n).ok()),
-                    max: target
-                        .and_then(|t| t.max_capacity())
-                        .and_then(|n| u32::try_from(n).ok()),
-                },
-            ));
-        }
-        Ok((found, page.next_token().map(str::to_string)))
-    })
+    let found = all_pages(
+        "application-autoscaling:DescribeScheduledActions",
+        |token| async move {
+            let page = c
+                .calls
+                .run(
+                    "application-autoscaling:DescribeScheduledActions",
+                    c.scaling
+                        .describe_scheduled_actions()
+                        .service_namespace(ServiceNamespace::Ecs)
+                        .max_results(50)
+                        .set_next_token(token)
+                        .send(),
+                )
+                .await?;
+            let mut found = Vec::new();
+            for a in page.scheduled_actions() {
+                let Some(key) = key_of(a.resource_id()) else {
+                    continue;
+                };
+                let target = a.scalable_target_action();
+                found.push((
+                    key,
+                    ScheduledAction {
+                        name: a.scheduled_action_name().to_string(),
+                        schedule: a.schedule().to_string(),
+                        min: target
+                            .and_then(|t| t.min_capacity())
+                            .and_then(|n| u32::try_from(n).ok()),
+                        max: target
+                            .and_then(|t| t.max_capacity())
+                            .and_then(|n| u32::try_from(n).ok()),
+                    },
+                ));
+            }
+            Ok((found, page.next_token().map(str::to_string)))
+        },
+    )
     .await?;
     Ok(by_service(found))
 }
