@@ -372,6 +372,27 @@ pub fn configured_spot_share(strategy: &[StrategyItem]) -> f64 {
     f64::from(spot) / f64::from(total)
 }
 
+/// The Spot share the strategy gives `running` tasks: its base tasks go to
+/// their provider first, the rest split by weight (ECS's placement). A few
+/// tasks with an on-demand base run well under the weights' share.
+pub fn expected_spot_share(strategy: &[StrategyItem], running: u32) -> f64 {
+    let total: u32 = strategy.iter().map(|i| i.weight).sum();
+    if running == 0 || total == 0 {
+        return configured_spot_share(strategy);
+    }
+    let mut left = running;
+    let mut spot = 0.0;
+    for item in strategy.iter().filter(|i| i.base > 0) {
+        let placed = item.base.min(left);
+        left -= placed;
+        if item.provider == FARGATE_SPOT {
+            spot += f64::from(placed);
+        }
+    }
+    spot += f64::from(left) * configured_spot_share(strategy);
+    spot / f64::from(running)
+}
+
 /// Running tasks by capacity provider: what is actually there, not what is configured.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapacityMix {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::history::{FleetHistory, Metric, SPACING_S};
 use crate::model::projection::{Eta, Toward, eta};
-use crate::model::{CacheCluster, FleetSnapshot, Service, configured_spot_share};
+use crate::model::{CacheCluster, FleetSnapshot, Service, expected_spot_share};
 use crate::ui::trouble::{MARK_ALERT, MARK_WARN};
 
 /// Countdowns further out than this are left off the panes: a line fitted
@@ -38,9 +38,15 @@ pub fn to_max(history: &FleetHistory, s: &Service) -> Option<f64> {
     shown(eta(series, f64::from(max), Toward::Above))
 }
 
+/// The Spot share under which the service has drifted: what its strategy
+/// gives its running tasks, less `SPOT_DRIFT` (0 or less: no floor).
+pub fn spot_floor(s: &Service) -> f64 {
+    expected_spot_share(&s.strategy, s.running_mix.total()) - SPOT_DRIFT
+}
+
 /// When the running Spot share falls under the strategy's floor.
 pub fn to_spot_floor(history: &FleetHistory, s: &Service) -> Option<f64> {
-    let floor = configured_spot_share(&s.strategy) - SPOT_DRIFT;
+    let floor = spot_floor(s);
     if floor <= 0.0 || s.running_mix.spot_share() <= floor {
         return None;
     }
@@ -115,4 +121,38 @@ pub fn minutes_label(minutes: f64) -> String {
         .label()
         .map(|l| l.trim_start_matches("in ").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CapacityMix, FARGATE, FARGATE_SPOT, StrategyItem};
+
+    #[test]
+    fn the_spot_floor_counts_the_on_demand_base() {
+        // 30/70 with one on-demand task first: 9 tasks expect 5.6 on Spot, not 6.3.
+        let strategy = [
+            StrategyItem::new(FARGATE, 30, 1),
+            StrategyItem::new(FARGATE_SPOT, 70, 0),
+        ];
+        let share = |n| expected_spot_share(&strategy, n);
+        assert!((share(9) - 5.6 / 9.0).abs() < 1e-9, "{}", share(9));
+        assert_eq!(share(1), 0.0, "the base alone is on-demand");
+        assert_eq!(share(0), 0.7, "nothing running: the weights' share");
+        let spot_base = [
+            StrategyItem::new(FARGATE_SPOT, 1, 2),
+            StrategyItem::new(FARGATE, 1, 0),
+        ];
+        assert_eq!(expected_spot_share(&spot_base, 4), 0.75);
+        // A 9-task service settled at 5 on Spot (56 %) is not drifting: its
+        // floor is 62 % - 15, not 70 % - 15.
+        let mut s = crate::runbook::sample::snapshot().services[0].clone();
+        s.strategy = strategy.to_vec();
+        s.running_mix = CapacityMix {
+            on_demand: 4,
+            spot: 5,
+        };
+        assert!((spot_floor(&s) - (5.6 / 9.0 - SPOT_DRIFT)).abs() < 1e-9);
+        assert!(s.running_mix.spot_share() > spot_floor(&s));
+    }
 }

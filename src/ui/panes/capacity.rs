@@ -50,7 +50,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 };
                 spans.push(Span::styled(ch.to_string(), Style::default().fg(fg).bg(bg)));
             }
-            let drift = cfg - run > limits::SPOT_DRIFT;
+            let drift = run < limits::spot_floor(s);
             spans.push(Span::styled(
                 format!(" {:>3.0}%", run * 100.0),
                 if drift {
