@@ -885,6 +885,10 @@ async fn read_two_thousand(
     assert_eq!(reading.total, 2000);
     assert_eq!(reading.read as usize, rows);
     assert_eq!(
+        rows, 2000,
+        "the last batches show while what needs the service list is read"
+    );
+    assert_eq!(
         snap.stats.reading, None,
         "the whole snapshot is not partial"
     );

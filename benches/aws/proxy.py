@@ -131,7 +131,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(data)
                 return
         target = urllib.parse.urlparse(ARGS.target)
-        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=600)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
         headers["Host"] = target.netloc
         conn.request(self.command, self.path, body=body, headers=headers)

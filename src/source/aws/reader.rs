@@ -308,18 +308,7 @@ impl AwsReader {
         };
         let show = async {
             let (mut total, mut seen) = (0usize, Vec::new());
-            // A read done within the first interval (a small account) shows
-            // whole, as every later refresh does.
-            let mut shown_at = Instant::now();
-            while let Some(p) = heard.recv().await {
-                match p {
-                    ecs::Progress::Listed(n) => total += n,
-                    ecs::Progress::Described(infos) => seen.extend(infos),
-                }
-                if shown_at.elapsed() < PROGRESS_EVERY || seen.is_empty() {
-                    continue;
-                }
-                shown_at = Instant::now();
+            let send = |seen: &mut Vec<ServiceInfo>, total: usize| {
                 seen.sort_by(|a: &ServiceInfo, b| a.key.cmp(&b.key));
                 let stats = RefreshStats {
                     reading: Some(Reading {
@@ -332,7 +321,28 @@ impl AwsReader {
                 // that follows is newer, so the history and the journal take it.
                 let at = now - chrono::Duration::seconds(1);
                 // A full feed means the screen is behind: skip this one, not wait.
-                let _ = tx.try_send(Box::new(self.snapshot_of(&seen, at, stats)));
+                let _ = tx.try_send(Box::new(self.snapshot_of(seen, at, stats)));
+            };
+            // A read done within the first interval (a small account) shows
+            // whole, as every later refresh does.
+            let mut shown_at = Instant::now();
+            let mut shown = 0;
+            while let Some(p) = heard.recv().await {
+                match p {
+                    ecs::Progress::Listed(n) => total += n,
+                    ecs::Progress::Described(infos) => seen.extend(infos),
+                }
+                if shown_at.elapsed() < PROGRESS_EVERY || seen.is_empty() {
+                    continue;
+                }
+                shown_at = Instant::now();
+                shown = seen.len();
+                send(&mut seen, total);
+            }
+            // The last batches, shown while what needs the service list
+            // (metrics, task definitions) is read.
+            if shown > 0 && seen.len() > shown {
+                send(&mut seen, total);
             }
         };
         tokio::join!(read, show).0
