@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::history::{FleetHistory, Metric, SPACING_S};
 use crate::model::projection::{Eta, Toward, eta};
-use crate::model::{CacheCluster, FleetSnapshot, Service, expected_spot_share};
+use crate::model::{CacheCluster, FleetSnapshot, Service, ServiceKey, expected_spot_share};
 use crate::ui::trouble::{MARK_ALERT, MARK_WARN};
 
 /// Countdowns further out than this are left off the panes: a line fitted
@@ -69,9 +69,9 @@ fn shown(eta: Eta) -> Option<f64> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Countdowns {
     /// The service that reaches its max first, and in how many minutes.
-    pub to_max: Option<(String, f64)>,
+    pub to_max: Option<(ServiceKey, f64)>,
     /// The service whose Spot share falls under its floor first.
-    pub to_spot_floor: Option<(String, f64)>,
+    pub to_spot_floor: Option<(ServiceKey, f64)>,
     /// The data time of the fit, and the rows' filter it was made for.
     fitted: Option<(DateTime<Utc>, String)>,
 }
@@ -83,7 +83,7 @@ impl Countdowns {
                 .map(|&i| &snap.services[i])
                 .filter_map(|s| limit(s).map(|m| (s, m)))
                 .min_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(s, m)| (s.key.service.clone(), m))
+                .map(|(s, m)| (s.key.clone(), m))
         };
         Self {
             to_max: soonest(&|s| to_max(history, s)),
@@ -92,7 +92,9 @@ impl Countdowns {
         }
     }
 
-    /// Fit again when the rows' filter changed or a spacing of data time passed.
+    /// Fit again when the rows' filter changed, a spacing of data time
+    /// passed, or a service counted down to has reached its limit (the next
+    /// one in line is then the one to show).
     pub fn refresh(
         &mut self,
         snap: &FleetSnapshot,
@@ -105,10 +107,23 @@ impl Countdowns {
             .fitted
             .as_ref()
             .is_none_or(|(t, f)| f != filter || at < *t || (at - *t).num_seconds() >= SPACING_S);
-        if due {
+        if due || self.reached(snap) {
             *self = Self::of(snap, rows, history);
             self.fitted = Some((at, filter.to_string()));
         }
+    }
+
+    /// Whether a service counted down to is at its limit now (or gone).
+    fn reached(&self, snap: &FleetSnapshot) -> bool {
+        let at_max = self.to_max.as_ref().is_some_and(|(key, _)| {
+            snap.service(key)
+                .is_none_or(|s| s.bounds().is_none_or(|(_, max)| s.running >= max))
+        });
+        let under_floor = self.to_spot_floor.as_ref().is_some_and(|(key, _)| {
+            snap.service(key)
+                .is_none_or(|s| s.running_mix.spot_share() <= spot_floor(s))
+        });
+        at_max || under_floor
     }
 }
 
@@ -127,6 +142,30 @@ pub fn minutes_label(minutes: f64) -> String {
 mod tests {
     use super::*;
     use crate::model::{CapacityMix, FARGATE, FARGATE_SPOT, StrategyItem};
+
+    #[test]
+    fn a_service_that_reached_its_max_is_counted_down_to_no_longer() {
+        let mut snap = crate::runbook::sample::snapshot();
+        let s = &mut snap.services[0];
+        let (_, max) = s.bounds().expect("the sample service scales");
+        s.running = max - 1;
+        let key = s.key.clone();
+        let rows: Vec<usize> = (0..snap.services.len()).collect();
+        let history = FleetHistory::default();
+        let fitted = |key: &ServiceKey| Countdowns {
+            to_max: Some((key.clone(), 0.5)),
+            to_spot_floor: None,
+            fitted: Some((snap.taken_at, String::new())),
+        };
+        // Within the spacing and short of max: the last fit stands.
+        let mut countdowns = fitted(&key);
+        countdowns.refresh(&snap, &rows, &history, "");
+        assert_eq!(countdowns.to_max, Some((key.clone(), 0.5)));
+        // At max a moment later: fitted again at once (nothing else is heading there).
+        snap.services[0].running = max;
+        countdowns.refresh(&snap, &rows, &history, "");
+        assert_eq!(countdowns.to_max, None);
+    }
 
     #[test]
     fn the_spot_floor_counts_the_on_demand_base() {

@@ -15,9 +15,10 @@ use crate::ui::widgets::{self, fit};
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut title = "Capacity · Spot run vs cfg".to_string();
-    if let Some((service, minutes)) = &app.countdowns.to_spot_floor {
+    if let Some((key, minutes)) = &app.countdowns.to_spot_floor {
         title.push_str(&format!(
-            " · {service} ↓floor {}",
+            " · {} ↓floor {}",
+            key.service,
             limits::minutes_label(*minutes)
         ));
     }

@@ -81,9 +81,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let focused = app.focus == Focus::Fleet;
     let mut title = format!("Fleet · {} by {}", app.rows.len(), app.sort.label());
-    if let Some((service, minutes)) = &app.countdowns.to_max {
+    if let Some((key, minutes)) = &app.countdowns.to_max {
         title.push_str(&format!(
-            " · {service} at max in {}",
+            " · {} at max in {}",
+            key.service,
             limits::minutes_label(*minutes)
         ));
     }
@@ -333,7 +334,7 @@ fn table_cells(
     };
     let run_spot = s.running_mix.spot_share() * 100.0;
     let cfg_spot = configured_spot_share(&s.strategy) * 100.0;
-    let spot_style = if cfg_spot - run_spot > 15.0 {
+    let spot_style = if s.running_mix.spot_share() < limits::spot_floor(s) {
         t.style(t.warn)
     } else {
         t.style(t.spot)
