@@ -29,3 +29,12 @@ fn simulator_calm_160x48() {
 fn simulator_manga_release_saturated_80x24() {
     insta::assert_snapshot!(cockpit(&sim_app("manga-release", 20), 80, 24));
 }
+
+/// Minute 12 of the release: orchestrator has just reached its max, so the
+/// fleet's countdown is websocket-handler's, not a stale one for orchestrator.
+#[test]
+fn simulator_manga_release_counts_down_to_the_next_max() {
+    let screen = cockpit(&sim_app("manga-release", 12), 160, 48);
+    let title = screen.lines().nth(1).expect("the fleet pane's title");
+    assert!(title.contains("websocket-handler at max in 7m"), "{title}");
+}
