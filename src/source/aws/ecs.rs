@@ -258,21 +258,20 @@ async fn cluster_services(
 ) -> ServicesRead {
     use futures_util::StreamExt;
     let (batches_tx, batches_rx) = mpsc::unbounded_channel::<Vec<String>>();
+    // The listing owns the sender: the describes end when it does.
     let list = async move {
-        let mut token = None;
-        loop {
+        let batches = &batches_tx;
+        all_pages("ecs:ListServices", |token| async move {
             let (arns, next) = retry_throttled(|| list_service_page(c, cluster, &token)).await?;
             if let Some(p) = progress {
                 let _ = p.send(Progress::Listed(arns.len()));
             }
             for batch in arns.chunks(10) {
-                let _ = batches_tx.send(batch.to_vec());
+                let _ = batches.send(batch.to_vec());
             }
-            match next {
-                Some(next) if !arns.is_empty() => token = Some(next),
-                _ => return Ok::<(), ApiError>(()),
-            }
-        }
+            Ok((Vec::<()>::new(), next))
+        })
+        .await
     };
     let describe = futures_util::stream::unfold(batches_rx, |mut rx| async move {
         rx.recv().await.map(|batch| (batch, rx))
