@@ -237,31 +237,21 @@ pub struct FleetHistory {
     last_recorded: Option<DateTime<Utc>>,
 }
 
-/// The subject's slots, inserted on first sight (the key is cloned only then).
-fn slots_of<'a, K, Q>(map: &'a mut HashMap<K, Slots>, key: &Q) -> &'a mut Slots
-where
-    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
-    Q: ToOwned<Owned = K> + std::hash::Hash + Eq + ?Sized,
-{
-    if !map.contains_key(key) {
-        map.insert(key.to_owned(), Slots::default());
-    }
-    map.get_mut(key).expect("inserted above")
-}
-
-/// Record into the subject's slots: one lookup for a subject seen before
-/// (every one but the first time, for every service each snapshot).
-fn record_into<K, Q>(map: &mut HashMap<K, Slots>, key: &Q, t: i64, values: &[(Metric, Option<f64>)])
+/// Work on the subject's slots, inserted on first sight (the key is cloned
+/// only then): one lookup for a subject seen before, which is every service
+/// of every snapshot but the first. A closure, not a returned borrow: the
+/// borrow checker cannot return `get_mut`'s answer and insert otherwise.
+fn with_slots<K, Q>(map: &mut HashMap<K, Slots>, key: &Q, work: impl FnOnce(&mut Slots))
 where
     K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
     Q: ToOwned<Owned = K> + std::hash::Hash + Eq + ?Sized,
 {
     if let Some(slots) = map.get_mut(key) {
-        slots.record(t, values);
+        work(slots);
         return;
     }
     let mut slots = Slots::default();
-    slots.record(t, values);
+    work(&mut slots);
     map.insert(key.to_owned(), slots);
 }
 
@@ -287,34 +277,33 @@ impl FleetHistory {
                 (Metric::Desired, Some(f64::from(s.desired))),
                 (Metric::SpotShare, Some(s.running_mix.spot_share())),
             ];
-            record_into(&mut self.services, &s.key, t, &values);
+            with_slots(&mut self.services, &s.key, |slots| slots.record(t, &values));
         }
         for c in &snap.caches {
             let values = [
                 (Metric::CacheMemory, c.memory_pct),
                 (Metric::Evictions, c.evictions_per_min),
             ];
-            record_into(&mut self.caches, c.id.as_str(), t, &values);
+            with_slots(&mut self.caches, c.id.as_str(), |slots| {
+                slots.record(t, &values)
+            });
         }
         for d in &snap.declared {
-            record_into(
-                &mut self.declared,
-                d.name.as_str(),
-                t,
-                &[(Metric::Value, d.value)],
-            );
+            with_slots(&mut self.declared, d.name.as_str(), |slots| {
+                slots.record(t, &[(Metric::Value, d.value)])
+            });
         }
     }
 
     /// Put points from before what the series hold in front of them.
     pub fn backfill(&mut self, b: &Backfill) {
         for (subject, metric, points) in &b.series {
-            let slots = match subject {
-                Subject::Service(key) => slots_of(&mut self.services, key),
-                Subject::Cache(id) => slots_of(&mut self.caches, id.as_str()),
-                Subject::Declared(name) => slots_of(&mut self.declared, name.as_str()),
-            };
-            slots.get_mut(*metric).prepend(points);
+            let prepend = |slots: &mut Slots| slots.get_mut(*metric).prepend(points);
+            match subject {
+                Subject::Service(key) => with_slots(&mut self.services, key, prepend),
+                Subject::Cache(id) => with_slots(&mut self.caches, id.as_str(), prepend),
+                Subject::Declared(name) => with_slots(&mut self.declared, name.as_str(), prepend),
+            }
         }
     }
 
