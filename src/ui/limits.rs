@@ -77,7 +77,7 @@ pub struct Countdowns {
 }
 
 impl Countdowns {
-    fn of(snap: &FleetSnapshot, rows: &[usize], history: &FleetHistory) -> Self {
+    fn of(snap: &FleetSnapshot, rows: &[usize], history: &FleetHistory, filter: &str) -> Self {
         let soonest = |limit: &dyn Fn(&Service) -> Option<f64>| {
             rows.iter()
                 .map(|&i| &snap.services[i])
@@ -88,7 +88,7 @@ impl Countdowns {
         Self {
             to_max: soonest(&|s| to_max(history, s)),
             to_spot_floor: soonest(&|s| to_spot_floor(history, s)),
-            fitted: Some((snap.taken_at, String::new())),
+            fitted: Some((snap.taken_at, filter.to_string())),
         }
     }
 
@@ -108,8 +108,7 @@ impl Countdowns {
             .as_ref()
             .is_none_or(|(t, f)| f != filter || at < *t || (at - *t).num_seconds() >= SPACING_S);
         if due || self.reached(snap) {
-            *self = Self::of(snap, rows, history);
-            self.fitted = Some((at, filter.to_string()));
+            *self = Self::of(snap, rows, history, filter);
         }
     }
 
